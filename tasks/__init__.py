@@ -1,0 +1,9 @@
+"""The dashboard's tasks, in tab order.
+
+Each module defines TITLE, build_ui() (its tab's contents and named API endpoints) and preload()
+(loads its default model). Adding a task: write tasks/<name>.py and add it to TASKS.
+"""
+
+from tasks import compare, detection, image_classification, zero_shot
+
+TASKS = [detection, image_classification, zero_shot, compare]

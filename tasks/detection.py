@@ -1,0 +1,164 @@
+"""Object detection and instance segmentation with Ultralytics YOLO (`/detect`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+
+import examples
+from tasks import common
+
+TASK = "detect"
+TITLE = "Object detection"
+CHOICES = common.model_choices(TASK)
+TABLE_COLUMNS = ["class", "confidence", "x1", "y1", "x2", "y2", "mask_pixels"]
+
+
+@dataclass
+class Detector:
+    model: object  # ultralytics.YOLO
+    model_id: str
+    device: torch.device
+
+    @property
+    def segments(self) -> bool:
+        return self.model.task == "segment"
+
+
+@dataclass
+class Detections:
+    image: np.ndarray  # annotated, RGB
+    table: pd.DataFrame
+    ms: float
+
+
+def default_choice() -> str:
+    """spaces.yaml's first choice, unless offline and only another one is on disk."""
+    offline = os.environ.get("YOLO_OFFLINE") or os.environ.get("HF_HUB_OFFLINE")
+    if offline:
+        for name in CHOICES:
+            if common.local_model_file(name):
+                return name
+    return CHOICES[0]
+
+
+def load_model(model_id: str) -> Detector:
+    from ultralytics import YOLO
+
+    source = common.local_model_file(model_id) or model_id
+    try:
+        model = YOLO(str(source))
+    except Exception as error:  # Ultralytics raises ConnectionError, FileNotFoundError, ...
+        raise common.unavailable(
+            model_id,
+            error,
+            f"Ultralytics downloads it on first use: connect to the internet, or put {model_id} "
+            "in the folder that SHOWCASE_MODEL_DIR names.",
+        ) from error
+    device = common.pick_device()
+    model.to(device)
+    return Detector(model, model_id, device)
+
+
+def get_model(model_id: str) -> Detector:
+    if model_id not in CHOICES:
+        raise common.ShowcaseError(f"Unknown detection model '{model_id}'; choose one of {CHOICES}.")
+    return common.MODELS.get(model_id, lambda: load_model(model_id))
+
+
+def check_thresholds(confidence: float, iou: float) -> None:
+    for name, value in (("Confidence", confidence), ("IoU", iou)):
+        if value is None or not 0.0 <= float(value) <= 1.0:
+            raise common.ShowcaseError(f"{name} threshold must be between 0 and 1, got {value}.")
+
+
+def forward(detector: Detector, images: list[Image.Image], confidence: float, iou: float):
+    """The bare model call: Ultralytics letterboxes, runs the network and applies NMS."""
+    return detector.model.predict(
+        images,
+        conf=float(confidence),
+        iou=float(iou),
+        device=detector.device,
+        quantize="fp16" if detector.device.type == "cuda" else None,
+        verbose=False,
+    )
+
+
+def postprocess(result) -> tuple[np.ndarray, pd.DataFrame]:
+    boxes = result.boxes
+    masks = result.masks
+    rows = []
+    for i in range(len(boxes)):
+        x1, y1, x2, y2 = (round(float(v), 1) for v in boxes.xyxy[i])
+        rows.append(
+            {
+                "class": result.names[int(boxes.cls[i])],
+                "confidence": round(float(boxes.conf[i]), 3),
+                "x1": x1,
+                "y1": y1,
+                "x2": x2,
+                "y2": y2,
+                "mask_pixels": int(masks.data[i].sum()) if masks is not None else None,
+            }
+        )
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    if masks is None:
+        table = table.drop(columns="mask_pixels")
+    # Ultralytics draws in OpenCV's BGR order; the browser wants RGB.
+    annotated = np.ascontiguousarray(result.plot()[:, :, ::-1])
+    return annotated, table
+
+
+def detect(detector: Detector, image, confidence: float = 0.25, iou: float = 0.45) -> Detections:
+    """Pure predict function: image (path, PIL or array) in, annotated RGB image and table out."""
+    check_thresholds(confidence, iou)
+    rgb = common.open_image(image)
+    watch = common.Stopwatch()
+    with watch.measure(detector.device):
+        (result,) = forward(detector, [rgb], confidence, iou)
+    annotated, table = postprocess(result)
+    return Detections(annotated, table, watch.ms)
+
+
+@common.user_errors
+def run(image, confidence, iou, model_id):
+    detector = get_model(model_id)
+    found = detect(detector, image, confidence, iou)
+    kinds = found.table["class"].value_counts()
+    summary = ", ".join(f"{n} {name}" for name, n in kinds.items()) or "nothing above the threshold"
+    note = f"Found {summary}." + (" Masks drawn." if detector.segments else "")
+    return found.image, found.table, common.describe_run(model_id, detector.device, found.ms, note)
+
+
+def build_ui() -> None:
+    import gradio as gr
+
+    gr.Markdown(
+        "Finds and outlines objects of the 80 COCO classes with **Ultralytics YOLO**. "
+        "The `-seg` models also draw each object's mask."
+    )
+    with gr.Row():
+        with gr.Column():
+            image = common.ImageInput(label="Photo")
+            confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label="Confidence threshold")
+            iou = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label="IoU threshold (overlap for NMS)")
+            model_id = gr.Dropdown(CHOICES, value=default_choice(), label="Model")
+            button = gr.Button("Detect", variant="primary")
+        with gr.Column():
+            annotated = gr.Image(type="numpy", label="Detections", format="jpeg")
+            info = gr.Markdown()
+            table = gr.DataFrame(label="Objects", wrap=True)
+    gr.Examples(
+        [[examples.bus(), 0.25, 0.45], [examples.zidane(), 0.25, 0.45], [examples.tower(), 0.4, 0.45]],
+        inputs=[image, confidence, iou],
+    )
+    button.click(run, [image, confidence, iou, model_id], [annotated, table, info], api_name="detect")
+
+
+def preload() -> None:
+    get_model(default_choice())

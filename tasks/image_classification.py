@@ -1,0 +1,131 @@
+"""ImageNet classification with torchvision ResNets (`/classify_image`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from PIL import Image
+from torchvision.models import get_model_weights
+
+import examples
+from tasks import common
+
+TASK = "classify_image"
+TITLE = "Image classification"
+CHOICES = common.model_choices(TASK)
+TOP_K = 5
+# Images per forward pass in batch work: bounds memory on CPU while keeping the matrix work dense.
+BATCH_SIZE = 16
+# The best weights torchvision publishes for each architecture (ResNet-18 has only V1).
+WEIGHTS = {"resnet18": "IMAGENET1K_V1", "resnet50": "IMAGENET1K_V2", "resnet101": "IMAGENET1K_V2"}
+NAMES = {"resnet18": "ResNet-18", "resnet50": "ResNet-50", "resnet101": "ResNet-101"}
+
+
+@dataclass
+class Classifier:
+    model: torch.nn.Module
+    transform: Callable[[Image.Image], torch.Tensor]  # exactly weights.transforms()
+    categories: list[str]
+    model_id: str
+    device: torch.device
+    dtype: torch.dtype
+
+
+def weights_for(model_id: str):
+    return get_model_weights(model_id)[WEIGHTS[model_id]]
+
+
+def prepare(model: torch.nn.Module, weights, model_id: str) -> Classifier:
+    """Puts a ResNet on the best device once, in eval mode, with its weights' preprocessing."""
+    device = common.pick_device()
+    dtype = common.inference_dtype(device)
+    model = model.eval().to(device=device, dtype=dtype)
+    return Classifier(model, weights.transforms(), list(weights.meta["categories"]), model_id, device, dtype)
+
+
+def load_model(model_id: str) -> Classifier:
+    from torchvision.models import get_model
+
+    weights = weights_for(model_id)
+    try:
+        model = get_model(model_id, weights=weights)
+    except Exception as error:  # URLError offline, RuntimeError for a corrupt file
+        raise common.unavailable(
+            model_id,
+            error,
+            f"torchvision downloads {weights} on first use: connect to the internet, or put "
+            f"{weights.url.rsplit('/', 1)[-1]} in $TORCH_HOME/hub/checkpoints.",
+        ) from error
+    return prepare(model, weights, model_id)
+
+
+def get_model(model_id: str) -> Classifier:
+    if model_id not in WEIGHTS:
+        raise common.ShowcaseError(f"Unknown classifier '{model_id}'; choose one of {CHOICES}.")
+    return common.MODELS.get(model_id, lambda: load_model(model_id))
+
+
+def preprocess(classifier: Classifier, images: list[Image.Image]) -> torch.Tensor:
+    return torch.stack([classifier.transform(image) for image in images])
+
+
+def forward(classifier: Classifier, batch: torch.Tensor) -> torch.Tensor:
+    """Logits for a preprocessed batch, BATCH_SIZE images per pass."""
+    outputs = []
+    with torch.inference_mode():
+        for chunk in batch.split(BATCH_SIZE):
+            chunk = chunk.to(device=classifier.device, dtype=classifier.dtype, non_blocking=True)
+            outputs.append(classifier.model(chunk).float())
+    return torch.cat(outputs)
+
+
+def postprocess(classifier: Classifier, logits: torch.Tensor, k: int = TOP_K) -> list[dict[str, float]]:
+    probabilities = logits.softmax(dim=-1)
+    top = probabilities.topk(min(k, probabilities.shape[-1]), dim=-1)
+    return [
+        {classifier.categories[i]: round(float(p), 4) for p, i in zip(values.tolist(), indices.tolist())}
+        for values, indices in zip(top.values.cpu(), top.indices.cpu())
+    ]
+
+
+def classify(classifier: Classifier, images: list, k: int = TOP_K) -> tuple[list[dict[str, float]], float]:
+    """Pure predict function: images in, each image's top-k {class: probability} and the forward ms."""
+    rgb = [common.open_image(image) for image in images]
+    batch = preprocess(classifier, rgb)
+    watch = common.Stopwatch()
+    with watch.measure(classifier.device):
+        logits = forward(classifier, batch)
+    return postprocess(classifier, logits, k), watch.ms
+
+
+@common.user_errors
+def run(image, model_id):
+    classifier = get_model(model_id)
+    (top,), ms = classify(classifier, [image])
+    weights = WEIGHTS[model_id]
+    return top, common.describe_run(f"{NAMES[model_id]} ({weights})", classifier.device, ms)
+
+
+def build_ui() -> None:
+    import gradio as gr
+
+    gr.Markdown(
+        "Names the main object in a photo among the 1,000 ImageNet classes with a **torchvision "
+        "ResNet**, using its weights' own preprocessing (resize, centre crop, normalise)."
+    )
+    with gr.Row():
+        with gr.Column():
+            image = common.ImageInput(label="Photo")
+            model_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Model")
+            button = gr.Button("Classify", variant="primary")
+        with gr.Column():
+            label = gr.Label(num_top_classes=TOP_K, label="Top 5")
+            info = gr.Markdown()
+    gr.Examples([[examples.cheetah()], [examples.lion()], [examples.bus()]], inputs=[image])
+    button.click(run, [image, model_id], [label, info], api_name="classify_image")
+
+
+def preload() -> None:
+    get_model(CHOICES[0])

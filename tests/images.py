@@ -1,0 +1,41 @@
+"""Awkward image files for bad-input tests, written to a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import examples
+
+
+def write_awkward_images(folder: Path) -> dict[str, Path]:
+    photo = Image.open(examples.cheetah()).convert("RGB")
+    files = {}
+
+    def save(name: str, image: Image.Image, **kwargs) -> None:
+        files[name] = folder / name
+        image.save(files[name], **kwargs)
+
+    save("grey.png", photo.convert("L"))
+    rgba = photo.convert("RGBA")
+    rgba.putalpha(0)  # fully transparent: must come out white, not black
+    save("transparent.png", rgba)
+    save("cmyk.jpg", photo.convert("CMYK"))
+    ramp = (np.linspace(0, 65535, 64 * 64).reshape(64, 64)).astype(np.uint16)
+    save("sixteen_bit.png", Image.fromarray(ramp))
+    save("one_pixel.png", Image.new("RGB", (1, 1), (200, 10, 10)))
+    save("palette.gif", photo.convert("P"))
+    files["corrupt.jpg"] = folder / "corrupt.jpg"
+    files["corrupt.jpg"].write_bytes(Path(examples.cheetah()).read_bytes()[:2000])
+    files["not_an_image.png"] = folder / "not_an_image.png"
+    files["not_an_image.png"].write_text("hello, I am text")
+    return files
+
+
+def write_huge_image(folder: Path) -> Path:
+    """12000x12000: PNG of one colour, small on disk, 144 megapixels when decoded."""
+    path = folder / "huge.png"
+    Image.new("L", (12000, 12000), 128).save(path, optimize=False)
+    return path

@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+import examples
+from tasks import common, detection
+
+
+def test_finds_the_bus_and_the_people(yolo):
+    found = detection.detect(yolo, examples.bus())
+    classes = found.table["class"].tolist()
+    assert "bus" in classes
+    assert classes.count("person") >= 3
+    bus = found.table[found.table["class"] == "bus"].iloc[0]
+    assert bus.confidence > 0.5
+    assert bus.x2 - bus.x1 > 500  # the bus spans most of the photo's width
+    assert "mask_pixels" not in found.table.columns
+
+
+def test_annotated_image_keeps_the_photo_colours(yolo):
+    """Ultralytics plots in BGR; outside the boxes the output must equal the RGB photo."""
+    found = detection.detect(yolo, examples.bus())
+    photo = np.asarray(Image.open(examples.bus()).convert("RGB")).astype(int)
+    assert found.image.shape == photo.shape
+    outside = np.ones(photo.shape[:2], bool)
+    for box in found.table.itertuples():
+        outside[int(box.y1) - 5 : int(box.y2) + 5, max(int(box.x1) - 5, 0) : int(box.x2) + 5] = False
+    coloured = outside & (np.abs(photo[..., 0] - photo[..., 2]) > 40)
+    assert coloured.sum() > 1000
+    difference = np.abs(found.image.astype(int) - photo)[coloured].mean()
+    swapped = np.abs(found.image[..., ::-1].astype(int) - photo)[coloured].mean()
+    assert difference < 3 < swapped
+
+
+def test_higher_confidence_keeps_fewer_objects(yolo):
+    assert len(detection.detect(yolo, examples.bus(), confidence=0.8).table) < len(
+        detection.detect(yolo, examples.bus(), confidence=0.2).table
+    )
+
+
+def test_segmentation_model_returns_masks():
+    segmenter = detection.get_model("yolo11n-seg.pt")
+    assert segmenter.segments
+    found = detection.detect(segmenter, examples.bus())
+    bus = found.table[found.table["class"] == "bus"].iloc[0]
+    assert bus.mask_pixels > 10_000
+
+
+def test_default_offline_is_a_model_on_disk():
+    assert detection.CHOICES[0] == "yolo11n.pt"
+    assert detection.default_choice() == "yolov8n.pt"
+
+
+def test_missing_weights_say_which_and_how(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWCASE_MODEL_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(common.ModelUnavailable, match=r"'yolo11n\.pt' could not be loaded.*SHOWCASE_MODEL_DIR"):
+        detection.load_model("yolo11n.pt")
+
+
+@pytest.mark.parametrize("confidence, iou", [(-0.1, 0.45), (0.25, 1.5), (None, 0.45)])
+def test_thresholds_are_checked(yolo, confidence, iou):
+    with pytest.raises(common.ShowcaseError, match="between 0 and 1"):
+        detection.detect(yolo, examples.bus(), confidence, iou)
+
+
+def test_unknown_model_is_refused():
+    with pytest.raises(common.ShowcaseError, match="Unknown detection model"):
+        detection.get_model("../../etc/passwd")
+
+
+def test_one_pixel_image_gives_an_empty_table(yolo):
+    found = detection.detect(yolo, Image.new("RGB", (1, 1)))
+    assert found.table.empty

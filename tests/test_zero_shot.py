@@ -1,0 +1,111 @@
+import pytest
+import torch
+
+import examples
+from tasks import common, zero_shot
+
+
+@pytest.mark.parametrize(
+    "text, labels",
+    [
+        ("cat, dog,car", ["cat", "dog", "car"]),
+        ("猫，狗、鸟", ["猫", "狗", "鸟"]),
+        ("  red   panda ;\nCat, cat , dog", ["red panda", "Cat", "dog"]),
+        ("one", ["one"]),
+    ],
+)
+def test_labels_are_split_trimmed_and_deduplicated(text, labels):
+    assert zero_shot.parse_labels(text) == labels
+
+
+@pytest.mark.parametrize("text", ["", "   ", " , ,， ", None])
+def test_no_labels_is_a_clear_error(text):
+    with pytest.raises(common.ShowcaseError, match="at least one label"):
+        zero_shot.parse_labels(text)
+
+
+def test_too_many_labels_is_a_clear_error():
+    with pytest.raises(common.ShowcaseError, match="too many"):
+        zero_shot.parse_labels(",".join(f"label {i}" for i in range(zero_shot.MAX_LABELS + 1)))
+
+
+def test_probabilities_cover_every_label_and_sum_to_one(tiny_clip):
+    labels = ["cat", "dog", "car"]
+    result = zero_shot.classify(tiny_clip, [examples.cheetah(), examples.bus()], labels)
+    assert result.probabilities.shape == (2, 3)
+    torch.testing.assert_close(result.probabilities.sum(dim=1), torch.ones(2))
+    top = result.top(0, 2)
+    assert len(top) == 2 and set(top) <= set(labels)
+
+
+def test_probabilities_are_clip_scaled_cosine_softmax(tiny_clip):
+    labels = ["cat", "dog", "car"]
+    image = common.open_image(examples.cheetah())
+    result = zero_shot.classify(tiny_clip, [image], labels)
+    model = tiny_clip.model
+    with torch.no_grad():
+        tokens = tiny_clip.tokenizer([f"a photo of a {label}." for label in labels], padding=True, return_tensors="pt")
+        text = model.get_text_features(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"]).pooler_output
+        pixels = tiny_clip.image_processor(images=[image], return_tensors="pt")["pixel_values"]
+        picture = model.get_image_features(pixel_values=pixels).pooler_output
+    text = text / text.norm(dim=-1, keepdim=True)
+    picture = picture / picture.norm(dim=-1, keepdim=True)
+    expected = (model.logit_scale.exp() * picture @ text.T).softmax(dim=-1)
+    torch.testing.assert_close(result.probabilities, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_ensemble_averages_the_templates(tiny_clip):
+    labels = ["cat", "dog"]
+    templates = zero_shot.templates_for(tiny_clip, ensemble=True)
+    assert len(templates) == 7
+    ensembled = zero_shot.encode_texts(tiny_clip, labels, templates)
+    singles = torch.stack([zero_shot.encode_texts(tiny_clip, labels, (t,)) for t in templates], dim=1)
+    mean = singles.mean(dim=1)
+    torch.testing.assert_close(ensembled, mean / mean.norm(dim=-1, keepdim=True), rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(ensembled, singles[:, 0])
+
+
+def test_text_embeddings_are_cached_per_label_set(tiny_clip, monkeypatch):
+    calls = []
+    original = zero_shot.encode_texts
+    monkeypatch.setattr(zero_shot, "encode_texts", lambda *a: calls.append(a[1]) or original(*a))
+    labels = ["zebra", "giraffe", "cached label"]
+    for _ in range(3):
+        zero_shot.classify(tiny_clip, [examples.lion()], labels)
+    zero_shot.classify(tiny_clip, [examples.lion()], labels, ensemble=True)
+    assert calls == [labels, labels]
+
+
+def test_a_batch_equals_one_by_one(tiny_clip):
+    labels = ["cat", "dog", "bus"]
+    images = [examples.cheetah(), examples.bus(), examples.tower()]
+    batch = zero_shot.classify(tiny_clip, images, labels).probabilities
+    for row, image in enumerate(images):
+        torch.testing.assert_close(batch[row], zero_shot.classify(tiny_clip, [image], labels).probabilities[0], rtol=1e-4, atol=1e-5)
+
+
+def test_five_hundred_labels(tiny_clip):
+    labels = zero_shot.parse_labels(", ".join(f"thing number {i}" for i in range(500)))
+    result = zero_shot.classify(tiny_clip, [examples.cheetah()], labels)
+    assert result.probabilities.shape == (1, 500)
+    assert len(result.top(0, zero_shot.SHOWN_LABELS)) == zero_shot.SHOWN_LABELS
+
+
+def test_one_label_is_certain_and_explained(tiny_clip):
+    result = zero_shot.classify(tiny_clip, [examples.cheetah()], ["cat"])
+    assert result.top(0, 5) == {"cat": 1.0}
+    assert "always 100%" in zero_shot.notes(tiny_clip, ["cat"])
+
+
+def test_chinese_labels(tiny_clip, tiny_chinese_clip):
+    labels = zero_shot.parse_labels("猫, 狗, 狮子")
+    assert zero_shot.templates_for(tiny_chinese_clip, False) == ("一张{}的照片。",)
+    result = zero_shot.classify(tiny_chinese_clip, [examples.lion()], labels, ensemble=True)
+    torch.testing.assert_close(result.probabilities.sum(), torch.tensor(1.0))
+    assert "chinese-clip" in zero_shot.notes(tiny_clip, labels)
+    assert zero_shot.notes(tiny_chinese_clip, labels) == ""
+
+
+def test_missing_weights_say_which_and_how():
+    with pytest.raises(common.ModelUnavailable, match=r"'openai/clip-vit-base-patch32' could not be loaded.*HF_HOME"):
+        zero_shot.load_model("openai/clip-vit-base-patch32")
