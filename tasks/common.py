@@ -6,6 +6,7 @@ Task modules import this; nothing here knows about a particular model.
 from __future__ import annotations
 
 import functools
+import html
 import inspect
 import logging
 import os
@@ -130,7 +131,7 @@ def unavailable(model_id: str, error: BaseException, how_to_fix: str) -> ModelUn
 
 HUB_FIX = (
     "It is downloaded from the Hugging Face hub on first use: connect to the internet, or put it in "
-    "the cache that HF_HOME points at (huggingface-cli download {model_id})."
+    "the cache that HF_HOME points at (`hf download {model_id}`)."
 )
 
 
@@ -230,19 +231,21 @@ def user_errors(fn: Callable) -> Callable:
     """Wraps a UI handler so that failures show as a message in the page, never a traceback.
 
     ShowcaseError messages are shown as they are; anything else is logged with its traceback and
-    shown as a short internal error, and the server keeps serving.
+    shown as a short internal error, and the server keeps serving. Gradio renders the message as
+    HTML, so it is escaped: "<urlopen error>" must show, and a file name must not inject markup.
     """
 
     def translate(error: BaseException) -> BaseException:
         if isinstance(error, gr.Error):
             return error
         if isinstance(error, ShowcaseError):
-            return gr.Error(str(error), print_exception=False)
+            return gr.Error(html.escape(str(error), quote=False), print_exception=False)
         if isinstance(error, torch.cuda.OutOfMemoryError):
             torch.cuda.empty_cache()
             return gr.Error("The GPU ran out of memory on this input; try a smaller one.")
         log.exception("unexpected error in %s", fn.__name__)
-        return gr.Error(f"Something went wrong inside the app ({type(error).__name__}: {error}).")
+        detail = html.escape(f"{type(error).__name__}: {error}", quote=False)
+        return gr.Error(f"Something went wrong inside the app ({detail}).")
 
     if inspect.isgeneratorfunction(fn):
 
@@ -270,14 +273,16 @@ class ImageInput(gr.Image):
 
     gr.Image opens the file itself before the handler runs, so a corrupt or non-image upload
     fails there with a hidden error; here open_image gets the file and says what is wrong.
+    Gradio builds the page's props from __init__'s signature, so this class keeps gr.Image's.
     """
 
     is_template = True  # rendered by the frontend as a plain gr.Image
-
-    def __init__(self, **kwargs):
-        super().__init__(type="filepath", image_mode=None, **kwargs)
 
     def preprocess(self, payload):
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
             return str(payload.path)
         return super().preprocess(payload)
+
+
+def image_input(label: str = "Photo") -> ImageInput:
+    return ImageInput(type="filepath", image_mode=None, label=label)

@@ -190,11 +190,20 @@ def verdict(result: Comparison, labels: list[str]) -> str:
     )
 
 
+def prompt_progress(progress: gr.Progress) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        progress(done / total, desc=f"Encoding {total:,} label prompts for CLIP (once per label set)")
+
+    return report
+
+
 @common.user_errors
-def run(image, labels_text, ensemble, model_id):
+def run(image, labels_text, ensemble, model_id, progress=gr.Progress()):
     labels = candidate_labels(labels_text)
     rgb = common.open_image(image)
+    progress(0, desc="Loading models")
     classifier, zs = load_models(model_id)
+    zero_shot.text_embeddings(zs, labels, zero_shot.templates_for(zs, ensemble), prompt_progress(progress))
     result = compare(classifier, zs, [rgb], labels, ensemble)
     device = f"\n\nDevice: `{classifier.device.type}`"
     return result.resnet_top[0], result.clip_top[0], verdict(result, labels) + device
@@ -207,7 +216,7 @@ def run_batch(files, labels_text, ensemble, model_id, progress=gr.Progress()):
     labels = candidate_labels(labels_text)
     progress(0, desc="Loading models")
     classifier, zs = load_models(model_id)
-    progress(0, desc="Encoding labels")
+    zero_shot.text_embeddings(zs, labels, zero_shot.templates_for(zs, ensemble), prompt_progress(progress))
 
     def report(done: int, total: int) -> None:
         progress(done / total, desc=f"{done}/{total} images")
@@ -231,7 +240,7 @@ def build_ui() -> None:
     with gr.Tab("One image"):
         with gr.Row():
             with gr.Column():
-                image = common.ImageInput(label="Photo")
+                image = common.image_input()
                 button = gr.Button("Compare", variant="primary")
             resnet_label = gr.Label(num_top_classes=TOP_K, label="ResNet-50 top 5")
             clip_label = gr.Label(num_top_classes=TOP_K, label="CLIP top 5")
@@ -259,4 +268,5 @@ def build_ui() -> None:
 
 
 def preload() -> None:
-    load_models(CHOICES[0])
+    _, zs = load_models(CHOICES[0])
+    zero_shot.text_embeddings(zs, imagenet_classes(), zero_shot.templates_for(zs, ensemble=False))

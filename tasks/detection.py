@@ -144,7 +144,7 @@ def build_ui() -> None:
     )
     with gr.Row():
         with gr.Column():
-            image = common.ImageInput(label="Photo")
+            image = common.image_input()
             confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label="Confidence threshold")
             iou = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label="IoU threshold (overlap for NMS)")
             model_id = gr.Dropdown(CHOICES, value=default_choice(), label="Model")
@@ -152,7 +152,7 @@ def build_ui() -> None:
         with gr.Column():
             annotated = gr.Image(type="numpy", label="Detections", format="jpeg")
             info = gr.Markdown()
-            table = gr.DataFrame(label="Objects", wrap=True)
+            table = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label="Objects", wrap=True)
     gr.Examples(
         [[examples.bus(), 0.25, 0.45], [examples.zidane(), 0.25, 0.45], [examples.tower(), 0.4, 0.45]],
         inputs=[image, confidence, iou],

@@ -117,7 +117,7 @@ def build_ui() -> None:
     )
     with gr.Row():
         with gr.Column():
-            image = common.ImageInput(label="Photo")
+            image = common.image_input()
             model_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Model")
             button = gr.Button("Classify", variant="primary")
         with gr.Column():

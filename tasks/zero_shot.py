@@ -6,6 +6,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 from PIL import Image
@@ -123,7 +124,12 @@ def _max_text_length(zs: ZeroShotModel) -> int:
     return min(zs.tokenizer.model_max_length, zs.model.config.text_config.max_position_embeddings)
 
 
-def encode_texts(zs: ZeroShotModel, labels: list[str], templates: tuple[str, ...]) -> torch.Tensor:
+def encode_texts(
+    zs: ZeroShotModel,
+    labels: list[str],
+    templates: tuple[str, ...],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
     """One unit vector per label: the normalised mean of its prompts' embeddings (prompt ensembling)."""
     prompts = [template.format(label) for label in labels for template in templates]
     chunks = []
@@ -141,18 +147,25 @@ def encode_texts(zs: ZeroShotModel, labels: list[str], templates: tuple[str, ...
                 attention_mask=tokens["attention_mask"].to(zs.device),
             )
             chunks.append(_normalise(output.pooler_output))
+            if on_progress:
+                on_progress(min(start + TEXT_BATCH, len(prompts)), len(prompts))
     per_prompt = torch.cat(chunks).view(len(labels), len(templates), -1)
     return _normalise(per_prompt.mean(dim=1))
 
 
-def text_embeddings(zs: ZeroShotModel, labels: list[str], templates: tuple[str, ...]) -> torch.Tensor:
+def text_embeddings(
+    zs: ZeroShotModel,
+    labels: list[str],
+    templates: tuple[str, ...],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
     """encode_texts, cached per (labels, templates): a demo asks about the same label set again and again."""
     key = (tuple(labels), templates)
     with zs.text_lock:
         if key in zs.text_cache:
             zs.text_cache.move_to_end(key)
             return zs.text_cache[key]
-    embeddings = encode_texts(zs, labels, templates)
+    embeddings = encode_texts(zs, labels, templates, on_progress)
     with zs.text_lock:
         zs.text_cache[key] = embeddings
         while len(zs.text_cache) > TEXT_CACHE_SIZE:
@@ -239,7 +252,7 @@ def build_ui() -> None:
     )
     with gr.Row():
         with gr.Column():
-            image = common.ImageInput(label="Photo")
+            image = common.image_input()
             labels = gr.Textbox(
                 value="cheetah, lion, house cat, dog, car",
                 label="Candidate labels (comma-separated)",

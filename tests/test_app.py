@@ -90,6 +90,14 @@ def test_bad_inputs_get_messages_and_the_server_keeps_serving(client, tmp_path):
         assert label["label"] == "cheetah", name
 
 
+def test_image_inputs_render_as_gradio_images():
+    """The upload component is a gr.Image subclass: the page must get gr.Image's own props."""
+    config = app.build_app().get_config_file()
+    uploads = [c for c in config["components"] if c["type"] == "image" and c["props"].get("label") == "Photo"]
+    assert len(uploads) == 4
+    assert all(c["props"]["sources"] == ["upload", "webcam", "clipboard"] for c in uploads)
+
+
 def test_help_lists_the_options():
     help_text = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     for option in ("--host", "--port", "--share", "--preload"):

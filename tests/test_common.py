@@ -111,8 +111,14 @@ def test_user_errors_turn_failures_into_page_messages():
         yield 1
         raise common.ShowcaseError("stopped")
 
+    @common.user_errors
+    def names_a_file():
+        raise common.ShowcaseError("'<img src=x onerror=alert(1)>.png' is not an image")
+
     with pytest.raises(gr.Error, match="Please do X."):
         refuses()
+    with pytest.raises(gr.Error, match="'&lt;img src=x onerror=alert\\(1\\)&gt;.png' is not"):
+        names_a_file()
     with pytest.raises(gr.Error, match="went wrong inside the app.*KeyError"):
         breaks()
     stream = streams()
