@@ -30,8 +30,9 @@ def header() -> str:
     where = f"GPU ({device}, half precision)" if device.type == "cuda" else "CPU (float32)"
     return (
         "<div class='showcase-header'><h1>🔭 Model Showcase</h1>"
-        "<p>Try today's pretrained models in your browser: detection, classification and zero-shot "
-        f"vision, one tab per task. Models load on first use and stay loaded. Running on {where}.</p></div>"
+        "<p>Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP "
+        "for images; GPT-2, BERT and sentence embeddings for text. Models load on first use and stay "
+        f"loaded. Running on {where}.</p></div>"
     )
 
 

@@ -4,6 +4,26 @@ Each module defines TITLE, build_ui() (its tab's contents and named API endpoint
 (loads its default model). Adding a task: write tasks/<name>.py and add it to TASKS.
 """
 
-from tasks import compare, detection, image_classification, zero_shot
+from tasks import (
+    attention,
+    compare,
+    detection,
+    generation,
+    image_classification,
+    similarity,
+    text_classification,
+    tokenizer,
+    zero_shot,
+)
 
-TASKS = [detection, image_classification, zero_shot, compare]
+TASKS = [
+    detection,
+    image_classification,
+    zero_shot,
+    compare,
+    generation,
+    text_classification,
+    similarity,
+    tokenizer,
+    attention,
+]

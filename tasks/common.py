@@ -10,9 +10,11 @@ import html
 import inspect
 import logging
 import os
+import re
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -135,6 +137,81 @@ HUB_FIX = (
 )
 
 
+# ---------------------------------------------------------------- Hugging Face models
+
+
+@dataclass
+class HubModel:
+    """A transformers model and its tokenizer, on the best device, ready for inference."""
+
+    model: torch.nn.Module
+    tokenizer: Any
+    model_id: str
+    device: torch.device
+    dtype: torch.dtype
+
+
+def prepare_hub_model(model: torch.nn.Module, tokenizer: Any, model_id: str) -> HubModel:
+    device = pick_device()
+    dtype = inference_dtype(device)
+    return HubModel(model.eval().to(device=device, dtype=dtype), tokenizer, model_id, device, dtype)
+
+
+def from_hub(model_id: str, *loaders: Callable[[str], Any]) -> list[Any]:
+    """Each loader's from_pretrained result for model_id, or ModelUnavailable saying how to get it."""
+    try:
+        return [load(model_id) for load in loaders]
+    except (OSError, ValueError) as error:
+        raise unavailable(model_id, error, HUB_FIX.format(model_id=model_id)) from error
+
+
+def hub_key(model_class: type, model_id: str) -> str:
+    return f"{model_class.__name__}:{model_id}"
+
+
+def get_hub_model(model_class: type, model_id: str, **model_kwargs) -> HubModel:
+    """A cached transformers model: tabs asking for the same class and id share one copy."""
+
+    def load() -> HubModel:
+        from transformers import AutoTokenizer
+
+        model, tokenizer = from_hub(
+            model_id, lambda i: model_class.from_pretrained(i, **model_kwargs), AutoTokenizer.from_pretrained
+        )
+        return prepare_hub_model(model, tokenizer, model_id)
+
+    return MODELS.get(hub_key(model_class, model_id), load)
+
+
+def check_choice(model_id: str, choices: list[str], what: str) -> None:
+    if model_id not in choices:
+        raise ShowcaseError(f"Unknown {what} '{model_id}'; choose one of {choices}.")
+
+
+# ---------------------------------------------------------------- text
+
+# Control characters other than tab and newline are dropped: they only confuse tokenizers' output.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str | None, what: str = "some text", max_chars: int = 100_000) -> str:
+    """User text without control characters, or a ShowcaseError if nothing usable is left."""
+    text = CONTROL_CHARACTERS.sub("", text or "")
+    if not text.strip():
+        raise ShowcaseError(f"Please enter {what} first (or click one of the examples).")
+    if len(text) > max_chars:
+        raise ShowcaseError(f"The text is {len(text):,} characters long; the limit here is {max_chars:,}.")
+    return text
+
+
+def text_lines(text: str | None, what: str, max_lines: int) -> list[str]:
+    """Non-empty lines of a text box, each trimmed."""
+    lines = [line.strip() for line in clean_text(text, what).splitlines() if line.strip()]
+    if len(lines) > max_lines:
+        raise ShowcaseError(f"{len(lines):,} lines is too many; the limit here is {max_lines:,}.")
+    return lines
+
+
 # ---------------------------------------------------------------- images
 
 
@@ -218,9 +295,10 @@ class Stopwatch:
         self.ms += (time.perf_counter() - started) * 1000
 
 
-def describe_run(model_id: str, device: torch.device, ms: float, note: str = "") -> str:
+def describe_run(model_id: str, device: torch.device, ms: float | None, note: str = "") -> str:
+    """The line under each result: which model answered, where, and how long it took."""
     precision = "fp16" if inference_dtype(device) == torch.float16 else "fp32"
-    text = f"**{model_id}** on `{device.type}` ({precision}) · {ms:.0f} ms"
+    text = f"**{model_id}** on `{device.type}` ({precision})" + (f" · {ms:.0f} ms" if ms is not None else "")
     return f"{text}\n\n{note}" if note else text
 
 

@@ -66,8 +66,7 @@ def load_model(model_id: str) -> Detector:
 
 
 def get_model(model_id: str) -> Detector:
-    if model_id not in CHOICES:
-        raise common.ShowcaseError(f"Unknown detection model '{model_id}'; choose one of {CHOICES}.")
+    common.check_choice(model_id, CHOICES, "detection model")
     return common.MODELS.get(model_id, lambda: load_model(model_id))
 
 

@@ -62,8 +62,7 @@ def load_model(model_id: str) -> Classifier:
 
 
 def get_model(model_id: str) -> Classifier:
-    if model_id not in WEIGHTS:
-        raise common.ShowcaseError(f"Unknown classifier '{model_id}'; choose one of {CHOICES}.")
+    common.check_choice(model_id, CHOICES, "classifier")
     return common.MODELS.get(model_id, lambda: load_model(model_id))
 
 

@@ -80,18 +80,14 @@ def prepare(model, tokenizer, image_processor, model_id: str) -> ZeroShotModel:
 def load_model(model_id: str) -> ZeroShotModel:
     from transformers import AutoImageProcessor, AutoModel, AutoTokenizer
 
-    try:
-        model = AutoModel.from_pretrained(model_id)
-        tokenizer = AutoTokenizer.from_pretrained(model_id)
-        image_processor = AutoImageProcessor.from_pretrained(model_id)
-    except (OSError, ValueError) as error:
-        raise common.unavailable(model_id, error, common.HUB_FIX.format(model_id=model_id)) from error
+    model, tokenizer, image_processor = common.from_hub(
+        model_id, AutoModel.from_pretrained, AutoTokenizer.from_pretrained, AutoImageProcessor.from_pretrained
+    )
     return prepare(model, tokenizer, image_processor, model_id)
 
 
 def get_model(model_id: str) -> ZeroShotModel:
-    if model_id not in CHOICES:
-        raise common.ShowcaseError(f"Unknown CLIP model '{model_id}'; choose one of {CHOICES}.")
+    common.check_choice(model_id, CHOICES, "CLIP model")
     return common.MODELS.get(model_id, lambda: load_model(model_id))
 
 

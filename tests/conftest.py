@@ -50,3 +50,29 @@ def yolo():
     from tasks import detection
 
     return detection.get_model("yolov8n.pt")
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2():
+    return random_models.gpt2()
+
+
+@pytest.fixture(scope="session")
+def tiny_sentiment():
+    return random_models.sentiment()
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """all-MiniLM-L6-v2 with its real weights (../shared/models/hf)."""
+    from tasks import similarity
+
+    return similarity.get_model("sentence-transformers/all-MiniLM-L6-v2")
+
+
+@pytest.fixture
+def empty_model_cache(monkeypatch):
+    """A model cache with nothing in it, so a test sees the real loading path."""
+    from tasks import common
+
+    monkeypatch.setattr(common, "MODELS", common.ModelCache())

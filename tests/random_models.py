@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torchvision.models import resnet18, resnet50
 
-from tasks import image_classification, zero_shot
+from tasks import common, image_classification, zero_shot
 
 # A real BERT WordPiece tokenizer with real weights on disk (../shared/models/hf): CLIP's own
 # tokenizer files are not available, and the text tower only needs ids, a pad and an end token.
@@ -55,3 +55,26 @@ def clip(model_id: str = "openai/clip-vit-base-patch32", tiny: bool = True, chin
         model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16 if tiny else 512))
     processor = CLIPImageProcessor(size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size})
     return zero_shot.prepare(model, tokenizer, processor, model_id)
+
+
+def gpt2(model_id: str = "openai-community/gpt2", tiny: bool = True, context: int = 1024):
+    """GPT-2 with random weights and the real GPT-2 tokenizer (its files are in ../shared)."""
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained("openai-community/gpt2")
+    size = dict(n_layer=2, n_head=2, n_embd=32) if tiny else {}
+    model = GPT2LMHeadModel(GPT2Config(n_positions=context, **size))
+    return common.prepare_hub_model(model, tokenizer, model_id)
+
+
+def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-2-english", tiny: bool = True):
+    """A DistilBERT sentiment classifier with random weights over BERT's WordPiece vocabulary."""
+    from transformers import AutoTokenizer, DistilBertConfig, DistilBertForSequenceClassification
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(TOKENIZER_ID)
+    size = dict(dim=32, hidden_dim=64, n_layers=2, n_heads=2) if tiny else {}
+    config = DistilBertConfig(vocab_size=tokenizer.vocab_size, id2label={0: "NEGATIVE", 1: "POSITIVE"},
+                              label2id={"NEGATIVE": 0, "POSITIVE": 1}, **size)
+    return common.prepare_hub_model(DistilBertForSequenceClassification(config), tokenizer, model_id)

@@ -1,6 +1,8 @@
 """The launched app, driven through gradio_client as a user's script would."""
 
 import re
+import threading
+import time
 import socket
 import subprocess
 import sys
@@ -23,17 +25,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def client(cheetah_resnet, tiny_clip):
-    # ResNet and CLIP weights are not on these machines: the random stand-ins answer for them.
-    common.MODELS.put(compare.RESNET_ID, cheetah_resnet)
-    common.MODELS.put(zero_shot.CHOICES[0], tiny_clip)
+def serve(stand_ins: dict):
+    """The app on a free local port, with random-weight models standing in for missing weights."""
+    for key, model in stand_ins.items():
+        common.MODELS.put(key, model)
     demo = app.build_app()
     port = free_port()
     app.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     yield Client(f"http://127.0.0.1:{port}/", verbose=False)
     demo.close()
     common.MODELS.clear()
+
+
+@pytest.fixture(scope="module")
+def client(cheetah_resnet, tiny_clip):
+    yield from serve({compare.RESNET_ID: cheetah_resnet, zero_shot.CHOICES[0]: tiny_clip})
 
 
 def test_detect_finds_the_bus(client):
@@ -94,7 +100,7 @@ def test_image_inputs_render_as_gradio_images():
     """The upload component is a gr.Image subclass: the page must get gr.Image's own props."""
     config = app.build_app().get_config_file()
     uploads = [c for c in config["components"] if c["type"] == "image" and c["props"].get("label") == "Photo"]
-    assert len(uploads) == 4
+    assert len(uploads) == 4  # detection, classification, zero-shot, comparison
     assert all(c["props"]["sources"] == ["upload", "webcam", "clipboard"] for c in uploads)
 
 
@@ -116,3 +122,87 @@ def test_readme_front_matter_agrees_with_spaces_yaml():
     assert set(front["preload_from_hub"]) <= set(hub_models)
     requirements = (ROOT / "requirements.txt").read_text()
     assert f"gradio=={spaces['space']['sdk_version']}" in requirements
+
+
+@pytest.fixture(scope="module")
+def language_client(tiny_gpt2, tiny_sentiment):
+    from tasks import generation, text_classification
+
+    yield from serve({
+        common.hub_key(generation.AutoModelForCausalLM, generation.CHOICES[0]): tiny_gpt2,
+        common.hub_key(text_classification.AutoModelForSequenceClassification, text_classification.CHOICES[0]):
+            tiny_sentiment,
+    })
+
+
+GENERATE_DEFAULTS = ("openai-community/gpt2", 40, "sampling", 0.8, 50, 0.95, 0, 1.0)
+
+
+def test_generate_streams_growing_text(language_client):
+    job = language_client.submit("Once upon a time", *GENERATE_DEFAULTS, 42, api_name="/generate")
+    final_text, final_info = job.result()
+    texts = [text for text, _ in job.outputs()]
+    assert len(texts) > 2
+    assert all(later.startswith(earlier) for earlier, later in zip(texts, texts[1:]))
+    assert final_text.startswith("Once upon a time") and len(final_text) > len("Once upon a time")
+    assert "40 tokens" in final_info and "tokens/s" in final_info and "done" in final_info
+    again, _ = language_client.predict("Once upon a time", *GENERATE_DEFAULTS, 42, api_name="/generate")
+    assert again == final_text  # same seed, same settings, same text
+
+
+def test_generate_cancelled_midway_then_serves_again(language_client):
+    job = language_client.submit("Keep going", "openai-community/gpt2", 512, "sampling", 0.8, 50, 0.95, 0, 1.0, 1,
+                                 api_name="/generate")
+    deadline = time.time() + 60
+    while len(job.outputs()) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    job.cancel()
+    deadline = time.time() + 30
+    while any(t.name == "showcase-generate" for t in threading.enumerate()) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(t.name == "showcase-generate" for t in threading.enumerate())
+    text, info = language_client.predict("Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
+                                         api_name="/generate")
+    assert "5 tokens" in info
+
+
+def test_classify_text_one_and_many(language_client):
+    model = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    label, rows, counts, info = language_client.predict("What a lovely day", model, api_name="/classify_text")
+    assert label["label"] in {"POSITIVE", "NEGATIVE"}
+    label, rows, counts, info = language_client.predict("good\nbad\nso-so", model, api_name="/classify_text")
+    assert [row[0] for row in rows["value"]["data"]] == ["good", "bad", "so-so"]
+    assert "3 lines classified in 1 batched pass" in info
+
+
+def test_similarity_tokenize_and_attention_with_real_weights(language_client):
+    ranking, plot, info = language_client.predict(
+        "I can't log in", "The market fell.\nI forgot my password and cannot sign in.",
+        "sentence-transformers/all-MiniLM-L6-v2", api_name="/similarity")
+    assert ranking["data"][0][2] == "I forgot my password and cannot sign in."
+    assert plot is not None
+    outputs = language_client.predict("我喜欢猫 unbelievably", "openai-community/gpt2",
+                                      "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize")
+    assert "喜 (1/3)" in [piece["token"] for piece in outputs[0]]
+    merges, segments, info = language_client.predict("low lower lowest", 1_000_000, "lowest", api_name="/train_bpe")
+    assert "Stopped after" in info
+    one, mean, info = language_client.predict("The cat sat.", 6, 12, "sentence-transformers/all-MiniLM-L6-v2",
+                                              api_name="/attention")
+    assert "6 layers × 12 heads" in info
+
+
+def test_language_bad_inputs_get_messages(language_client):
+    cases = [
+        (("/generate", "   ", *GENERATE_DEFAULTS, 1), "enter a prompt"),
+        (("/generate", "Hi", "distilbert/distilgpt2", *GENERATE_DEFAULTS[1:], 1), "could not be loaded"),
+        (("/classify_text", "\n\n", "distilbert/distilbert-base-uncased-finetuned-sst-2-english"), "enter a sentence"),
+        (("/similarity", "query", "", "sentence-transformers/all-MiniLM-L6-v2"), "enter sentences"),
+        (("/attention", "Hello", 7, 1, "sentence-transformers/all-MiniLM-L6-v2"), "greater than maximum value 6"),
+        (("/train_bpe", "", 10, ""), "enter a corpus"),
+    ]
+    for (endpoint, *args), message in cases:
+        with pytest.raises(Exception, match=message):
+            language_client.predict(*args, api_name=endpoint)
+    text, _ = language_client.predict("Still here?", "openai-community/gpt2", 3, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
+                                      api_name="/generate")
+    assert text.startswith("Still here?")

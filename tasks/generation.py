@@ -1,0 +1,252 @@
+"""Text generation with GPT-2, streamed token by token (`/generate`)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+import gradio as gr
+import torch
+from transformers import AutoModelForCausalLM, StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+from tasks import common
+
+TASK = "generate"
+TITLE = "Text generation"
+CHOICES = common.model_choices(TASK)
+STRATEGIES = ["sampling", "greedy", "beam search"]
+MAX_NEW_TOKENS = 512
+MAX_PROMPT_CHARS = 100_000
+EXAMPLES = [
+    "In a shocking finding, scientists discovered a herd of unicorns living in a remote valley in the Andes.",
+    "The three most important things to know about machine learning are",
+    "从前有一座山，山上有一座庙，",
+]
+
+
+@dataclass
+class Settings:
+    max_new_tokens: int = 60
+    strategy: str = "sampling"
+    temperature: float = 0.8
+    top_k: int = 50
+    top_p: float = 0.95
+    no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
+    num_beams: int = 4
+    seed: int | None = 42  # None: a different text each time
+
+
+@dataclass
+class Update:
+    """What the tab shows after each streamed piece (a fresh snapshot each time)."""
+
+    prompt: str  # the prompt as the model saw it (after any cut)
+    text: str = ""  # generated so far
+    tokens: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    done: bool = False
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+
+def get_model(model_id: str) -> common.HubModel:
+    common.check_choice(model_id, CHOICES, "generation model")
+    return common.get_hub_model(AutoModelForCausalLM, model_id)
+
+
+def check_settings(settings: Settings) -> list[str]:
+    """Refuses impossible values; returns a note for each setting the chosen strategy ignores."""
+    if settings.strategy not in STRATEGIES:
+        raise common.ShowcaseError(f"Unknown decoding strategy '{settings.strategy}'; choose one of {STRATEGIES}.")
+    if not 1 <= settings.max_new_tokens <= MAX_NEW_TOKENS:
+        raise common.ShowcaseError(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS}.")
+    if settings.strategy == "sampling" and not settings.temperature > 0:
+        raise common.ShowcaseError("Temperature must be above 0 for sampling (use greedy for deterministic text).")
+    if not 0 < settings.top_p <= 1:
+        raise common.ShowcaseError("Top-p must be above 0 and at most 1.")
+    if settings.repetition_penalty <= 0:
+        raise common.ShowcaseError("Repetition penalty must be above 0 (1 means no penalty).")
+    notes = []
+    if settings.strategy != "sampling":
+        notes.append(f"Temperature, top-k, top-p and seed only apply to sampling; {settings.strategy} ignores them.")
+    if settings.strategy == "beam search":
+        notes.append(
+            "Beam search keeps several candidate texts and picks the best at the end, so it cannot stream: "
+            "the text appears when it is complete."
+        )
+    return notes
+
+
+def prepare_prompt(generator: common.HubModel, prompt: str, max_new_tokens: int) -> tuple[torch.Tensor, list[str]]:
+    """Prompt token ids; a prompt too long for the context is cut from the left, keeping its end."""
+    ids = generator.tokenizer(prompt, return_tensors="pt")["input_ids"]
+    context = generator.model.config.max_position_embeddings
+    room = context - max_new_tokens
+    if room < 1:
+        raise common.ShowcaseError(f"{generator.model_id} sees {context} tokens at most; ask for fewer new tokens.")
+    if ids.shape[1] > room:
+        return ids[:, -room:], [
+            f"The prompt had {ids.shape[1]:,} tokens; its first {ids.shape[1] - room:,} were cut so that "
+            f"prompt and answer fit the model's {context}-token context."
+        ]
+    return ids, []
+
+
+def generate_kwargs(settings: Settings) -> dict:
+    kwargs = dict(
+        max_new_tokens=settings.max_new_tokens,
+        no_repeat_ngram_size=settings.no_repeat_ngram_size,
+        repetition_penalty=settings.repetition_penalty,
+    )
+    if settings.strategy == "sampling":
+        kwargs.update(do_sample=True, temperature=settings.temperature, top_k=settings.top_k, top_p=settings.top_p)
+    elif settings.strategy == "beam search":
+        kwargs.update(do_sample=False, num_beams=settings.num_beams, early_stopping=True)
+    else:
+        kwargs.update(do_sample=False)
+    return kwargs
+
+
+class StopWhenSet(StoppingCriteria):
+    """Ends generation between two tokens once the event is set (Stop button, closed page)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, input_ids, scores, **kwargs) -> torch.Tensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+class CountingStreamer(TextIteratorStreamer):
+    """transformers' text streamer that also counts the new tokens it is given."""
+
+    def __init__(self, tokenizer) -> None:
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.new_tokens = 0
+
+    def put(self, value) -> None:
+        if not self.next_tokens_are_prompt:
+            self.new_tokens += value.numel()
+        super().put(value)
+
+
+def forward(generator: common.HubModel, ids: torch.Tensor, settings: Settings, **extra) -> torch.Tensor:
+    """The bare model.generate call (seeded first, when sampling with a seed)."""
+    if settings.strategy == "sampling" and settings.seed is not None:
+        torch.manual_seed(settings.seed)
+    pad = generator.tokenizer.eos_token_id
+    with torch.inference_mode():
+        return generator.model.generate(
+            input_ids=ids.to(generator.device),
+            attention_mask=torch.ones_like(ids).to(generator.device),
+            pad_token_id=pad,
+            **generate_kwargs(settings),
+            **extra,
+        )
+
+
+def stream(generator: common.HubModel, prompt: str, settings: Settings) -> Iterator[Update]:
+    """Pure predict function: yields the growing text as tokens arrive, last one with done=True.
+
+    Generation runs in a worker thread feeding transformers' streamer; closing this iterator early
+    (Stop button, client gone) stops the worker between two tokens.
+    """
+    prompt = common.clean_text(prompt, "a prompt", MAX_PROMPT_CHARS)
+    notes = check_settings(settings)
+    ids, cut = prepare_prompt(generator, prompt, settings.max_new_tokens)
+    update = Update(generator.tokenizer.decode(ids[0]), notes=notes + cut)
+    started = time.perf_counter()
+
+    if settings.strategy == "beam search":
+        output = forward(generator, ids, settings)[0, ids.shape[1] :]
+        yield replace(update, text=generator.tokenizer.decode(output, skip_special_tokens=True), tokens=len(output),
+                      seconds=time.perf_counter() - started, done=True)
+        return
+
+    streamer = CountingStreamer(generator.tokenizer)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            forward(generator, ids, settings, streamer=streamer, stopping_criteria=StoppingCriteriaList([StopWhenSet(stop)]))
+        except BaseException as error:  # reported to the caller below
+            failure.append(error)
+            streamer.end()
+
+    worker = threading.Thread(target=work, name="showcase-generate", daemon=True)
+    worker.start()
+    try:
+        text = ""
+        for piece in streamer:
+            if piece:
+                text += piece
+                yield replace(update, text=text, tokens=streamer.new_tokens, seconds=time.perf_counter() - started)
+        worker.join()
+        if failure:
+            raise failure[0]
+        yield replace(update, text=text, tokens=streamer.new_tokens, seconds=time.perf_counter() - started, done=True)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+
+
+def stats(update: Update) -> str:
+    state = "done" if update.done else "generating…"
+    line = f"{update.tokens} tokens · {update.tokens_per_second:.1f} tokens/s · {update.seconds:.1f} s · {state}"
+    return "\n\n".join([line, *update.notes])
+
+
+@common.user_errors
+def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat_ngram_size,
+        repetition_penalty, seed):
+    settings = Settings(
+        int(max_new_tokens), strategy, float(temperature), int(top_k), float(top_p), int(no_repeat_ngram_size),
+        float(repetition_penalty), seed=None if seed is None or int(seed) < 0 else int(seed),
+    )
+    generator = get_model(model_id)
+    head = common.describe_run(model_id, generator.device, None)
+    for update in stream(generator, prompt, settings):
+        yield update.prompt + update.text, f"{head}\n\n{stats(update)}"
+
+
+def build_ui() -> None:
+    gr.Markdown(
+        "**GPT-2** continues your text, token by token. Sampling with a fixed seed gives the same text "
+        "again; greedy always picks the likeliest token; beam search weighs several continuations."
+    )
+    with gr.Row():
+        with gr.Column():
+            prompt = gr.Textbox(label="Prompt", lines=4, value=EXAMPLES[0], max_length=MAX_PROMPT_CHARS)
+            model_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Model")
+            with gr.Row():
+                button = gr.Button("Generate", variant="primary")
+                stop = gr.Button("Stop", variant="stop")
+            with gr.Accordion("Decoding settings", open=False):
+                defaults = Settings()
+                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label="Max new tokens")
+                strategy = gr.Radio(STRATEGIES, value=defaults.strategy, label="Decoding")
+                temperature = gr.Slider(0.05, 2.0, value=defaults.temperature, step=0.05, label="Temperature")
+                top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label="Top-k (0: off)")
+                top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label="Top-p")
+                no_repeat = gr.Slider(0, 6, value=defaults.no_repeat_ngram_size, step=1, label="No-repeat n-gram size (0: off)")
+                penalty = gr.Slider(0.5, 2.0, value=defaults.repetition_penalty, step=0.05, label="Repetition penalty")
+                seed = gr.Number(value=defaults.seed, precision=0, label="Seed (-1: random)")
+        with gr.Column():
+            output = gr.Textbox(label="Text", lines=14, autoscroll=True)
+            info = gr.Markdown()
+    gr.Examples([[e] for e in EXAMPLES], inputs=[prompt])
+    inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]
+    # One generation at a time: the seed sets torch's global generator, and the CPU is saturated anyway.
+    event = button.click(run, inputs, [output, info], api_name="generate", concurrency_limit=1)
+    stop.click(None, None, None, cancels=[event], api_visibility="private")
+
+
+def preload() -> None:
+    get_model(CHOICES[0])

@@ -1,0 +1,35 @@
+"""Figures shared by tabs: a labelled heatmap (similarity scores, attention weights)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; must come before pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+# Tick labels are cut so that long sentences do not squeeze the plot away.
+LABEL_CHARS = 28
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def heatmap(matrix: np.ndarray, rows: list[str], columns: list[str], title: str, value_range=(None, None),
+            annotate: bool = True, cmap: str = "viridis"):
+    """A matplotlib figure of matrix[row, column], cells annotated when there are few."""
+    height, width = matrix.shape
+    figure, axes = plt.subplots(figsize=(min(2 + 0.55 * width, 14), min(1.5 + 0.45 * height, 14)), layout="constrained")
+    image = axes.imshow(matrix, cmap=cmap, vmin=value_range[0], vmax=value_range[1], aspect="auto")
+    axes.set_xticks(range(width), [_short(c) for c in columns], rotation=60, ha="right", fontsize=8)
+    axes.set_yticks(range(height), [_short(r) for r in rows], fontsize=8)
+    axes.set_title(title, fontsize=10)
+    if annotate and height * width <= 144:
+        middle = np.nanmean(matrix)
+        for (i, j), value in np.ndenumerate(matrix):
+            axes.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="white" if value < middle else "black")
+    figure.colorbar(image, ax=axes, shrink=0.8)
+    plt.close(figure)  # Gradio renders it; pyplot must not keep every figure alive
+    return figure

@@ -1,0 +1,190 @@
+"""Tokenizer explorer: byte-level BPE beside WordPiece, and a BPE you train yourself (`/tokenize`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import gradio as gr
+import pandas as pd
+
+from tasks import common
+
+TASK = "tokenize"
+TITLE = "Tokenizer explorer"
+CHOICES = common.model_choices(TASK)
+MAX_CHARS = 20_000
+MAX_CORPUS_CHARS = 200_000
+MAX_MERGES = 5_000
+SHOWN_MERGES = 30
+COLOURS = 6  # tokens are coloured in turn, so that neighbours differ
+EXAMPLE_TEXTS = [
+    "Tokenization splits text into pieces; unbelievably, GPT-2 and BERT disagree.",
+    "我喜欢猫。Transformers read 中文 too 🐱",
+]
+EXAMPLE_CORPUS = (
+    "low lower lowest slow slower slowest\n"
+    "new newer newest renew renewal\n"
+    "the lowest new tower is slower than the newest tower\n"
+)
+
+
+@dataclass
+class Token:
+    id: int
+    piece: str  # the vocabulary entry, as the tokenizer stores it (e.g. 'Ġworld', '##ing')
+    text: str  # what it stands for, readable
+
+
+def get_tokenizer(model_id: str):
+    common.check_choice(model_id, CHOICES, "tokenizer")
+    from transformers import AutoTokenizer
+
+    return common.MODELS.get(f"tokenizer:{model_id}", lambda: common.from_hub(model_id, AutoTokenizer.from_pretrained)[0])
+
+
+def tokenize(tokenizer, text: str) -> list[Token]:
+    """Pure predict function: the tokens of text, each with its id and readable text.
+
+    Byte-level BPE can split one character (Chinese, emoji) across several tokens whose bytes are no
+    text on their own; such tokens show the character with their part, e.g. '猫 (2/3)'.
+    """
+    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    ids, spans = encoding["input_ids"], encoding["offset_mapping"]
+    pieces = tokenizer.convert_ids_to_tokens(ids)
+    readable = [tokenizer.decode([i]) for i in ids]
+    tokens = [Token(i, piece, plain) for i, piece, plain in zip(ids, pieces, readable)]
+    # Fragments of one character share their span's end; number them within that run.
+    start = 0
+    while start < len(tokens):
+        end = start + 1
+        while end < len(tokens) and spans[end][1] == spans[start][1]:
+            end += 1
+        if any("\ufffd" in readable[k] for k in range(start, end)) and end - start > 1:
+            character = text[spans[start][0] : spans[start][1]]
+            for part, k in enumerate(range(start, end), start=1):
+                tokens[k].text = f"{character} ({part}/{end - start})"
+        start = end
+    return tokens
+
+
+def highlighted(tokens: list[Token]) -> list[tuple[str, str]]:
+    return [(token.text, str(n % COLOURS)) for n, token in enumerate(tokens)]
+
+
+def token_table(tokens: list[Token]) -> pd.DataFrame:
+    return pd.DataFrame({"#": range(1, len(tokens) + 1), "token": [t.piece for t in tokens],
+                         "id": [t.id for t in tokens], "text": [t.text for t in tokens]})
+
+
+def summary(model_id: str, text: str, tokens: list[Token]) -> str:
+    per_token = len(text) / len(tokens) if tokens else 0
+    return f"**{model_id}**: {len(tokens)} tokens for {len(text)} characters ({per_token:.1f} characters per token)"
+
+
+@common.user_errors
+def run(text, left_id, right_id):
+    text = common.clean_text(text, "some text", MAX_CHARS)
+    outputs = []
+    for model_id in (left_id, right_id):
+        tokens = tokenize(get_tokenizer(model_id), text)
+        outputs += [highlighted(tokens), token_table(tokens), summary(model_id, text, tokens)]
+    return tuple(outputs)
+
+
+# ---------------------------------------------------------------- train your own BPE
+
+
+@dataclass
+class TrainedBpe:
+    merges: list[tuple[str, str]]
+    vocabulary_size: int
+    segmentation: list[str]
+    notes: list[str]
+
+
+def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
+    """Learns up to `merges` BPE merges on the corpus (most frequent pair first) with `tokenizers`,
+    then segments `sample` (default: the corpus's first line) with them."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    corpus = common.clean_text(corpus, "a corpus to train on", MAX_CORPUS_CHARS)
+    if merges is None or int(merges) < 0:
+        raise common.ShowcaseError("The number of merges must be 0 or more.")
+    notes = []
+    if int(merges) > MAX_MERGES:
+        notes.append(f"{int(merges):,} merges asked; this panel learns at most {MAX_MERGES:,}.")
+    wanted = min(int(merges), MAX_MERGES)
+    alphabet = sorted({c for c in corpus if not c.isspace()})
+    tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    trainer = trainers.BpeTrainer(
+        vocab_size=len(alphabet) + 1 + wanted, special_tokens=["[UNK]"], initial_alphabet=alphabet,
+        min_frequency=0, show_progress=False,
+    )
+    tokenizer.train_from_iterator(corpus.splitlines(), trainer)
+    learned = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m)
+               for m in json.loads(tokenizer.to_str())["model"]["merges"]]
+    if len(learned) < wanted:
+        notes.append(f"Stopped after {len(learned)} merges: no pair of adjacent tokens is left to merge.")
+    sample = (sample or "").strip() or next(line for line in corpus.splitlines() if line.strip())
+    segmentation = tokenizer.encode(common.clean_text(sample, "a sample", MAX_CHARS)).tokens
+    return TrainedBpe(learned, tokenizer.get_vocab_size(), segmentation, notes)
+
+
+@common.user_errors
+def run_training(corpus, merges, sample):
+    bpe = train_bpe(corpus, merges, sample)
+    table = pd.DataFrame({"step": range(1, min(len(bpe.merges), SHOWN_MERGES) + 1),
+                          "left": [a for a, _ in bpe.merges[:SHOWN_MERGES]],
+                          "right": [b for _, b in bpe.merges[:SHOWN_MERGES]],
+                          "new token": [a + b for a, b in bpe.merges[:SHOWN_MERGES]]})
+    info = f"{len(bpe.merges)} merges learned, vocabulary of {bpe.vocabulary_size}; sample in {len(bpe.segmentation)} tokens."
+    segments = [(piece, str(n % COLOURS)) for n, piece in enumerate(bpe.segmentation)]
+    return table, segments, "\n\n".join([info, *bpe.notes])
+
+
+def build_ui() -> None:
+    gr.Markdown(
+        "Models read **tokens**, not letters. GPT-2's **byte-level BPE** and BERT's **WordPiece** cut "
+        "the same text differently: compare them, then train a tiny BPE yourself."
+    )
+    colours = {str(n): c for n, c in enumerate(["#c7d2fe", "#fde68a", "#bbf7d0", "#fecaca", "#bae6fd", "#e9d5ff"])}
+    with gr.Row():
+        text = gr.Textbox(label="Text", value=EXAMPLE_TEXTS[0], lines=3, scale=3, max_length=MAX_CHARS)
+        with gr.Column(scale=1):
+            left_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Left tokenizer")
+            right_id = gr.Dropdown(CHOICES, value=CHOICES[1], label="Right tokenizer")
+            button = gr.Button("Tokenize", variant="primary")
+    outputs = []
+    with gr.Row():
+        for side in ("Left", "Right"):
+            with gr.Column():
+                info = gr.Markdown()
+                pieces = gr.HighlightedText(label=f"{side}: tokens", color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
+                table = gr.DataFrame(label=f"{side}: ids", wrap=True, max_height=300)
+                outputs += [pieces, table, info]
+    gr.Examples([[e] for e in EXAMPLE_TEXTS], inputs=[text])
+    button.click(run, [text, left_id, right_id], outputs, api_name="tokenize")
+
+    with gr.Accordion("Train your own BPE", open=False):
+        gr.Markdown(
+            "Byte-pair encoding starts from single characters and repeatedly merges the most frequent "
+            "adjacent pair into a new token. Paste a corpus and choose how many merges to learn."
+        )
+        with gr.Row():
+            with gr.Column():
+                corpus = gr.Textbox(label="Corpus", value=EXAMPLE_CORPUS, lines=6)
+                merges = gr.Number(value=20, precision=0, label="Merges")
+                sample = gr.Textbox(label="Segment this text (empty: the corpus's first line)", value="the slowest renewal")
+                train = gr.Button("Learn merges")
+            with gr.Column():
+                learned_info = gr.Markdown()
+                segments = gr.HighlightedText(label="Segmentation", color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
+                learned = gr.DataFrame(label=f"First {SHOWN_MERGES} merges, in order", max_height=350)
+        train.click(run_training, [corpus, merges, sample], [learned, segments, learned_info], api_name="train_bpe")
+
+
+def preload() -> None:
+    for model_id in CHOICES[:2]:
+        get_tokenizer(model_id)

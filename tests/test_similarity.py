@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from tasks import common, similarity
+
+
+def test_a_paraphrase_outranks_unrelated_sentences(minilm):
+    result = similarity.similarities(
+        minilm,
+        ["How do I reset my password?"],
+        ["The stock market fell sharply.", "I forgot my login credentials and cannot sign in.", "A cat sleeps on the sofa."],
+    )
+    ranking = result.ranking()
+    assert ranking.iloc[0]["sentence"] == "I forgot my login credentials and cannot sign in."
+    assert result.scores[0, 1] > 0.4 > result.scores[0, 0]
+
+
+def test_two_lists_give_a_matrix(minilm):
+    queries = ["Somebody is making music", "Shares dropped this week"]
+    sentences = ["A man plays the guitar.", "The stock market fell on Monday.", "A cat is sleeping."]
+    result = similarity.similarities(minilm, queries, sentences)
+    assert result.scores.shape == (2, 3)
+    assert result.scores.argmax(axis=1).tolist() == [0, 1]
+    assert len(result.ranking()) == 6
+
+
+def test_embeddings_are_unit_vectors_and_batching_does_not_change_them(minilm, monkeypatch):
+    sentences = ["short", "a somewhat longer sentence with more words in it", "中文句子", "🙂"]
+    together = similarity.embed(minilm, sentences)
+    np.testing.assert_allclose(together.norm(dim=1).numpy(), 1, atol=1e-5)
+    monkeypatch.setattr(similarity, "BATCH_SIZE", 1)
+    np.testing.assert_allclose(similarity.embed(minilm, sentences).numpy(), together.numpy(), atol=1e-5)
+
+
+def test_identical_sentences_score_one(minilm):
+    result = similarity.similarities(minilm, ["The same words."], ["The same words."])
+    assert result.scores[0, 0] == pytest.approx(1, abs=1e-4)
+
+
+def test_empty_sentence_list_says_why():
+    with pytest.raises(common.ShowcaseError, match="enter sentences"):
+        common.text_lines("  \n ", "sentences to search (one per line)", similarity.MAX_SENTENCES)

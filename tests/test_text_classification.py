@@ -1,0 +1,46 @@
+import pytest
+import torch
+
+from tasks import common, text_classification
+
+
+def test_batch_equals_one_by_one(tiny_sentiment):
+    texts = ["I loved it.", "Terrible, a waste of two hours and of the ticket price.", "ok", "这部电影很好看"]
+    batch = text_classification.classify(tiny_sentiment, texts).probabilities
+    for text, together in zip(texts, batch):
+        (alone,) = text_classification.classify(tiny_sentiment, [text]).probabilities
+        assert list(alone) == list(together)
+        torch.testing.assert_close(torch.tensor(list(alone.values())), torch.tensor(list(together.values())), atol=1e-4, rtol=0)
+
+
+def test_labels_come_from_the_model_and_sum_to_one(tiny_sentiment):
+    (scores,) = text_classification.classify(tiny_sentiment, ["fine"]).probabilities
+    assert set(scores) == {"POSITIVE", "NEGATIVE"}
+    assert sum(scores.values()) == pytest.approx(1, abs=1e-3)
+    assert list(scores.values()) == sorted(scores.values(), reverse=True)
+
+
+def test_long_texts_are_truncated_and_flagged(tiny_sentiment):
+    result = text_classification.classify(tiny_sentiment, ["short", "very long " * 2_000])
+    assert result.truncated == [False, True]
+
+
+def test_more_lines_than_a_batch(tiny_sentiment, monkeypatch):
+    monkeypatch.setattr(text_classification, "BATCH_SIZE", 4)
+    texts = [f"review number {i}" for i in range(10)]
+    result = text_classification.classify(tiny_sentiment, texts)
+    assert len(result.probabilities) == 10
+    table = text_classification.table(texts, result)
+    assert table["text"].tolist() == texts
+
+
+@pytest.mark.parametrize("text, message", [("", "enter a sentence"), (" \n\t\n", "enter a sentence"),
+                                           ("x\n" * 1001, "too many")])
+def test_bad_text_says_why(text, message):
+    with pytest.raises(common.ShowcaseError, match=message):
+        common.text_lines(text, "a sentence", text_classification.MAX_LINES)
+
+
+def test_missing_weights_say_which_and_how(empty_model_cache):
+    with pytest.raises(common.ModelUnavailable, match=r"'distilbert/distilbert-base-uncased-finetuned-sst-2-english' could not be loaded"):
+        text_classification.get_model(text_classification.CHOICES[0])
