@@ -31,8 +31,8 @@ def header() -> str:
     return (
         "<div class='showcase-header'><h1>🔭 Model Showcase</h1>"
         "<p>Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP "
-        "for images; GPT-2, BERT and sentence embeddings for text. Models load on first use and stay "
-        f"loaded. Running on {where}.</p></div>"
+        "for images; GPT-2, BERT and sentence embeddings for text; and training your own classifiers on "
+        f"top of them. Models load on first use and stay loaded. Running on {where}.</p></div>"
     )
 
 
@@ -52,7 +52,8 @@ def example_folders() -> list[str]:
     """Folders of the packaged example photos, which Gradio must be allowed to serve."""
     import examples
 
-    return sorted({str(Path(f()).parent) for f in (examples.bus, examples.cheetah)})
+    packaged = {str(Path(f()).parent) for f in (examples.bus, examples.cheetah)}
+    return sorted(packaged | {str(Path(examples.__file__).parent)})
 
 
 def preload_all() -> None:

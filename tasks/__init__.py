@@ -8,6 +8,8 @@ from tasks import (
     attention,
     compare,
     detection,
+    finetune_image,
+    finetune_text,
     generation,
     image_classification,
     similarity,
@@ -26,4 +28,6 @@ TASKS = [
     similarity,
     tokenizer,
     attention,
+    finetune_text,
+    finetune_image,
 ]

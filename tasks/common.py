@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import html
 import inspect
+import io
 import logging
 import os
 import re
@@ -236,8 +237,19 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _open(source, name: str) -> Image.Image:
+    try:
+        return Image.open(source)
+    except Image.DecompressionBombError as error:
+        raise ShowcaseError(f"The image is too large to open safely ({error}). Please resize it first.")
+    except UnidentifiedImageError:
+        raise ShowcaseError(f"{name} is not an image this app can read (try JPEG or PNG).")
+    except OSError as error:
+        raise ShowcaseError(f"{name} could not be read: {error}.")
+
+
 def open_image(value: Any) -> Image.Image:
-    """A user's image (file path, PIL image or array) as RGB PIL, or a ShowcaseError saying why not."""
+    """A user's image (file path, bytes, PIL image or array) as RGB PIL, or a ShowcaseError saying why not."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ShowcaseError("Please upload an image first (or click one of the examples).")
     if isinstance(value, np.ndarray):
@@ -248,14 +260,9 @@ def open_image(value: Any) -> Image.Image:
         path = Path(value)
         if not path.is_file():
             raise ShowcaseError(f"The image file '{path.name}' was not found.")
-        try:
-            image = Image.open(path)
-        except Image.DecompressionBombError as error:
-            raise ShowcaseError(f"The image is too large to open safely ({error}). Please resize it first.")
-        except UnidentifiedImageError:
-            raise ShowcaseError(f"'{path.name}' is not an image this app can read (try JPEG or PNG).")
-        except OSError as error:
-            raise ShowcaseError(f"'{path.name}' could not be read: {error}.")
+        image = _open(path, f"'{path.name}'")
+    elif isinstance(value, bytes):
+        image = _open(io.BytesIO(value), "The file")
     elif isinstance(value, Image.Image):
         image = value
     else:

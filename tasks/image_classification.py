@@ -70,14 +70,24 @@ def preprocess(classifier: Classifier, images: list[Image.Image]) -> torch.Tenso
     return torch.stack([classifier.transform(image) for image in images])
 
 
-def forward(classifier: Classifier, batch: torch.Tensor) -> torch.Tensor:
-    """Logits for a preprocessed batch, BATCH_SIZE images per pass."""
+def _batched(classifier: Classifier, batch: torch.Tensor, network: torch.nn.Module) -> torch.Tensor:
     outputs = []
     with torch.inference_mode():
         for chunk in batch.split(BATCH_SIZE):
             chunk = chunk.to(device=classifier.device, dtype=classifier.dtype, non_blocking=True)
-            outputs.append(classifier.model(chunk).float())
+            outputs.append(network(chunk).flatten(1).float())
     return torch.cat(outputs)
+
+
+def forward(classifier: Classifier, batch: torch.Tensor) -> torch.Tensor:
+    """Logits for a preprocessed batch, BATCH_SIZE images per pass."""
+    return _batched(classifier, batch, classifier.model)
+
+
+def features(classifier: Classifier, batch: torch.Tensor) -> torch.Tensor:
+    """The pooled features the classification head reads (2,048 for ResNet-50): a backbone for new labels."""
+    body = torch.nn.Sequential(*list(classifier.model.children())[:-1])  # every layer but the final fc
+    return _batched(classifier, batch, body)
 
 
 def postprocess(classifier: Classifier, logits: torch.Tensor, k: int = TOP_K) -> list[dict[str, float]]:

@@ -18,10 +18,11 @@ def _short(label: str) -> str:
 
 
 def heatmap(matrix: np.ndarray, rows: list[str], columns: list[str], title: str, value_range=(None, None),
-            annotate: bool = True, cmap: str = "viridis"):
+            annotate: bool = True, cmap: str = "viridis", number_format: str = "{:.2f}"):
     """A matplotlib figure of matrix[row, column], cells annotated when there are few."""
     height, width = matrix.shape
-    figure, axes = plt.subplots(figsize=(min(2 + 0.55 * width, 14), min(1.5 + 0.45 * height, 14)), layout="constrained")
+    size = (min(max(4.5, 2 + 0.55 * width), 14), min(max(3.0, 1.5 + 0.45 * height), 14))
+    figure, axes = plt.subplots(figsize=size, layout="constrained")
     image = axes.imshow(matrix, cmap=cmap, vmin=value_range[0], vmax=value_range[1], aspect="auto")
     axes.set_xticks(range(width), [_short(c) for c in columns], rotation=60, ha="right", fontsize=8)
     axes.set_yticks(range(height), [_short(r) for r in rows], fontsize=8)
@@ -29,7 +30,13 @@ def heatmap(matrix: np.ndarray, rows: list[str], columns: list[str], title: str,
     if annotate and height * width <= 144:
         middle = np.nanmean(matrix)
         for (i, j), value in np.ndenumerate(matrix):
-            axes.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="white" if value < middle else "black")
+            axes.text(j, i, number_format.format(value), ha="center", va="center", fontsize=7, color="white" if value < middle else "black")
     figure.colorbar(image, ax=axes, shrink=0.8)
     plt.close(figure)  # Gradio renders it; pyplot must not keep every figure alive
     return figure
+
+
+def confusion(table, title: str):
+    """A confusion matrix (rows: true class, columns: predicted) with its counts."""
+    return heatmap(table.values.astype(float), list(table.index), list(table.columns), title, cmap="Blues",
+                   number_format="{:.0f}")

@@ -78,3 +78,16 @@ def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-
     config = DistilBertConfig(vocab_size=tokenizer.vocab_size, id2label={0: "NEGATIVE", 1: "POSITIVE"},
                               label2id={"NEGATIVE": 0, "POSITIVE": 1}, **size)
     return common.prepare_hub_model(DistilBertForSequenceClassification(config), tokenizer, model_id)
+
+
+def bert_classifier(base_model: str, classes: list[str]):
+    """Same signature as finetune_text.pretrained_classifier: a tiny random BERT with a fresh head."""
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(TOKENIZER_ID)
+    labels = dict(enumerate(classes))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, num_labels=len(classes), id2label=labels,
+                        label2id={c: n for n, c in labels.items()})
+    return BertForSequenceClassification(config), tokenizer

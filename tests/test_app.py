@@ -1,6 +1,7 @@
 """The launched app, driven through gradio_client as a user's script would."""
 
 import re
+import zipfile
 import threading
 import time
 import socket
@@ -206,3 +207,49 @@ def test_language_bad_inputs_get_messages(language_client):
     text, _ = language_client.predict("Still here?", "openai-community/gpt2", 3, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
                                       api_name="/generate")
     assert text.startswith("Still here?")
+
+
+def test_finetune_text_then_try_the_model(language_client):
+    from tasks import finetune_text
+
+    status, losses, confusion, plot, archive, *_ = language_client.predict(
+        handle_file(str(finetune_text.EXAMPLE_FILE)), None, "text", "label", "sentence-transformers/all-MiniLM-L6-v2",
+        "linear probe (fast)", 3, 5e-5, 16, 128, 2000, api_name="/finetune_text")
+    assert "Validation accuracy" in status and "32 training rows, 8 validation rows" in status
+    assert archive.endswith(".zip")
+    with zipfile.ZipFile(archive) as saved:
+        assert {"config.json", "showcase.json", "probe_head.safetensors"} <= set(saved.namelist())
+    label = language_client.predict("Fantastic value, I love it", api_name="/try_text_model")
+    assert label["label"] in {"positive", "negative"}
+
+
+def test_training_bad_inputs_get_messages(language_client, tmp_path):
+    no_columns = tmp_path / "cols.csv"
+    no_columns.write_text("review,stars\nnice,5\nbad,1\n")
+    one_class = tmp_path / "one.csv"
+    one_class.write_text("text,label\na,x\nb,x\n")
+    cases = [
+        ((handle_file(str(no_columns)), None, None, None), "No label column.*'review', 'stars'"),
+        ((handle_file(str(one_class)), None, "text", "label"), "at least two classes"),
+    ]
+    for (file, validation, text, label), message in cases:
+        with pytest.raises(Exception, match=message):
+            language_client.predict(file, validation, text, label, "sentence-transformers/all-MiniLM-L6-v2",
+                                    "linear probe (fast)", 3, 5e-5, 16, 128, 2000, api_name="/finetune_text")
+    with pytest.raises(Exception, match="Train a model first"):
+        Client(language_client.src, verbose=False).predict("hello", api_name="/try_text_model")
+
+
+def test_few_shot_images_then_try_the_classifier(client, tmp_path):
+    from tests.test_finetune_image import coloured, make_zip
+
+    members = {f"red/{i}.png": coloured((200, 30, 30), i) for i in range(4)}
+    members |= {f"blue/{i}.png": coloured((30, 30, 200), 10 + i) for i in range(4)}
+    archive = make_zip(tmp_path / "few.zip", members)
+    summary, plot, per_class, *_ = client.predict([handle_file(archive)], "resnet50", api_name="/finetune_image")
+    assert "8 images" in summary and "4-fold cross-validated accuracy" in summary
+    assert [row[0] for row in per_class["data"]] == ["blue", "red"]
+    image = tmp_path / "probe.png"
+    image.write_bytes(coloured((210, 20, 20), 99))
+    label = client.predict(handle_file(str(image)), api_name="/try_image_model")
+    assert {c["label"] for c in label["confidences"]} == {"red", "blue"}
