@@ -30,6 +30,7 @@ TEXT_COLUMNS = ("text", "sentence", "review", "content", "comment")
 LABEL_COLUMNS = ("label", "labels", "sentiment", "class", "category", "target")
 DEFAULT_MAX_ROWS = 2000
 KEPT_RUNS = 3  # saved models on disk; older ones are deleted
+PREDICT_BATCH = 64  # texts per forward pass when validating or predicting
 
 
 # ---------------------------------------------------------------- data
@@ -179,10 +180,13 @@ class TrainedText:
         if self.probe is not None:
             encoder = common.HubModel(self.model, self.tokenizer, self.base_model, device, torch.float32)
             return self.probe.probabilities(similarity.embed(encoder, texts))
-        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+        chunks = []
         with torch.inference_mode():
-            logits = self.model(**{k: v.to(device) for k, v in tokens.items()}).logits
-        return logits.float().softmax(dim=-1).cpu()
+            for start in range(0, len(texts), PREDICT_BATCH):
+                tokens = self.tokenizer(texts[start : start + PREDICT_BATCH], padding=True, truncation=True,
+                                        max_length=self.max_length, return_tensors="pt")
+                chunks.append(self.model(**{k: v.to(device) for k, v in tokens.items()}).logits.float().softmax(dim=-1).cpu())
+        return torch.cat(chunks)
 
     def predict(self, texts: list[str]) -> list[dict[str, float]]:
         return [
