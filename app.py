@@ -91,7 +91,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     args = parse_args(argv)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    # A Space is public on purpose (SPACE_ID is set there); anywhere else, say so.
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("SPACE_ID"):
         print(
             f"WARNING: listening on {args.host}: the dashboard is reachable from the network by anyone "
             "who can reach this machine.",

@@ -176,7 +176,7 @@ def build_ui() -> None:
     with gr.Row():
         with gr.Column():
             files = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Labelled images or a zip")
-            backbone_id = gr.Dropdown(list(NAMES), value=CHOICES[0], label="Backbone")
+            backbone_id = gr.Dropdown([(name, key) for key, name in NAMES.items()], value=CHOICES[0], label="Backbone")
             button = gr.Button("Build classifier", variant="primary")
             summary = gr.Markdown()
             per_class = gr.DataFrame(label="Per class")

@@ -1,12 +1,11 @@
 """The launched app, driven through gradio_client as a user's script would."""
 
 import re
-import zipfile
-import threading
-import time
-import socket
 import subprocess
 import sys
+import threading
+import time
+import zipfile
 
 import pytest
 import yaml
@@ -15,27 +14,9 @@ from gradio_client import Client, handle_file
 import app
 import examples
 from tasks import common, compare, zero_shot
-from tests import random_models
 from tests.conftest import IMAGENET_SAMPLE, ROOT
 from tests.images import write_awkward_images
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(stand_ins: dict):
-    """The app on a free local port, with random-weight models standing in for missing weights."""
-    for key, model in stand_ins.items():
-        common.MODELS.put(key, model)
-    demo = app.build_app()
-    port = free_port()
-    app.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    demo.close()
-    common.MODELS.clear()
+from tests.server import serve
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +90,6 @@ def test_help_lists_the_options():
     help_text = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     for option in ("--host", "--port", "--share", "--preload"):
         assert option in help_text
-    assert not app.parse_args([]).share
 
 
 def test_readme_front_matter_agrees_with_spaces_yaml():
@@ -253,3 +233,43 @@ def test_few_shot_images_then_try_the_classifier(client, tmp_path):
     image.write_bytes(coloured((210, 20, 20), 99))
     label = client.predict(handle_file(str(image)), api_name="/try_image_model")
     assert {c["label"] for c in label["confidences"]} == {"red", "blue"}
+
+
+def test_a_model_that_fails_to_load_then_loads(language_client, monkeypatch):
+    """A load that breaks mid-run (disk, network) costs one request a message; the next one works."""
+    from tasks import similarity
+
+    real_loader = common.get_hub_model
+    failures = []
+
+    def flaky(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise common.ModelUnavailable("The model 'sentence-transformers/all-MiniLM-L6-v2' could not be loaded (disk error).")
+        return real_loader(*args, **kwargs)
+
+    monkeypatch.setattr(similarity.common, "get_hub_model", flaky)
+    arguments = ("query", "one sentence\nanother one", "sentence-transformers/all-MiniLM-L6-v2")
+    with pytest.raises(Exception, match="could not be loaded"):
+        language_client.predict(*arguments, api_name="/similarity")
+    ranking, _, _ = language_client.predict(*arguments, api_name="/similarity")
+    assert len(ranking["data"]) == 2
+
+
+def test_a_client_gone_during_training_frees_the_server(language_client):
+    from tasks import finetune_text, learning
+
+    arguments = (handle_file(str(finetune_text.EXAMPLE_FILE)), None, "text", "label",
+                 "sentence-transformers/all-MiniLM-L6-v2", "full fine-tuning", 10, 5e-5, 4, 16, 2000)
+    job = language_client.submit(*arguments, api_name="/finetune_text")
+    deadline = time.time() + 120
+    while len(job.outputs()) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    assert not job.done() and learning._TRAINING.locked()
+    job.cancel()
+    deadline = time.time() + 30
+    while learning._TRAINING.locked() and time.time() < deadline:
+        time.sleep(0.1)
+    assert not learning._TRAINING.locked()
+    status, *_ = language_client.predict(*arguments[:5], "linear probe (fast)", *arguments[6:], api_name="/finetune_text")
+    assert "Validation accuracy" in status

@@ -1,0 +1,55 @@
+"""What the server refuses: files outside the app, oversized uploads; and what it warns about."""
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+import app
+from tests.conftest import ROOT
+from tests.server import serve
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    for client in serve({}):
+        yield client.src.rstrip("/")
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "%2Fetc%2Fpasswd", "../../../../../../etc/passwd", str(ROOT / "app.py")])
+def test_file_route_serves_nothing_outside_the_app(base_url, path):
+    for prefix in ("/gradio_api/file=", "/file="):
+        response = httpx.get(f"{base_url}{prefix}{path}")
+        assert response.status_code in (403, 404), (prefix, path)
+        assert "root:" not in response.text
+
+
+def test_file_route_serves_the_example_files(base_url):
+    response = httpx.get(f"{base_url}/gradio_api/file={ROOT / 'examples' / 'reviews.csv'}")
+    assert response.status_code == 200 and response.text.startswith("text,label")
+
+
+def test_uploads_over_the_limit_are_refused(base_url):
+    limit = 25 * 1024 * 1024  # Gradio reads "25mb" as MiB
+    small = httpx.post(f"{base_url}/gradio_api/upload", files={"files": ("ok.bin", b"0" * 1000)})
+    assert small.status_code == 200
+    big = httpx.post(f"{base_url}/gradio_api/upload", files={"files": ("big.bin", b"0" * (limit + 1))})
+    assert big.status_code == 413
+    assert app.MAX_UPLOAD == "25mb"
+
+
+def test_listening_on_all_interfaces_prints_a_warning():
+    process = subprocess.Popen([sys.executable, "app.py", "--host", "0.0.0.0", "--port", "1"], cwd=ROOT,
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        first_line = process.stderr.readline()
+    finally:
+        process.kill()
+        process.wait()
+    assert "WARNING: listening on 0.0.0.0" in first_line and "reachable from the network" in first_line
+
+
+def test_share_links_are_off_by_default():
+    assert app.parse_args([]).share is False
+    assert app.parse_args(["--share"]).share is True
