@@ -44,13 +44,7 @@ REVIEWS = "\n".join(f"Review {i}: the film was {'great' if i % 2 else 'dull'} an
 
 GPT2_KEY = common.hub_key(generation.AutoModelForCausalLM, GPT2)
 SENTIMENT_KEY = common.hub_key(text_classification.AutoModelForSequenceClassification, SENTIMENT)
-# Models without weights here: what builds their full-size random stand-in, under the cache key.
-STAND_INS = {
-    "resnet50": lambda: random_models.resnet("resnet50", tiny=False),
-    CLIP: lambda: random_models.clip(CLIP, tiny=False),
-    GPT2_KEY: lambda: random_models.gpt2(GPT2, tiny=False),
-    SENTIMENT_KEY: lambda: random_models.sentiment(SENTIMENT, tiny=False),
-}
+STAND_INS = random_models.stand_ins(tiny=False)
 
 
 def drain(results):

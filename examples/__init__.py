@@ -4,19 +4,23 @@ Photos come from packages the app already installs (Ultralytics and Gradio ship 
 repository carries no third-party images; each path is looked up where the package put it.
 """
 
+from importlib.util import find_spec
 from pathlib import Path
+
+REVIEWS = Path(__file__).resolve().parent / "reviews.csv"
+
+
+def _package_file(package: str, *parts: str) -> str:
+    """A file shipped inside an installed package, found without importing the package (start-up)."""
+    return str(Path(find_spec(package).origin).parent.joinpath(*parts))
 
 
 def _ultralytics_asset(name: str) -> str:
-    from ultralytics.utils import ASSETS
-
-    return str(Path(ASSETS) / name)
+    return _package_file("ultralytics", "assets", name)
 
 
 def _gradio_image(name: str) -> str:
-    import gradio as gr
-
-    return str(Path(gr.media.MEDIA_ROOT) / "images" / name)
+    return _package_file("gradio", "media_assets", "images", name)
 
 
 def bus() -> str:

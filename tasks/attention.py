@@ -59,7 +59,7 @@ def get_model(model_id: str) -> common.HubModel:
 
 def attention(encoder: common.HubModel, sentence: str) -> Attention:
     """Pure predict function: every layer's and head's attention weights over the sentence's tokens."""
-    tokens = encoder.tokenizer(sentence, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    tokens = common.encode(encoder.tokenizer, sentence, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
     truncated = bool(tokens.encodings[0].overflowing)
     watch = common.Stopwatch()
     with watch.measure(encoder.device), torch.inference_mode():
@@ -69,12 +69,13 @@ def attention(encoder: common.HubModel, sentence: str) -> Attention:
     return Attention(names, weights, truncated, watch.ms)
 
 
-def shape_of(model_id: str) -> tuple[int, int]:
-    """Layers and heads from the model's config (a small file), without loading its weights."""
+def shape_of(model_id: str, local_only: bool = False) -> tuple[int, int]:
+    """Layers and heads from the model's config (a small file), without loading its weights.
+    local_only: only the cache, never the network (building the page must not wait on it)."""
     from transformers import AutoConfig
 
     try:
-        config = AutoConfig.from_pretrained(model_id)
+        config = AutoConfig.from_pretrained(model_id, local_files_only=local_only)
     except (OSError, ValueError):
         return 12, 12  # BERT-base; the model's own message comes when it is run
     return config.num_hidden_layers, config.num_attention_heads
@@ -88,7 +89,7 @@ def fit_sliders(model_id, layer, head):
 
 @common.user_errors
 def run(sentence, layer, head, model_id):
-    sentence = common.clean_text(sentence, "a sentence", max_chars=10_000)
+    sentence = common.clean_text(sentence, "a sentence")
     encoder = get_model(model_id)
     result = attention(encoder, sentence)
     layer, head = int(layer), int(head)
@@ -111,7 +112,7 @@ def build_ui() -> None:
     with gr.Row():
         sentence = gr.Textbox(label="Sentence", value=EXAMPLES[0], scale=3)
         model_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Encoder", scale=1)
-    layers, heads = shape_of(CHOICES[0])
+    layers, heads = shape_of(CHOICES[0], local_only=True)
     with gr.Row():
         layer = gr.Slider(1, layers, value=1, step=1, label="Layer")
         head = gr.Slider(1, heads, value=1, step=1, label="Head")

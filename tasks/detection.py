@@ -89,25 +89,14 @@ def forward(detector: Detector, images: list[Image.Image], confidence: float, io
 
 
 def postprocess(result) -> tuple[np.ndarray, pd.DataFrame]:
-    boxes = result.boxes
-    masks = result.masks
-    rows = []
-    for i in range(len(boxes)):
-        x1, y1, x2, y2 = (round(float(v), 1) for v in boxes.xyxy[i])
-        rows.append(
-            {
-                "class": result.names[int(boxes.cls[i])],
-                "confidence": round(float(boxes.conf[i]), 3),
-                "x1": x1,
-                "y1": y1,
-                "x2": x2,
-                "y2": y2,
-                "mask_pixels": int(masks.data[i].sum()) if masks is not None else None,
-            }
-        )
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    if masks is None:
-        table = table.drop(columns="mask_pixels")
+    boxes = result.boxes.data.cpu().numpy()  # x1, y1, x2, y2, confidence, class per row
+    table = pd.DataFrame({
+        "class": [result.names[int(c)] for c in boxes[:, 5]],
+        "confidence": boxes[:, 4].round(3),
+        **{name: boxes[:, i].round(1) for i, name in enumerate(("x1", "y1", "x2", "y2"))},
+    }, columns=TABLE_COLUMNS[:-1])
+    if result.masks is not None:
+        table["mask_pixels"] = result.masks.data.sum(dim=(1, 2)).cpu().numpy().astype(int)
     # Ultralytics draws in OpenCV's BGR order; the browser wants RGB.
     annotated = np.ascontiguousarray(result.plot()[:, :, ::-1])
     return annotated, table

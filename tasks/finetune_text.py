@@ -19,13 +19,14 @@ import pandas as pd
 import torch
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
+import examples
 from tasks import common, learning, plots, similarity
 
 TASK = "finetune_text"
 TITLE = "Fine-tune text"
 CHOICES = common.model_choices(TASK)
 MODES = {"linear probe (fast)": "probe", "full fine-tuning": "full"}
-EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "examples" / "reviews.csv"
+EXAMPLE_FILE = examples.REVIEWS
 TEXT_COLUMNS = ("text", "sentence", "review", "content", "comment")
 LABEL_COLUMNS = ("label", "labels", "sentiment", "class", "category", "target")
 DEFAULT_MAX_ROWS = 2000
@@ -183,7 +184,7 @@ class TrainedText:
         chunks = []
         with torch.inference_mode():
             for start in range(0, len(texts), PREDICT_BATCH):
-                tokens = self.tokenizer(texts[start : start + PREDICT_BATCH], padding=True, truncation=True,
+                tokens = common.encode(self.tokenizer, texts[start : start + PREDICT_BATCH], padding=True, truncation=True,
                                         max_length=self.max_length, return_tensors="pt")
                 chunks.append(self.model(**{k: v.to(device) for k, v in tokens.items()}).logits.float().softmax(dim=-1).cpu())
         return torch.cat(chunks)
@@ -316,7 +317,7 @@ def _train_full(train_set, valid_set, base_model, settings: Settings, make_class
     for epoch in range(1, settings.epochs + 1):
         model.train()
         for batch in torch.randperm(len(train_set.texts), generator=order).split(settings.batch_size):
-            tokens = tokenizer([train_set.texts[i] for i in batch.tolist()], padding=True, truncation=True,
+            tokens = common.encode(tokenizer, [train_set.texts[i] for i in batch.tolist()], padding=True, truncation=True,
                                max_length=settings.max_length, return_tensors="pt")
             output = model(**{k: v.to(device) for k, v in tokens.items()}, labels=targets[batch].to(device))
             output.loss.backward()

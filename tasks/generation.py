@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
@@ -85,7 +86,7 @@ def check_settings(settings: Settings) -> list[str]:
 
 def prepare_prompt(generator: common.HubModel, prompt: str, max_new_tokens: int) -> tuple[torch.Tensor, list[str]]:
     """Prompt token ids; a prompt too long for the context is cut from the left, keeping its end."""
-    ids = generator.tokenizer(prompt, return_tensors="pt")["input_ids"]
+    ids = common.encode(generator.tokenizer, prompt, return_tensors="pt")["input_ids"]
     context = generator.model.config.max_position_embeddings
     room = context - max_new_tokens
     if room < 1:
@@ -111,6 +112,12 @@ def generate_kwargs(settings: Settings) -> dict:
     else:
         kwargs.update(do_sample=False)
     return kwargs
+
+
+# Long-lived workers: a fresh thread per request builds a fresh OpenMP pool, which cost up to 19% of
+# GPT-2's tokens/s on 2 cores (bench/speed.py). Two, so a stopping run never delays the next.
+_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="showcase-generate")
+_in_flight: set[Future] = set()
 
 
 class StopWhenSet(StoppingCriteria):
@@ -171,30 +178,32 @@ def stream(generator: common.HubModel, prompt: str, settings: Settings) -> Itera
 
     streamer = CountingStreamer(generator.tokenizer)
     stop = threading.Event()
-    failure: list[BaseException] = []
 
     def work() -> None:
         try:
             forward(generator, ids, settings, streamer=streamer, stopping_criteria=StoppingCriteriaList([StopWhenSet(stop)]))
-        except BaseException as error:  # reported to the caller below
-            failure.append(error)
-            streamer.end()
+        finally:
+            streamer.end()  # also on failure, so the loop below ends; the error comes from result()
 
-    worker = threading.Thread(target=work, name="showcase-generate", daemon=True)
-    worker.start()
+    job = _WORKERS.submit(work)
+    _in_flight.add(job)
+    job.add_done_callback(_in_flight.discard)
     try:
         text = ""
         for piece in streamer:
             if piece:
                 text += piece
                 yield replace(update, text=text, tokens=streamer.new_tokens, seconds=time.perf_counter() - started)
-        worker.join()
-        if failure:
-            raise failure[0]
+        job.result()
         yield replace(update, text=text, tokens=streamer.new_tokens, seconds=time.perf_counter() - started, done=True)
     finally:
         stop.set()
-        worker.join(timeout=30)
+        wait([job], timeout=30)
+
+
+def running() -> int:
+    """Generations still at work (a stopped one ends between two tokens)."""
+    return len(_in_flight)
 
 
 def stats(update: Update) -> str:

@@ -38,7 +38,7 @@ def get_model(model_id: str) -> common.HubModel:
 
 
 def preprocess(encoder: common.HubModel, sentences: list[str]) -> dict[str, torch.Tensor]:
-    return dict(encoder.tokenizer(sentences, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"))
+    return dict(common.encode(encoder.tokenizer, sentences, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"))
 
 
 def forward(encoder: common.HubModel, tokens: dict[str, torch.Tensor]) -> torch.Tensor:

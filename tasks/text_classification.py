@@ -44,7 +44,8 @@ def max_tokens(classifier: common.HubModel) -> int:
 
 def preprocess(classifier: common.HubModel, texts: list[str]) -> tuple[dict[str, torch.Tensor], list[bool]]:
     """Token tensors for a padded batch, and which texts were cut to the model's limit."""
-    tokens = classifier.tokenizer(
+    tokens = common.encode(
+        classifier.tokenizer,
         texts, padding=True, truncation=True, max_length=max_tokens(classifier), return_tensors="pt"
     )
     # A fast tokenizer keeps what truncation cut off in each encoding's `overflowing`.
@@ -118,6 +119,27 @@ def run(text, model_id):
     )
 
 
+def _prepare(text, model_id):
+    common.check_choice(model_id, CHOICES, "text classifier")
+    return model_id, common.text_lines(text, "a sentence (or several, one per line)", MAX_LINES)
+
+
+def _predict(model_id, requests):
+    """Every line of every request in one classify call, then each request's lines handed back."""
+    classifier = get_model(model_id)
+    scores = classify(classifier, [line for lines in requests for line in lines])
+    outputs, start = [], 0
+    for lines in requests:
+        note = f"Answered in a batch of {len(requests)} requests ({len(scores.probabilities)} lines)."
+        outputs.append((scores.probabilities[start], common.describe_run(model_id, classifier.device, scores.ms, note)))
+        start += len(lines)
+    return outputs
+
+
+# API-only twin of run (first line's label) for many concurrent callers: Gradio's queue batches them.
+run_batched = common.batch_endpoint(_prepare, _predict, lambda message: ({}, f"**Error:** {message}"))
+
+
 def build_ui() -> None:
     gr.Markdown(
         "Sentiment of a sentence, or of many (one per line, classified together in one batch), with a "
@@ -135,6 +157,8 @@ def build_ui() -> None:
     rows = gr.DataFrame(label="Every line", wrap=True, visible=False)
     gr.Examples([[e] for e in EXAMPLES], inputs=[text])
     button.click(run, [text, model_id], [label, rows, counts, info], api_name="classify_text")
+    gr.Button(visible=False).click(run_batched, [text, model_id], [label, info], api_name="classify_text_batched",
+                                   batch=True, max_batch_size=common.MAX_BATCH)
 
 
 def preload() -> None:

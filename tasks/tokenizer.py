@@ -49,7 +49,7 @@ def tokenize(tokenizer, text: str) -> list[Token]:
     Byte-level BPE can split one character (Chinese, emoji) across several tokens whose bytes are no
     text on their own; such tokens show the character with their part, e.g. '猫 (2/3)'.
     """
-    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    encoding = common.encode(tokenizer, text, add_special_tokens=False, return_offsets_mapping=True)
     ids, spans = encoding["input_ids"], encoding["offset_mapping"]
     pieces = tokenizer.convert_ids_to_tokens(ids)
     readable = [tokenizer.decode([i]) for i in ids]

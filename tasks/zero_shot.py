@@ -131,7 +131,8 @@ def encode_texts(
     chunks = []
     with torch.inference_mode():
         for start in range(0, len(prompts), TEXT_BATCH):
-            tokens = zs.tokenizer(
+            tokens = common.encode(
+                zs.tokenizer,
                 prompts[start : start + TEXT_BATCH],
                 padding=True,
                 truncation=True,
@@ -238,6 +239,24 @@ def run(image, labels_text, ensemble, model_id):
     return result.top(0, SHOWN_LABELS), common.describe_run(model_id, zs.device, result.image_ms + result.text_ms, note)
 
 
+def _prepare(image, labels_text, ensemble, model_id):
+    common.check_choice(model_id, CHOICES, "CLIP model")
+    return (model_id, tuple(parse_labels(labels_text)), bool(ensemble)), common.open_image(image)
+
+
+def _predict(key, images):
+    model_id, labels, ensemble = key
+    zs = get_model(model_id)
+    result = classify(zs, images, list(labels), ensemble)
+    ms = (result.image_ms + result.text_ms) / len(images)
+    note = f"Answered in a batch of {len(images)} requests with the same labels."
+    return [(result.top(row, SHOWN_LABELS), common.describe_run(model_id, zs.device, ms, note)) for row in range(len(images))]
+
+
+# API-only twin of run for many concurrent callers: Gradio's queue batches their requests.
+run_batched = common.batch_endpoint(_prepare, _predict, lambda message: ({}, f"**Error:** {message}"))
+
+
 def build_ui() -> None:
     import gradio as gr
 
@@ -269,6 +288,8 @@ def build_ui() -> None:
         inputs=[image, labels, ensemble],
     )
     button.click(run, [image, labels, ensemble, model_id], [label, info], api_name="zero_shot")
+    gr.Button(visible=False).click(run_batched, [image, labels, ensemble, model_id], [label, info],
+                                   api_name="zero_shot_batched", batch=True, max_batch_size=common.MAX_BATCH)
 
 
 def preload() -> None:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 
+import httpx
 from gradio_client import Client
 
 import app
 from tasks import common
+from tests.conftest import ROOT
 
 
 def free_port() -> int:
@@ -26,3 +32,28 @@ def serve(stand_ins: dict):
     yield Client(f"http://127.0.0.1:{port}/", verbose=False)
     demo.close()
     common.MODELS.clear()
+
+
+@contextmanager
+def spawned(command: list[str], timeout: float = 600):
+    """A server in its own process (`python <command> --port N`): yields (pid, url, seconds until its page answered)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, *command, "--port", str(port)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command} exited with {process.returncode}")
+            if time.perf_counter() - started > timeout:
+                raise TimeoutError(f"{command} did not answer within {timeout} s")
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield process.pid, url, time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

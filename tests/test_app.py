@@ -3,7 +3,6 @@
 import re
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 
@@ -132,6 +131,8 @@ def test_generate_streams_growing_text(language_client):
 
 
 def test_generate_cancelled_midway_then_serves_again(language_client):
+    from tasks import generation
+
     job = language_client.submit("Keep going", "openai-community/gpt2", 512, "sampling", 0.8, 50, 0.95, 0, 1.0, 1,
                                  api_name="/generate")
     deadline = time.time() + 60
@@ -139,9 +140,9 @@ def test_generate_cancelled_midway_then_serves_again(language_client):
         time.sleep(0.05)
     job.cancel()
     deadline = time.time() + 30
-    while any(t.name == "showcase-generate" for t in threading.enumerate()) and time.time() < deadline:
+    while generation.running() and time.time() < deadline:
         time.sleep(0.1)
-    assert not any(t.name == "showcase-generate" for t in threading.enumerate())
+    assert generation.running() == 0
     text, info = language_client.predict("Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
                                          api_name="/generate")
     assert "5 tokens" in info
@@ -273,3 +274,16 @@ def test_a_client_gone_during_training_frees_the_server(language_client):
     assert not learning._TRAINING.locked()
     status, *_ = language_client.predict(*arguments[:5], "linear probe (fast)", *arguments[6:], api_name="/finetune_text")
     assert "Validation accuracy" in status
+
+
+def test_batched_twins_answer_like_the_plain_endpoints(client, language_client):
+    label, info = client.predict(handle_file(examples.lion()), "resnet50", api_name="/classify_image_batched")
+    assert label["label"] == "cheetah" and "batch of 1" in info
+    label, info = client.predict(handle_file(examples.lion()), "cat, dog", False, zero_shot.CHOICES[0],
+                                 api_name="/zero_shot_batched")
+    assert {c["label"] for c in label["confidences"]} == {"cat", "dog"}
+    _, info = client.predict(handle_file(examples.lion()), " , ", False, zero_shot.CHOICES[0], api_name="/zero_shot_batched")
+    assert "at least one label" in info  # a bad request in a batch gets its message, not an exception
+    label, info = language_client.predict("Lovely\nAwful", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+                                          api_name="/classify_text_batched")
+    assert label["label"] in {"POSITIVE", "NEGATIVE"}

@@ -125,3 +125,22 @@ def test_user_errors_turn_failures_into_page_messages():
     assert next(stream) == 1
     with pytest.raises(gr.Error, match="stopped"):
         next(stream)
+
+
+def test_batch_endpoint_answers_each_request_and_groups_by_key():
+    calls = []
+
+    def prepare(x, key):
+        if x < 0:
+            raise common.ShowcaseError(f"{x} is negative")
+        return key, x
+
+    def predict(key, xs):
+        calls.append((key, xs))
+        return [(x * 10, f"{key}") for x in xs]
+
+    handler = common.batch_endpoint(prepare, predict, lambda message: (None, message))
+    values, infos = handler([1, -2, 3, 4], ["a", "a", "b", "a"])
+    assert values == [10, None, 30, 40]
+    assert infos == ["a", "-2 is negative", "b", "a"]
+    assert sorted(calls) == [("a", [1, 4]), ("b", [3])]  # one predict call per group

@@ -40,3 +40,22 @@ def test_identical_sentences_score_one(minilm):
 def test_empty_sentence_list_says_why():
     with pytest.raises(common.ShowcaseError, match="enter sentences"):
         common.text_lines("  \n ", "sentences to search (one per line)", similarity.MAX_SENTENCES)
+
+
+
+def test_a_shared_tokenizer_serves_concurrent_tabs(minilm):
+    """Similarity pads batches and attention truncates one sentence with the same fast tokenizer,
+    which keeps those settings as state: unguarded, about 1 call in 30 failed here."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def pad(n):
+        return common.encode(minilm.tokenizer, ["short", "a much longer sentence " * (n % 7 + 2)], padding=True,
+                             truncation=True, max_length=256, return_tensors="pt")["input_ids"].shape[0]
+
+    def truncate(n):
+        return common.encode(minilm.tokenizer, "word " * (n % 50 + 1), truncation=True, max_length=48,
+                             return_tensors="pt")["input_ids"].shape[0]
+
+    with ThreadPoolExecutor(16) as pool:
+        batches = list(pool.map(lambda n: pad(n) if n % 2 else truncate(n), range(6000)))
+    assert batches == [1, 2] * 3000

@@ -1,0 +1,112 @@
+"""Concurrent clients over every tab: failed requests, latency per tab, the server's memory.
+
+    python -m bench.load [--clients 16] [--seconds 120] [--tiny]
+
+Serves the dashboard in its own process (bench.stand_in_server: full-size random-weight stand-ins
+where real weights are missing, or tiny ones with --tiny), warms every tab once and then under load,
+then runs the
+clients, each cycling through the tabs' endpoints with gradio_client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from collections import defaultdict
+
+import psutil
+from gradio_client import Client, handle_file
+
+import examples
+from tasks import generation, similarity, text_classification, tokenizer, zero_shot
+from tests.server import spawned
+
+CLIP, GPT2, SENTIMENT, MINILM = zero_shot.CHOICES[0], generation.CHOICES[0], text_classification.CHOICES[0], similarity.CHOICES[0]
+
+
+def requests() -> dict[str, tuple]:
+    """One valid request per endpoint, as the tabs' examples make them."""
+    return {
+        "/detect": (handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt"),
+        "/classify_image": (handle_file(examples.cheetah()), "resnet50"),
+        "/zero_shot": (handle_file(examples.cheetah()), "cheetah, lion, house cat, dog, car", False, CLIP),
+        "/compare": (handle_file(examples.lion()), "", False, CLIP),
+        "/generate": ("Once upon a time", GPT2, 20, "sampling", 0.8, 50, 0.95, 0, 1.0, 1),
+        "/classify_text": ("I loved it\nI hated it\nIt was fine", SENTIMENT),
+        "/similarity": ("I can't log in", similarity.EXAMPLE_SENTENCES, MINILM),
+        "/tokenize": (tokenizer.EXAMPLE_TEXTS[1], *tokenizer.CHOICES[:2]),
+        "/attention": ("The animal didn't cross the street because it was too tired.", 1, 1, MINILM),
+    }
+
+
+def run_load(url: str, clients: int, seconds: float) -> tuple[dict[str, list[float]], list[str]]:
+    """Each client cycles through the endpoints until time is up; returns latencies (s) and failures."""
+    calls = list(requests().items())
+    latencies: dict[str, list[float]] = defaultdict(list)
+    failures: list[str] = []
+    deadline = time.perf_counter() + seconds
+
+    def client(offset: int) -> None:
+        session = Client(url, verbose=False)
+        turn = offset
+        while time.perf_counter() < deadline:
+            endpoint, arguments = calls[turn % len(calls)]
+            turn += 1
+            started = time.perf_counter()
+            try:
+                session.predict(*arguments, api_name=endpoint)
+                latencies[endpoint].append(time.perf_counter() - started)
+            except Exception as error:  # every failure is reported, none should happen
+                failures.append(f"{endpoint}: {type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures
+
+
+def warm_up(url: str) -> None:
+    session = Client(url, verbose=False)
+    for endpoint, arguments in requests().items():
+        session.predict(*arguments, api_name=endpoint)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--warm-up-seconds", type=float, default=30)
+    parser.add_argument("--tiny", action="store_true")
+    args = parser.parse_args()
+    with spawned(["-m", "bench.stand_in_server", *(["--tiny"] if args.tiny else [])]) as (pid, url, _):
+        server = psutil.Process(pid)
+        warm_up(url)
+        # Warm-up under the same load: worker threads, allocator arenas and caches reach their size.
+        _, warm_up_failures = run_load(url, args.clients, args.warm_up_seconds)
+        before = server.memory_info().rss
+        latencies, failures = run_load(url, args.clients, args.seconds)
+        failures += warm_up_failures
+        after = server.memory_info().rss
+    total = sum(len(v) for v in latencies.values())
+    print(f"{args.clients} clients for {args.seconds:.0f} s, {'tiny' if args.tiny else 'full-size'} stand-ins: "
+          f"{total} requests answered, {len(failures)} failed\n")
+    print("| endpoint | requests | p50 s | p95 s |")
+    print("|---|---:|---:|---:|")
+    for endpoint in requests():
+        times = sorted(latencies[endpoint])
+        if times:
+            p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+            print(f"| {endpoint} | {len(times)} | {statistics.median(times):.2f} | {p95:.2f} |")
+    print(f"\nserver resident memory: {before / 2**20:.0f} MB after {args.warm_up_seconds:.0f} s of warm-up load, "
+          f"{after / 2**20:.0f} MB at the end "
+          f"({(after - before) / 2**20:+.0f} MB)")
+    for failure in failures[:10]:
+        print("FAILED", failure)
+
+
+if __name__ == "__main__":
+    main()

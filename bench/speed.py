@@ -1,0 +1,148 @@
+"""Our predict functions against the bare model forward (the floor) and against what a user would write.
+
+    python -m bench.speed [--repeats 15]
+
+Full-size models: YOLOv8n with real weights; ResNet-50, CLIP ViT-B/32, DistilBERT and GPT-2 (124M)
+with random weights (speed does not depend on weight values). Each pair of calls is timed
+alternately after a warm-up, and medians are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+
+from tests import conftest  # noqa: F401  (offline model caches, as in the tests)
+from tests import random_models
+
+import examples
+from tasks import common, detection, generation, image_classification, text_classification, zero_shot
+
+LABELS = ["cheetah", "leopard", "lion", "house cat", "dog"]
+REVIEWS = [f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
+           for i in range(32)]
+
+
+def paired_ms(first, second, repeats: int) -> tuple[float, float]:
+    """Median ms of two calls measured alternately, so that this noisy machine's drift hits both alike."""
+    first(), second()  # warm-up: first-call allocations and caches
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        for fn, bucket in ((first, times[0]), (second, times[1])):
+            started = time.perf_counter()
+            fn()
+            bucket.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def bare(network, tensor):
+    with torch.inference_mode():
+        return network(tensor)
+
+
+def overhead(repeats: int) -> list[tuple]:
+    rows = []
+    photo = examples.bus()
+
+    classifier = random_models.resnet("resnet50", tiny=False)
+    batch = image_classification.preprocess(classifier, [common.open_image(photo)])
+    floor, ours = paired_ms(lambda: bare(classifier.model, batch), lambda: image_classification.classify(classifier, [photo]), repeats)
+    rows.append(("image classification (ResNet-50)", floor, ours, "decode + weights.transforms() + top-5"))
+
+    clip = random_models.clip(tiny=False)
+    pixels = zero_shot.preprocess(clip, [common.open_image(photo)])
+    labels = zero_shot.text_embeddings(clip, LABELS, zero_shot.templates_for(clip, False))
+    floor, ours = paired_ms(lambda: bare(lambda p: clip.model.get_image_features(pixel_values=p).pooler_output @ labels.T, pixels),
+                            lambda: zero_shot.classify(clip, [photo], LABELS), repeats)
+    rows.append(("zero-shot (CLIP ViT-B/32, 5 labels)", floor, ours, "decode + processor + cached label embeddings"))
+
+    from ultralytics.data.augment import LetterBox
+
+    detector = detection.get_model("yolov8n.pt")
+    bgr = np.ascontiguousarray(np.asarray(Image.open(photo).convert("RGB"))[:, :, ::-1])
+    boxed = LetterBox((640, 640), auto=True, stride=32)(image=bgr)
+    tensor = torch.from_numpy(np.ascontiguousarray(boxed[:, :, ::-1].transpose(2, 0, 1))).float().div(255)[None]
+    network = detector.model.model.eval()
+    floor, ours = paired_ms(lambda: bare(network, tensor), lambda: detection.detect(detector, photo), repeats)
+    rows.append(("detection (YOLOv8n, real weights)", floor, ours, "decode + letterbox + NMS + drawn image + table"))
+    return rows
+
+
+def against_alternatives(repeats: int) -> list[tuple]:
+    from transformers import pipeline
+    from ultralytics import YOLO
+
+    rows = []
+    photo = examples.bus()
+
+    clip = random_models.clip(tiny=False)
+    pipe = pipeline("zero-shot-image-classification", model=clip.model, tokenizer=clip.tokenizer,
+                    image_processor=clip.image_processor, device="cpu")
+    theirs, ours = paired_ms(lambda: pipe(photo, candidate_labels=LABELS), lambda: zero_shot.classify(clip, [photo], LABELS), repeats)
+    rows.append(("zero-shot, 5 labels, same label set again", 'pipeline("zero-shot-image-classification")', theirs, ours, "ms"))
+    imagenet = image_classification.weights_for("resnet50").meta["categories"]
+    theirs, ours = paired_ms(lambda: pipe(photo, candidate_labels=imagenet), lambda: zero_shot.classify(clip, [photo], imagenet), 2)
+    rows.append(("zero-shot, 1,000 ImageNet labels, again", 'pipeline("zero-shot-image-classification")', theirs, ours, "ms"))
+
+    sentiment = random_models.sentiment(tiny=False)
+    pipe = pipeline("text-classification", model=sentiment.model, tokenizer=sentiment.tokenizer, device="cpu")
+    theirs, ours = paired_ms(lambda: pipe(REVIEWS), lambda: text_classification.classify(sentiment, REVIEWS), repeats)
+    batched, ours_again = paired_ms(lambda: pipe(REVIEWS, batch_size=32), lambda: text_classification.classify(sentiment, REVIEWS), repeats)
+    rows.append(("sentiment, 32 lines", 'pipeline("text-classification")', theirs, ours, "ms"))
+    rows.append(("sentiment, 32 lines", 'pipeline("text-classification", batch_size=32)', batched, ours_again, "ms"))
+
+    plain = YOLO(str(common.local_model_file("yolov8n.pt")))
+    detector = detection.get_model("yolov8n.pt")
+    theirs, ours = paired_ms(lambda: plain.predict(photo, verbose=False), lambda: detection.detect(detector, photo), repeats)
+    rows.append(("detection, bus photo", "YOLO(...).predict(path)", theirs, ours, "ms"))
+
+    gpt2 = random_models.gpt2(tiny=False)
+    prompt = gpt2.tokenizer("The history of the city begins", return_tensors="pt")["input_ids"]
+    new_tokens = 100
+
+    def plain_generate():
+        with torch.inference_mode():
+            gpt2.model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=new_tokens,
+                                min_new_tokens=new_tokens, do_sample=False, pad_token_id=gpt2.tokenizer.eos_token_id)
+
+    def streamed():
+        *_, last = generation.stream(gpt2, "The history of the city begins",
+                                     generation.Settings(max_new_tokens=new_tokens, strategy="greedy"))
+        assert last.tokens == new_tokens
+
+    plain_ms, streamed_ms = paired_ms(plain_generate, streamed, 3)
+    theirs, ours = new_tokens / plain_ms * 1000, new_tokens / streamed_ms * 1000
+    rows.append(("GPT-2 124M, 100 new tokens, greedy", "model.generate (no streaming)", theirs, ours, "tokens/s"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    print(f"device: {common.pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"{os.cpu_count()} CPU cores, {platform.machine()}\n")
+
+    print("Overhead over the floor (target: at most 1.15x)\n")
+    print("| task | floor: bare forward ms | our predict ms | ratio | our predict adds |")
+    print("|---|---:|---:|---:|---|")
+    for name, floor, ours, adds in overhead(args.repeats):
+        print(f"| {name} | {floor:.1f} | {ours:.1f} | {ours / floor:.2f}x | {adds} |")
+
+    print("\nAgainst what a user would write instead (target: never slower)\n")
+    print("| workload | alternative | alternative | ours | ours vs alternative |")
+    print("|---|---|---:|---:|---:|")
+    for name, alternative, theirs, ours, unit in against_alternatives(args.repeats):
+        speedup = ours / theirs if unit == "tokens/s" else theirs / ours
+        print(f"| {name} | `{alternative}` | {theirs:.1f} {unit} | {ours:.1f} {unit} | {speedup:.2f}x faster |")
+
+
+if __name__ == "__main__":
+    main()

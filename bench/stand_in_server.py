@@ -1,0 +1,39 @@
+"""The dashboard with random-weight stand-ins for the default models whose weights are missing here.
+
+    python -m bench.stand_in_server [--port 7860] [--tiny] [--preload]
+
+Full-size stand-ins (the default) have the real models' size and speed; --tiny ones load in
+seconds, for tests. --preload loads every default model before serving, as app.py --preload does.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tests import conftest  # noqa: F401  (offline model caches, as in the tests)
+from tests import random_models
+
+import app
+from tasks import common
+
+
+def install(tiny: bool) -> None:
+    for key, build in random_models.stand_ins(tiny).items():
+        common.MODELS.put(key, build())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--tiny", action="store_true")
+    parser.add_argument("--preload", action="store_true")
+    args = parser.parse_args()
+    install(args.tiny)
+    if args.preload:
+        app.preload_all()
+    print("stand-ins installed", flush=True)
+    app.launch(app.build_app(), "127.0.0.1", args.port, quiet=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Every bad input the issues list, sent through gradio_client: a clear message or a correct result,
+and the server keeps answering."""
+
+import pytest
+from gradio_client import Client, handle_file
+
+import examples
+from tasks import common, compare, generation, text_classification, zero_shot
+from tests.images import write_awkward_images, write_huge_image
+from tests.server import serve
+
+CLIP = zero_shot.CHOICES[0]
+GPT2 = generation.CHOICES[0]
+SENTIMENT = text_classification.CHOICES[0]
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+SAMPLING = (GPT2, 5, "sampling", 0.8, 50, 0.95, 0, 1.0, 1)
+
+
+@pytest.fixture(scope="module")
+def client(cheetah_resnet, tiny_clip, tiny_gpt2, tiny_sentiment):
+    for client in serve({
+        compare.RESNET_ID: cheetah_resnet,
+        CLIP: tiny_clip,
+        common.hub_key(generation.AutoModelForCausalLM, GPT2): tiny_gpt2,
+        common.hub_key(text_classification.AutoModelForSequenceClassification, SENTIMENT): tiny_sentiment,
+    }):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    found = write_awkward_images(folder)
+    found["huge.png"] = write_huge_image(folder)
+    found["notes.csv"] = folder / "notes.csv"
+    found["notes.csv"].write_text("review,stars\nnice,5\nbad,1\n")
+    found["empty.zip"] = folder / "empty.zip"
+    import zipfile
+
+    with zipfile.ZipFile(found["empty.zip"], "w") as archive:
+        archive.writestr("readme.txt", "no images here")
+    return found
+
+
+def image(files, name):
+    return handle_file(str(files[name]))
+
+
+# (endpoint, arguments builder, expected: a message regex, or None for "answers correctly")
+CASES = [
+    ("/classify_image", lambda f: (None, "resnet50"), "upload an image"),
+    ("/classify_image", lambda f: (image(f, "corrupt.jpg"), "resnet50"), "damaged or truncated"),
+    ("/classify_image", lambda f: (image(f, "not_an_image.png"), "resnet50"), "not an image"),
+    ("/classify_image", lambda f: (image(f, "huge.png"), "resnet50"), "144 megapixels"),
+    ("/classify_image", lambda f: (image(f, "grey.png"), "resnet50"), None),
+    ("/classify_image", lambda f: (image(f, "transparent.png"), "resnet50"), None),
+    ("/classify_image", lambda f: (image(f, "cmyk.jpg"), "resnet50"), None),
+    ("/classify_image", lambda f: (image(f, "sixteen_bit.png"), "resnet50"), None),
+    ("/classify_image", lambda f: (image(f, "one_pixel.png"), "resnet50"), None),
+    ("/detect", lambda f: (image(f, "corrupt.jpg"), 0.25, 0.45, "yolov8n.pt"), "damaged or truncated"),
+    ("/detect", lambda f: (image(f, "one_pixel.png"), 0.25, 0.45, "yolov8n.pt"), None),
+    ("/zero_shot", lambda f: (handle_file(examples.cheetah()), "", False, CLIP), "at least one label"),
+    ("/zero_shot", lambda f: (handle_file(examples.cheetah()), "  ,   , ", False, CLIP), "at least one label"),
+    ("/zero_shot", lambda f: (handle_file(examples.cheetah()), "cat", False, CLIP), None),
+    ("/zero_shot", lambda f: (handle_file(examples.cheetah()), ", ".join(f"thing {i}" for i in range(500)), False, CLIP), None),
+    ("/zero_shot", lambda f: (handle_file(examples.cheetah()), "猫, 狗", True, CLIP), None),
+    ("/compare", lambda f: (image(f, "not_an_image.png"), "", False, CLIP), "not an image"),
+    ("/generate", lambda f: ("", *SAMPLING), "enter a prompt"),
+    ("/generate", lambda f: (" \n\t ", *SAMPLING), "enter a prompt"),
+    ("/generate", lambda f: ("x" * 100_000, *SAMPLING), None),
+    ("/generate", lambda f: ("bell\x07 and null\x00 🙂 中文 mixed", *SAMPLING), None),
+    ("/classify_text", lambda f: ("", SENTIMENT), "enter a sentence"),
+    ("/classify_text", lambda f: ("word " * 20_000, SENTIMENT), None),
+    ("/classify_text", lambda f: ("😀😀 emoji only\n中文和English混合", SENTIMENT), None),
+    ("/similarity", lambda f: ("   ", "a\nb", MINILM), "enter a query"),
+    ("/similarity", lambda f: ("query", "\n\n", MINILM), "enter sentences"),
+    ("/tokenize", lambda f: ("", GPT2, MINILM), "enter some text"),
+    ("/tokenize", lambda f: ("\x01\x02 控制 characters 🙂", GPT2, MINILM), None),
+    ("/train_bpe", lambda f: ("onlyoneword", 10, ""), None),
+    ("/train_bpe", lambda f: ("a corpus", 0, ""), None),
+    ("/train_bpe", lambda f: ("a corpus", 1_000_000, ""), None),
+    ("/train_bpe", lambda f: ("   ", 10, ""), "enter a corpus"),
+    ("/attention", lambda f: ("", 1, 1, MINILM), "enter a sentence"),
+    ("/attention", lambda f: ("word " * 20_000, 1, 1, MINILM), None),  # cut to 48 tokens, with a notice
+    ("/finetune_text", lambda f: (image(f, "notes.csv"), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
+     "No label column"),
+    ("/finetune_text", lambda f: (image(f, "not_an_image.png"), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
+     "Invalid file type"),  # refused by Gradio itself, from the tab's file_types
+    ("/finetune_image", lambda f: ([image(f, "empty.zip")], "resnet50"), "No usable labelled images"),
+    ("/finetune_image", lambda f: ([image(f, "grey.png"), image(f, "cmyk.jpg")], "resnet50"), "No usable labelled images"),
+]
+
+
+@pytest.mark.parametrize("endpoint, arguments, expected", CASES, ids=[f"{c[0]}-{n}" for n, c in enumerate(CASES)])
+def test_bad_input_gets_a_message_or_a_result(client, files, endpoint, arguments, expected):
+    if expected is None:
+        assert client.predict(*arguments(files), api_name=endpoint) is not None
+    else:
+        with pytest.raises(Exception, match=expected):
+            client.predict(*arguments(files), api_name=endpoint)
+
+
+def test_the_server_still_answers_afterwards(client):
+    label, _ = client.predict(handle_file(examples.cheetah()), "resnet50", api_name="/classify_image")
+    assert label["label"] == "cheetah"
+    assert Client(client.src, verbose=False).predict("hello", GPT2, MINILM, api_name="/tokenize")
