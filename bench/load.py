@@ -4,8 +4,7 @@
 
 Serves the dashboard in its own process (bench.stand_in_server: full-size random-weight stand-ins
 where real weights are missing, or tiny ones with --tiny), warms every tab once and then under load,
-then runs the
-clients, each cycling through the tabs' endpoints with gradio_client.
+then runs the clients, each cycling through the tabs' endpoints with gradio_client.
 """
 
 from __future__ import annotations
