@@ -116,7 +116,7 @@ def to_dataset(frame: pd.DataFrame, text_column: str | None, label_column: str |
     for role, column in (("text", text_column), ("label", label_column)):
         if column not in columns:
             raise common.ShowcaseError(
-                f"No {role} column" + (f" named '{column}'" if column else "") + f". The file's columns are: "
+                f"No {role} column" + (f" named '{column}'" if column else "") + ". The file's columns are: "
                 + ", ".join(f"'{c}'" for c in columns) + ". Choose the text and label columns."
             )
     if text_column == label_column:
