@@ -267,6 +267,11 @@ def test_a_client_gone_during_training_frees_the_server(language_client):
     while len(job.outputs()) < 2 and time.time() < deadline:
         time.sleep(0.05)
     assert not job.done() and learning._TRAINING.locked()
+    # Training does not block the other tabs: another one answers while it runs.
+    pieces, *_ = Client(language_client.src, verbose=False).predict(
+        "still serving", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize")
+    assert [piece["token"] for piece in pieces] == ["still", " serving"]
+    assert not job.done()  # answered during training, not after it
     job.cancel()
     deadline = time.time() + 30
     while learning._TRAINING.locked() and time.time() < deadline:
