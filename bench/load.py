@@ -87,7 +87,18 @@ def main() -> None:
         # Warm-up under the same load: worker threads, allocator arenas and caches reach their size.
         _, warm_up_failures = run_load(url, args.clients, args.warm_up_seconds)
         before = server.memory_info().rss
+        samples: list[float] = []
+        done = threading.Event()
+
+        def sample() -> None:  # the server's memory every 10 s: growth that levels off, or keeps on
+            while not done.wait(10):
+                samples.append(server.memory_info().rss / 2**20)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
         latencies, failures = run_load(url, args.clients, args.seconds)
+        done.set()
+        sampler.join()
         failures += warm_up_failures
         after = server.memory_info().rss
     total = sum(len(v) for v in latencies.values())
@@ -103,6 +114,7 @@ def main() -> None:
     print(f"\nserver resident memory: {before / 2**20:.0f} MB after {args.warm_up_seconds:.0f} s of warm-up load, "
           f"{after / 2**20:.0f} MB at the end "
           f"({(after - before) / 2**20:+.0f} MB)")
+    print("server resident memory every 10 s (MB): " + ", ".join(f"{mb:.0f}" for mb in samples))
     for failure in failures[:10]:
         print("FAILED", failure)
 

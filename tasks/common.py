@@ -1,4 +1,5 @@
-"""Plumbing every task shares: device choice, the model cache, image checks, errors, timing.
+"""Plumbing every task shares: device choice, the model cache, image and text checks, errors, timing,
+batching.
 
 Task modules import this; nothing here knows about a particular model.
 """
