@@ -80,13 +80,18 @@ def prepare(page, panel, title: str, tmp_path) -> None:
     """Fills the tab's inputs: its first example, or what a user would upload."""
     if title == "Fine-tune text":
         panel.get_by_role("button", name=re.compile("built-in example")).click()
-        page.wait_for_timeout(1000)  # the columns fill in from the file
+        sync_api.expect(panel.get_by_label("Text column")).to_have_value("text")  # filled from the file
     elif title == "Few-shot images":
         members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200))) for i in range(3)}
         panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "few.zip", members))
         panel.get_by_text("few.zip").wait_for()
     else:
         panel.locator("tr.tr-body td, button.gallery-item").first.click()
+        # Run only once the example has landed in the inputs (on a busy machine that takes a moment).
+        if panel.get_by_label("Drop an image file here to upload").count():
+            panel.get_by_label("Remove Image").first.wait_for()
+        else:
+            sync_api.expect(panel.locator("textarea").first).not_to_have_value("")
 
 
 @pytest.mark.parametrize("title", [task.TITLE for task in tasks.TASKS])
