@@ -65,7 +65,7 @@ def generate_args(strategy: str, tokens: int) -> tuple:
 
 
 TABS = [
-    ("/detect", detection.default_choice(), [], lambda: detection.run(examples.bus(), 0.25, 0.45, detection.default_choice())),
+    ("/detect", f"{detection.default_choice()} (real weights)", [], lambda: detection.run(examples.bus(), 0.25, 0.45, detection.default_choice())),
     ("/classify_image", "resnet50", ["resnet50"], lambda: image_classification.run(examples.cheetah(), "resnet50")),
     ("/zero_shot, 5 labels", CLIP, [CLIP], lambda: zero_shot.run(examples.cheetah(), "cheetah, lion, house cat, dog, car", False, CLIP)),
     ("/zero_shot, 5 labels x 7 templates", CLIP, [CLIP], lambda: zero_shot.run(examples.cheetah(), "cheetah, lion, house cat, dog, car", True, CLIP)),
@@ -73,10 +73,10 @@ TABS = [
     ("/generate, 50 tokens greedy", GPT2, [GPT2_KEY], lambda: generation.run(*generate_args("greedy", 50))),
     ("/classify_text, 1 line", SENTIMENT, [SENTIMENT_KEY], lambda: text_classification.run("What a lovely film.", SENTIMENT)),
     ("/classify_text, 32 lines", SENTIMENT, [SENTIMENT_KEY], lambda: text_classification.run(REVIEWS, SENTIMENT)),
-    ("/similarity, 1 x 7", MINILM, [], lambda: similarity.run("I can't log in", similarity.EXAMPLE_SENTENCES, MINILM)),
+    ("/similarity, 1 x 7", f"{MINILM} (real weights)", [], lambda: similarity.run("I can't log in", similarity.EXAMPLE_SENTENCES, MINILM)),
     ("/tokenize", "gpt2 + MiniLM WordPiece tokenizers (real files)", [], lambda: tokenizer.run(tokenizer.EXAMPLE_TEXTS[1], *tokenizer.CHOICES[:2])),
     ("/train_bpe, 1,000 merges", "BPE trained on the spot", [], lambda: tokenizer.run_training(tokenizer.EXAMPLE_CORPUS * 50, 1000, "")),
-    ("/attention", MINILM, [], lambda: attention.run(attention.EXAMPLES[0], 1, 1, MINILM)),
+    ("/attention", f"{MINILM} (real weights)", [], lambda: attention.run(attention.EXAMPLES[0], 1, 1, MINILM)),
 ]
 
 
@@ -106,7 +106,7 @@ def main() -> None:
 
         first = timed(first_use)
         warm = statistics.median(timed(call) for _ in range(args.repeats))
-        weights = " (random weights)" if stand_ins else "" if "(" in model or "spot" in model else " (real weights)"
+        weights = " (random weights)" if stand_ins else ""
         print(f"| {name} | {model}{weights} | {first:.0f} | {warm:.0f} |")
     print()
     print("| GPT-2 124M generation (random weights) | tokens/s |")

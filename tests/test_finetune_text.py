@@ -134,8 +134,9 @@ def test_fifty_thousand_rows_are_sampled_keeping_class_shares(tmp_path):
 
 def test_glue_tsv_with_quotes_inside_sentences(tmp_path):
     frame, _ = finetune_text.read_table(write(tmp_path, "sst.tsv", b'sentence\tlabel\nit \'s a "gem" \t1\nbad "film\t0\n'))
-    assert frame["sentence"].tolist() == ['it \'s a "gem"', 'bad "film'] or len(frame) == 2
-    assert finetune_text.to_dataset(frame, None, None).classes == ["0", "1"]
+    assert frame["sentence"].tolist() == ['it \'s a "gem" ', 'bad "film']  # quotes are text, not quoting
+    data = finetune_text.to_dataset(frame, None, None)
+    assert data.texts == ['it \'s a "gem"', 'bad "film'] and data.classes == ["0", "1"]
 
 
 def test_classes_with_a_single_row_cannot_be_validated():
