@@ -16,11 +16,11 @@ import time
 from collections import defaultdict
 
 import psutil
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 
 import examples
 from tasks import generation, similarity, text_classification, tokenizer, zero_shot
-from tests.server import spawned
+from tests.server import local_client, spawned
 
 CLIP, GPT2, SENTIMENT, MINILM = zero_shot.CHOICES[0], generation.CHOICES[0], text_classification.CHOICES[0], similarity.CHOICES[0]
 
@@ -48,7 +48,7 @@ def run_load(url: str, clients: int, seconds: float) -> tuple[dict[str, list[flo
     deadline = time.perf_counter() + seconds
 
     def client(offset: int) -> None:
-        session = Client(url, verbose=False)
+        session = local_client(url)
         turn = offset
         while time.perf_counter() < deadline:
             endpoint, arguments = calls[turn % len(calls)]
@@ -69,7 +69,7 @@ def run_load(url: str, clients: int, seconds: float) -> tuple[dict[str, list[flo
 
 
 def warm_up(url: str) -> None:
-    session = Client(url, verbose=False)
+    session = local_client(url)
     for endpoint, arguments in requests().items():
         session.predict(*arguments, api_name=endpoint)
 

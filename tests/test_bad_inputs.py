@@ -2,12 +2,12 @@
 and the server keeps answering."""
 
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 
 import examples
 from tasks import common, compare, generation, text_classification, zero_shot
 from tests.images import write_awkward_images, write_huge_image
-from tests.server import serve
+from tests.server import local_client, serve
 
 CLIP = zero_shot.CHOICES[0]
 GPT2 = generation.CHOICES[0]
@@ -103,4 +103,4 @@ def test_bad_input_gets_a_message_or_a_result(client, files, endpoint, arguments
 def test_the_server_still_answers_afterwards(client):
     label, _ = client.predict(handle_file(examples.cheetah()), "resnet50", api_name="/classify_image")
     assert label["label"] == "cheetah"
-    assert Client(client.src, verbose=False).predict("hello", GPT2, MINILM, api_name="/tokenize")
+    assert local_client(client.src).predict("hello", GPT2, MINILM, api_name="/tokenize")

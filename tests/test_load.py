@@ -1,10 +1,9 @@
 """A shortened load run (bench/load.py runs the full one): 16 clients over every tab, in CI."""
 
 import psutil
-from gradio_client import Client
 
 from bench import load
-from tests.server import spawned
+from tests.server import local_client, spawned
 
 
 def test_sixteen_clients_over_every_tab_with_no_failure():
@@ -13,7 +12,7 @@ def test_sixteen_clients_over_every_tab_with_no_failure():
         before = psutil.Process(pid).memory_info().rss
         latencies, failures = load.run_load(url, clients=16, seconds=20)
         after = psutil.Process(pid).memory_info().rss
-        label, _ = Client(url, verbose=False).predict(*load.requests()["/classify_image"], api_name="/classify_image")
+        label, _ = local_client(url).predict(*load.requests()["/classify_image"], api_name="/classify_image")
     assert failures == []
     assert set(latencies) == set(load.requests())  # every tab was served under load
     assert sum(len(times) for times in latencies.values()) >= 16
