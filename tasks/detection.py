@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from PIL import Image
 
 import examples
 from tasks import common
@@ -76,8 +75,19 @@ def check_thresholds(confidence: float, iou: float) -> None:
             raise common.ShowcaseError(f"{name} threshold must be between 0 and 1, got {value}.")
 
 
-def forward(detector: Detector, images: list[Image.Image], confidence: float, iou: float):
-    """The bare model call: Ultralytics letterboxes, runs the network and applies NMS."""
+def preprocess(image) -> np.ndarray:
+    """The upright photo as the BGR array that Ultralytics takes as it is.
+
+    OpenCV swaps the channels in 0.1 ms; handed a PIL image, Ultralytics makes the same array
+    with a reversed-channel copy that costs about 10 ms on the 1-megapixel bus photo.
+    """
+    import cv2  # already loaded with Ultralytics
+
+    return cv2.cvtColor(np.asarray(common.open_image(image)), cv2.COLOR_RGB2BGR)
+
+
+def forward(detector: Detector, images: list[np.ndarray], confidence: float, iou: float):
+    """The bare model call on BGR arrays: Ultralytics letterboxes, runs the network and applies NMS."""
     return detector.model.predict(
         images,
         conf=float(confidence),
@@ -97,18 +107,20 @@ def postprocess(result) -> tuple[np.ndarray, pd.DataFrame]:
     }, columns=TABLE_COLUMNS[:-1])
     if result.masks is not None:
         table["mask_pixels"] = result.masks.data.sum(dim=(1, 2)).cpu().numpy().astype(int)
-    # Ultralytics draws in OpenCV's BGR order; the browser wants RGB.
-    annotated = np.ascontiguousarray(result.plot()[:, :, ::-1])
+    import cv2
+
+    # Ultralytics draws in OpenCV's BGR order; the browser wants RGB (cvtColor: 0.1 ms, a slice copy: 4 ms).
+    annotated = cv2.cvtColor(result.plot(), cv2.COLOR_BGR2RGB)
     return annotated, table
 
 
 def detect(detector: Detector, image, confidence: float = 0.25, iou: float = 0.45) -> Detections:
     """Pure predict function: image (path, PIL or array) in, annotated RGB image and table out."""
     check_thresholds(confidence, iou)
-    rgb = common.open_image(image)
+    bgr = preprocess(image)
     watch = common.Stopwatch()
     with watch.measure(detector.device):
-        (result,) = forward(detector, [rgb], confidence, iou)
+        (result,) = forward(detector, [bgr], confidence, iou)
     annotated, table = postprocess(result)
     return Detections(annotated, table, watch.ms)
 

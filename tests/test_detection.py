@@ -72,3 +72,12 @@ def test_unknown_model_is_refused():
 def test_one_pixel_image_gives_an_empty_table(yolo):
     found = detection.detect(yolo, Image.new("RGB", (1, 1)))
     assert found.table.empty
+
+
+def test_annotated_image_keeps_the_photos_colours(yolo):
+    """The channel swaps into Ultralytics' BGR and back cancel out: a red photo comes back red."""
+    red = Image.new("RGB", (64, 48), (220, 30, 10))
+    found = detection.detect(yolo, red, confidence=0.99)
+    assert found.table.empty
+    assert found.image.shape == (48, 64, 3)
+    assert tuple(found.image[24, 32]) == (220, 30, 10)
