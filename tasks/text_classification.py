@@ -157,8 +157,7 @@ def build_ui() -> None:
     rows = gr.DataFrame(label="Every line", wrap=True, visible=False)
     gr.Examples([[e] for e in EXAMPLES], inputs=[text])
     button.click(run, [text, model_id], [label, rows, counts, info], api_name="classify_text")
-    gr.Button(visible=False).click(run_batched, [text, model_id], [label, info], api_name="classify_text_batched",
-                                   batch=True, max_batch_size=common.MAX_BATCH)
+    common.add_batched_api(run_batched, [text, model_id], [label, info], "classify_text_batched")
 
 
 def preload() -> None:

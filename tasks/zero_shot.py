@@ -288,8 +288,7 @@ def build_ui() -> None:
         inputs=[image, labels, ensemble],
     )
     button.click(run, [image, labels, ensemble, model_id], [label, info], api_name="zero_shot")
-    gr.Button(visible=False).click(run_batched, [image, labels, ensemble, model_id], [label, info],
-                                   api_name="zero_shot_batched", batch=True, max_batch_size=common.MAX_BATCH)
+    common.add_batched_api(run_batched, [image, labels, ensemble, model_id], [label, info], "zero_shot_batched")
 
 
 def preload() -> None:

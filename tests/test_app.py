@@ -8,14 +8,14 @@ import zipfile
 
 import pytest
 import yaml
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 
 import app
 import examples
 from tasks import common, compare, zero_shot
 from tests.conftest import IMAGENET_SAMPLE, ROOT
 from tests.images import write_awkward_images
-from tests.server import serve
+from tests.server import local_client, serve
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +218,7 @@ def test_training_bad_inputs_get_messages(language_client, tmp_path):
             language_client.predict(file, validation, text, label, "sentence-transformers/all-MiniLM-L6-v2",
                                     "linear probe (fast)", 3, 5e-5, 16, 128, 2000, api_name="/finetune_text")
     with pytest.raises(Exception, match="Train a model first"):
-        Client(language_client.src, verbose=False).predict("hello", api_name="/try_text_model")
+        local_client(language_client.src).predict("hello", api_name="/try_text_model")
 
 
 def test_few_shot_images_then_try_the_classifier(client, tmp_path):
@@ -268,7 +268,7 @@ def test_a_client_gone_during_training_frees_the_server(language_client):
         time.sleep(0.05)
     assert not job.done() and learning._TRAINING.locked()
     # Training does not block the other tabs: another one answers while it runs.
-    pieces, *_ = Client(language_client.src, verbose=False).predict(
+    pieces, *_ = local_client(language_client.src).predict(
         "still serving", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize")
     assert [piece["token"] for piece in pieces] == ["still", " serving"]
     assert not job.done()  # answered during training, not after it
@@ -279,6 +279,14 @@ def test_a_client_gone_during_training_frees_the_server(language_client):
     assert not learning._TRAINING.locked()
     status, *_ = language_client.predict(*arguments[:5], "linear probe (fast)", *arguments[6:], api_name="/finetune_text")
     assert "Validation accuracy" in status
+
+
+def test_concurrent_requests_share_a_batch(language_client):
+    """Requests that wait while a batch runs go through the next forward pass together."""
+    model = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    jobs = [language_client.submit(f"Review {i}: lovely", model, api_name="/classify_text_batched") for i in range(16)]
+    sizes = [int(re.search(r"batch of (\d+) requests", job.result()[1]).group(1)) for job in jobs]
+    assert max(sizes) > 1, sizes
 
 
 def test_batched_twins_answer_like_the_plain_endpoints(client, language_client):
