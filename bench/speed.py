@@ -17,7 +17,6 @@ import time
 
 import numpy as np
 import torch
-from PIL import Image
 
 from tests import conftest  # noqa: F401  (offline model caches, as in the tests)
 from tests import random_models
@@ -66,8 +65,7 @@ def overhead(repeats: int) -> list[tuple]:
     from ultralytics.data.augment import LetterBox
 
     detector = detection.get_model("yolov8n.pt")
-    bgr = np.ascontiguousarray(np.asarray(Image.open(photo).convert("RGB"))[:, :, ::-1])
-    boxed = LetterBox((640, 640), auto=True, stride=32)(image=bgr)
+    boxed = LetterBox((640, 640), auto=True, stride=32)(image=detection.preprocess(photo))
     tensor = torch.from_numpy(np.ascontiguousarray(boxed[:, :, ::-1].transpose(2, 0, 1))).float().div(255)[None]
     network = detector.model.model.eval()
     floor, ours = paired_ms(lambda: bare(network, tensor), lambda: detection.detect(detector, photo), repeats)
