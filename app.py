@@ -13,7 +13,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 import tasks  # noqa: E402
-from tasks import common  # noqa: E402
+from models.device import pick_device  # noqa: E402
+from models.errors import ModelUnavailable  # noqa: E402
 
 log = logging.getLogger("showcase")
 
@@ -26,7 +27,7 @@ CSS = """
 
 
 def header() -> str:
-    device = common.pick_device()
+    device = pick_device()
     where = f"GPU ({device}, half precision)" if device.type == "cuda" else "CPU (float32)"
     return (
         "<div class='showcase-header'><h1>🔭 Model Showcase</h1>"
@@ -40,9 +41,12 @@ def build_app() -> gr.Blocks:
     with gr.Blocks(title="Model Showcase") as demo:
         gr.HTML(header())
         with gr.Tabs():
-            for task in tasks.TASKS:
-                with gr.Tab(task.TITLE):
-                    task.build_ui()
+            for section, members in tasks.by_section():
+                with gr.Tab(section, elem_id=f"section-{section.lower()}"):
+                    with gr.Tabs():
+                        for task in members:
+                            with gr.Tab(task.title, elem_id=f"task-{task.key}"):
+                                task.build_ui()
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable.
     demo.queue(default_concurrency_limit=2)
     return demo
@@ -57,11 +61,11 @@ def example_folders() -> list[str]:
 
 
 def preload_all() -> None:
-    for task in tasks.TASKS:
+    for task in tasks.registered():
         try:
-            task.preload()
-        except common.ModelUnavailable as error:
-            log.warning("%s: %s", task.TITLE, error)
+            task.warm()
+        except ModelUnavailable as error:
+            log.warning("%s: %s", task.title, error)
 
 
 def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs):
@@ -91,6 +95,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     args = parse_args(argv)
+    try:
+        tasks.registered()
+    except tasks.TaskContractError as error:
+        sys.exit(str(error))
     # A Space is public on purpose (SPACE_ID is set there); anywhere else, say so.
     if args.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("SPACE_ID"):
         print(

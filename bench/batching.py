@@ -2,7 +2,7 @@
 
     python -m bench.batching [--clients 8] [--seconds 30] [--rounds 3]
 
-Serves the dashboard in its own process with full-size stand-ins (bench.stand_in_server), then for
+Serves the dashboard in its own process with full-size stand-ins (harness.stand_in_server), then for
 each of image classification, zero-shot and text classification runs the clients against the
 plain endpoint and against its `_batched` twin (max_batch_size 8), and reports requests per second.
 First it times the bare model forward on 8 inputs at once against 8 forwards of one: the most that
@@ -18,46 +18,45 @@ import statistics
 import threading
 import time
 
-from tests import conftest  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
-from tests import random_models
+from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
 from gradio_client import handle_file
 
 import examples
 from bench.speed import paired_ms
-from tasks import common, image_classification, text_classification, zero_shot
-from tests.server import local_client, spawned
+from harness import stand_ins
+from harness.server import local_client, spawned
+from tasks import image_classification, text_classification, zero_shot
+from toolkit.inputs import open_image
+from toolkit.ui import MAX_BATCH
 
 LINE = "What a wonderful, moving film."
 WORKLOADS = {
-    "image classification (ResNet-50)": ("/classify_image", lambda: (handle_file(examples.cheetah()), "resnet50")),
-    "zero-shot (CLIP ViT-B/32, 5 labels)": ("/zero_shot", lambda: (handle_file(examples.cheetah()), "cheetah, lion, house cat, dog, car", False, zero_shot.CHOICES[0])),
-    "text classification (DistilBERT, 1 line)": ("/classify_text", lambda: (LINE, text_classification.CHOICES[0])),
+    "image classification (ResNet-50)": ("/classify_image", lambda: (handle_file(examples.cheetah()), image_classification.TASK.default())),
+    "zero-shot (CLIP ViT-B/32, 5 labels)": ("/zero_shot", lambda: (handle_file(examples.cheetah()), "cheetah, lion, house cat, dog, car", False, zero_shot.TASK.default())),
+    "text classification (DistilBERT, 1 line)": ("/classify_text", lambda: (LINE, text_classification.TASK.default())),
 }
 
 
 def forward_passes() -> dict:
     """Per workload: the task's bare forward function, its prepared input for one request and for 8."""
-    photo = common.open_image(examples.cheetah())
-    resnet = random_models.resnet("resnet50", tiny=False)
-    clip = random_models.clip(tiny=False)
-    sentiment = random_models.sentiment(tiny=False)
+    photo = open_image(examples.cheetah())
+    resnet = stand_ins.build(image_classification.TASK.default(), tiny=False)
+    clip = stand_ins.build(zero_shot.TASK.default(), tiny=False)
+    sentiment = stand_ins.build(text_classification.TASK.default(), tiny=False)
     passes = {}
-    for name, forward, preprocess, item in (
-        ("image classification (ResNet-50)", lambda x: image_classification.forward(resnet, x),
-         lambda items: image_classification.preprocess(resnet, items), photo),
-        ("zero-shot (CLIP ViT-B/32, 5 labels)", lambda x: zero_shot.forward(clip, x),
-         lambda items: zero_shot.preprocess(clip, items), photo),
-        ("text classification (DistilBERT, 1 line)", lambda x: text_classification.forward(sentiment, x),
-         lambda items: text_classification.preprocess(sentiment, items)[0], LINE),
+    for name, model, preprocess, item in (
+        ("image classification (ResNet-50)", resnet, resnet.preprocess, photo),
+        ("zero-shot (CLIP ViT-B/32, 5 labels)", clip, clip.preprocess, photo),
+        ("text classification (DistilBERT, 1 line)", sentiment, lambda items: sentiment.preprocess(items)[0], LINE),
     ):
-        passes[name] = (forward, preprocess([item]), preprocess([item] * common.MAX_BATCH))
+        passes[name] = (model.forward, preprocess([item]), preprocess([item] * MAX_BATCH))
     return passes
 
 
 def forward_gain(forward, one, batch, repeats: int = 8) -> float:
     """How much faster one forward over a batch of MAX_BATCH is than MAX_BATCH forwards of one."""
-    one_by_one, together = paired_ms(lambda: [forward(one) for _ in range(common.MAX_BATCH)], lambda: forward(batch), repeats)
+    one_by_one, together = paired_ms(lambda: [forward(one) for _ in range(MAX_BATCH)], lambda: forward(batch), repeats)
     return one_by_one / together
 
 
@@ -95,11 +94,11 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPU cores, {platform.machine()}; {args.clients} concurrent gradio_client clients, "
           f"{args.rounds} alternating rounds of {args.seconds:.0f} s per endpoint (medians), "
-          f"max_batch_size {common.MAX_BATCH}\n")
+          f"max_batch_size {MAX_BATCH}\n")
     ceilings = {name: forward_gain(*passes) for name, passes in forward_passes().items()}
     print("| workload | without batching req/s | with batching req/s | speed-up | failed | bare forward, 8 at once vs one by one |")
     print("|---|---:|---:|---:|---:|---:|")
-    with spawned(["-m", "bench.stand_in_server"]) as (_, url, _seconds):
+    with spawned(["-m", "harness.stand_in_server"]) as (_, url, _seconds):
         for name, (endpoint, arguments) in WORKLOADS.items():
             local_client(url).predict(*arguments(), api_name=endpoint)  # warm: load the model
             rates: dict[str, list[float]] = {endpoint: [], f"{endpoint}_batched": []}

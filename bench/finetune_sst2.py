@@ -15,18 +15,19 @@ import time
 
 import torch
 
-from tests import conftest  # noqa: F401  (offline model caches, as in the tests)
-from tests.conftest import SHARED
+from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
-from tasks import common, finetune_text
+from harness.offline import SHARED
+from models.device import pick_device
+from tasks import finetune_text
+from toolkit import text_data
 
-MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+MINILM = finetune_text.TASK.default()
 SST2 = SHARED / "data" / "sst2"
 
 
-def load(name: str, rows: int) -> finetune_text.TextDataset:
-    frame, notes = finetune_text.read_table(SST2 / name)
-    return finetune_text.to_dataset(frame, "sentence", "label", max_rows=rows, notes=notes)
+def load(name: str, rows: int) -> text_data.TextDataset:
+    return text_data.read_dataset(SST2 / name, "sentence", "label", max_rows=rows)
 
 
 def main() -> None:
@@ -40,7 +41,7 @@ def main() -> None:
 
     train_set = load("train.tsv", args.train_rows)
     dev_set = load("dev.tsv", 10_000)
-    print(f"device: {common.pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+    print(f"device: {pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{os.cpu_count()} CPU cores, {platform.machine()}")
     print(f"SST-2: {len(train_set.texts)} training sentences (balanced sample of 67,349), "
           f"{len(dev_set.texts)} dev sentences\n")

@@ -2,7 +2,7 @@
 
     python -m bench.load [--clients 16] [--seconds 120] [--tiny]
 
-Serves the dashboard in its own process (bench.stand_in_server: full-size random-weight stand-ins
+Serves the dashboard in its own process (harness.stand_in_server: full-size random-weight stand-ins
 where real weights are missing, or tiny ones with --tiny), warms every tab once and then under load,
 then runs the clients, each cycling through the tabs' endpoints with gradio_client.
 """
@@ -18,24 +18,26 @@ from collections import defaultdict
 import psutil
 from gradio_client import handle_file
 
-import examples
-from tasks import generation, similarity, text_classification, tokenizer, zero_shot
-from tests.server import local_client, spawned
+from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
-CLIP, GPT2, SENTIMENT, MINILM = zero_shot.CHOICES[0], generation.CHOICES[0], text_classification.CHOICES[0], similarity.CHOICES[0]
+import examples
+from harness.server import local_client, spawned
+from tasks import detection, generation, image_classification, similarity, text_classification, tokenizer, zero_shot
+
+CLIP, GPT2, SENTIMENT, MINILM = (task.TASK.default() for task in (zero_shot, generation, text_classification, similarity))
 
 
 def requests() -> dict[str, tuple]:
     """One valid request per endpoint, as the tabs' examples make them."""
     return {
-        "/detect": (handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt"),
-        "/classify_image": (handle_file(examples.cheetah()), "resnet50"),
+        "/detect": (handle_file(examples.bus()), 0.25, 0.45, detection.TASK.default()),
+        "/classify_image": (handle_file(examples.cheetah()), image_classification.TASK.default()),
         "/zero_shot": (handle_file(examples.cheetah()), "cheetah, lion, house cat, dog, car", False, CLIP),
         "/compare": (handle_file(examples.lion()), "", False, CLIP),
         "/generate": ("Once upon a time", GPT2, 20, "sampling", 0.8, 50, 0.95, 0, 1.0, 1),
         "/classify_text": ("I loved it\nI hated it\nIt was fine", SENTIMENT),
         "/similarity": ("I can't log in", similarity.EXAMPLE_SENTENCES, MINILM),
-        "/tokenize": (tokenizer.EXAMPLE_TEXTS[1], *tokenizer.CHOICES[:2]),
+        "/tokenize": (tokenizer.EXAMPLE_TEXTS[1], *tokenizer.TASK.choices()[:2]),
         "/attention": ("The animal didn't cross the street because it was too tired.", 1, 1, MINILM),
     }
 
@@ -81,7 +83,7 @@ def main() -> None:
     parser.add_argument("--warm-up-seconds", type=float, default=30)
     parser.add_argument("--tiny", action="store_true")
     args = parser.parse_args()
-    with spawned(["-m", "bench.stand_in_server", *(["--tiny"] if args.tiny else [])]) as (pid, url, _):
+    with spawned(["-m", "harness.stand_in_server", *(["--tiny"] if args.tiny else [])]) as (pid, url, _):
         server = psutil.Process(pid)
         warm_up(url)
         # Warm-up under the same load: worker threads, allocator arenas and caches reach their size.

@@ -18,11 +18,16 @@ import time
 import numpy as np
 import torch
 
-from tests import conftest  # noqa: F401  (offline model caches, as in the tests)
-from tests import random_models
+from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
 import examples
-from tasks import common, detection, generation, image_classification, text_classification, zero_shot
+import models
+from harness import stand_ins
+from models.device import pick_device
+from models.image_classifier import categories
+from models.yolo import local_file
+from tasks import detection, generation, image_classification, text_classification, zero_shot
+from toolkit.inputs import open_image
 
 LABELS = ["cheetah", "leopard", "lion", "house cat", "dog"]
 REVIEWS = [f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
@@ -50,22 +55,22 @@ def overhead(repeats: int) -> list[tuple]:
     rows = []
     photo = examples.bus()
 
-    classifier = random_models.resnet("resnet50", tiny=False)
-    batch = image_classification.preprocess(classifier, [common.open_image(photo)])
-    floor, ours = paired_ms(lambda: bare(classifier.model, batch), lambda: image_classification.classify(classifier, [photo]), repeats)
+    classifier = stand_ins.build(image_classification.TASK.default(), tiny=False)
+    batch = classifier.preprocess([open_image(photo)])
+    floor, ours = paired_ms(lambda: bare(classifier.network, batch), lambda: image_classification.classify(classifier, [photo]), repeats)
     rows.append(("image classification (ResNet-50)", floor, ours, "decode + weights.transforms() + top-5"))
 
-    clip = random_models.clip(tiny=False)
-    pixels = zero_shot.preprocess(clip, [common.open_image(photo)])
-    labels = zero_shot.text_embeddings(clip, LABELS, zero_shot.templates_for(clip, False))
+    clip = stand_ins.build(zero_shot.TASK.default(), tiny=False)
+    pixels = clip.preprocess([open_image(photo)])
+    labels = clip.label_embeddings(LABELS)
     floor, ours = paired_ms(lambda: bare(lambda p: clip.model.get_image_features(pixel_values=p).pooler_output @ labels.T, pixels),
                             lambda: zero_shot.classify(clip, [photo], LABELS), repeats)
     rows.append(("zero-shot (CLIP ViT-B/32, 5 labels)", floor, ours, "decode + processor + cached label embeddings"))
 
     from ultralytics.data.augment import LetterBox
 
-    detector = detection.get_model("yolov8n.pt")
-    boxed = LetterBox((640, 640), auto=True, stride=32)(image=detection.preprocess(photo))
+    detector = models.load(detection.TASK.default())
+    boxed = LetterBox((640, 640), auto=True, stride=32)(image=detector.preprocess(open_image(photo)))
     tensor = torch.from_numpy(np.ascontiguousarray(boxed[:, :, ::-1].transpose(2, 0, 1))).float().div(255)[None]
     network = detector.model.model.eval()
     floor, ours = paired_ms(lambda: bare(network, tensor), lambda: detection.detect(detector, photo), repeats)
@@ -80,28 +85,28 @@ def against_alternatives(repeats: int) -> list[tuple]:
     rows = []
     photo = examples.bus()
 
-    clip = random_models.clip(tiny=False)
+    clip = stand_ins.build(zero_shot.TASK.default(), tiny=False)
     pipe = pipeline("zero-shot-image-classification", model=clip.model, tokenizer=clip.tokenizer,
                     image_processor=clip.image_processor, device="cpu")
     theirs, ours = paired_ms(lambda: pipe(photo, candidate_labels=LABELS), lambda: zero_shot.classify(clip, [photo], LABELS), repeats)
     rows.append(("zero-shot, 5 labels, same label set again", 'pipeline("zero-shot-image-classification")', theirs, ours, "ms"))
-    imagenet = image_classification.weights_for("resnet50").meta["categories"]
+    imagenet = categories(image_classification.TASK.default())
     theirs, ours = paired_ms(lambda: pipe(photo, candidate_labels=imagenet), lambda: zero_shot.classify(clip, [photo], imagenet), 2)
     rows.append(("zero-shot, 1,000 ImageNet labels, again", 'pipeline("zero-shot-image-classification")', theirs, ours, "ms"))
 
-    sentiment = random_models.sentiment(tiny=False)
+    sentiment = stand_ins.build(text_classification.TASK.default(), tiny=False)
     pipe = pipeline("text-classification", model=sentiment.model, tokenizer=sentiment.tokenizer, device="cpu")
     theirs, ours = paired_ms(lambda: pipe(REVIEWS), lambda: text_classification.classify(sentiment, REVIEWS), repeats)
     batched, ours_again = paired_ms(lambda: pipe(REVIEWS, batch_size=32), lambda: text_classification.classify(sentiment, REVIEWS), repeats)
     rows.append(("sentiment, 32 lines", 'pipeline("text-classification")', theirs, ours, "ms"))
     rows.append(("sentiment, 32 lines", 'pipeline("text-classification", batch_size=32)', batched, ours_again, "ms"))
 
-    plain = YOLO(str(common.local_model_file("yolov8n.pt")))
-    detector = detection.get_model("yolov8n.pt")
+    plain = YOLO(str(local_file(detection.TASK.default()) or detection.TASK.default()))
+    detector = models.load(detection.TASK.default())
     theirs, ours = paired_ms(lambda: plain.predict(photo, verbose=False), lambda: detection.detect(detector, photo), repeats)
     rows.append(("detection, bus photo", "YOLO(...).predict(path)", theirs, ours, "ms"))
 
-    gpt2 = random_models.gpt2(tiny=False)
+    gpt2 = stand_ins.build(generation.TASK.default(), tiny=False)
     prompt = gpt2.tokenizer("The history of the city begins", return_tensors="pt")["input_ids"]
     new_tokens = 100
 
@@ -125,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
-    print(f"device: {common.pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+    print(f"device: {pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{os.cpu_count()} CPU cores, {platform.machine()}\n")
 
     print("Overhead over the floor (target: at most 1.15x)\n")

@@ -16,7 +16,7 @@ import statistics
 
 import psutil
 
-from tests.server import spawned
+from harness.server import spawned
 
 
 def resident_mb(pid: int) -> float:
@@ -35,7 +35,7 @@ def main() -> None:
         with spawned(["app.py"]) as (pid, _, seconds):
             page_up.append(seconds)
             idle.append(resident_mb(pid))
-    with spawned(["-m", "bench.stand_in_server", "--preload"]) as (pid, _, seconds):
+    with spawned(["-m", "harness.stand_in_server", "--preload"]) as (pid, _, seconds):
         loaded_mb, loaded_seconds = resident_mb(pid), seconds
 
     print("| measure | result | target |")

@@ -18,13 +18,14 @@ import time
 
 import torch
 
-from tests import conftest  # noqa: F401  (offline model caches, as in the tests)
-from tests import random_models
+from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
 import examples
+import models
+from harness import stand_ins
+from models.device import inference_dtype, pick_device
 from tasks import (
     attention,
-    common,
     compare,
     detection,
     generation,
@@ -35,16 +36,15 @@ from tasks import (
     zero_shot,
 )
 
-CLIP = zero_shot.CHOICES[0]
-GPT2 = generation.CHOICES[0]
-SENTIMENT = text_classification.CHOICES[0]
-MINILM = similarity.CHOICES[0]
+RESNET = image_classification.TASK.default()
+CLIP = zero_shot.TASK.default()
+GPT2 = generation.TASK.default()
+SENTIMENT = text_classification.TASK.default()
+MINILM = similarity.TASK.default()
+YOLO = detection.TASK.default()
 REVIEWS = "\n".join(f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
                     for i in range(32))
 
-GPT2_KEY = common.hub_key(generation.AutoModelForCausalLM, GPT2)
-SENTIMENT_KEY = common.hub_key(text_classification.AutoModelForSequenceClassification, SENTIMENT)
-STAND_INS = random_models.stand_ins(tiny=False)
 
 
 def drain(results):
@@ -65,16 +65,16 @@ def generate_args(strategy: str, tokens: int) -> tuple:
 
 
 TABS = [
-    ("/detect", f"{detection.default_choice()} (real weights)", [], lambda: detection.run(examples.bus(), 0.25, 0.45, detection.default_choice())),
-    ("/classify_image", "resnet50", ["resnet50"], lambda: image_classification.run(examples.cheetah(), "resnet50")),
+    ("/detect", f"{YOLO} (real weights)", [], lambda: detection.run(examples.bus(), 0.25, 0.45, YOLO)),
+    ("/classify_image", RESNET, [RESNET], lambda: image_classification.run(examples.cheetah(), RESNET)),
     ("/zero_shot, 5 labels", CLIP, [CLIP], lambda: zero_shot.run(examples.cheetah(), "cheetah, lion, house cat, dog, car", False, CLIP)),
     ("/zero_shot, 5 labels x 7 templates", CLIP, [CLIP], lambda: zero_shot.run(examples.cheetah(), "cheetah, lion, house cat, dog, car", True, CLIP)),
-    ("/compare, 1,000 ImageNet labels", f"resnet50 + {CLIP}", ["resnet50", CLIP], lambda: compare.run(examples.lion(), "", False, CLIP)),
-    ("/generate, 50 tokens greedy", GPT2, [GPT2_KEY], lambda: generation.run(*generate_args("greedy", 50))),
-    ("/classify_text, 1 line", SENTIMENT, [SENTIMENT_KEY], lambda: text_classification.run("What a lovely film.", SENTIMENT)),
-    ("/classify_text, 32 lines", SENTIMENT, [SENTIMENT_KEY], lambda: text_classification.run(REVIEWS, SENTIMENT)),
+    ("/compare, 1,000 ImageNet labels", f"{RESNET} + {CLIP}", [RESNET, CLIP], lambda: compare.run(examples.lion(), "", False, CLIP)),
+    ("/generate, 50 tokens greedy", GPT2, [GPT2], lambda: generation.run(*generate_args("greedy", 50))),
+    ("/classify_text, 1 line", SENTIMENT, [SENTIMENT], lambda: text_classification.run("What a lovely film.", SENTIMENT)),
+    ("/classify_text, 32 lines", SENTIMENT, [SENTIMENT], lambda: text_classification.run(REVIEWS, SENTIMENT)),
     ("/similarity, 1 x 7", f"{MINILM} (real weights)", [], lambda: similarity.run("I can't log in", similarity.EXAMPLE_SENTENCES, MINILM)),
-    ("/tokenize", "gpt2 + MiniLM WordPiece tokenizers (real files)", [], lambda: tokenizer.run(tokenizer.EXAMPLE_TEXTS[1], *tokenizer.CHOICES[:2])),
+    ("/tokenize", "gpt2 + MiniLM WordPiece tokenizers (real files)", [], lambda: tokenizer.run(tokenizer.EXAMPLE_TEXTS[1], *tokenizer.TASK.choices()[:2])),
     ("/train_bpe, 1,000 merges", "BPE trained on the spot", [], lambda: tokenizer.run_training(tokenizer.EXAMPLE_CORPUS * 50, 1000, "")),
     ("/attention", f"{MINILM} (real weights)", [], lambda: attention.run(attention.EXAMPLES[0], 1, 1, MINILM)),
 ]
@@ -82,7 +82,7 @@ TABS = [
 
 def tokens_per_second(strategy: str, tokens: int) -> float:
     settings = generation.Settings(max_new_tokens=tokens, strategy=strategy, seed=1)
-    *_, last = generation.stream(generation.get_model(GPT2), "The history of the city begins", settings)
+    *_, last = generation.stream(models.load(GPT2), "The history of the city begins", settings)
     return last.tokens_per_second
 
 
@@ -91,22 +91,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    device = common.pick_device()
-    print(f"device: {device} ({common.inference_dtype(device)}), torch {torch.__version__}, "
+    device = pick_device()
+    print(f"device: {device} ({inference_dtype(device)}), torch {torch.__version__}, "
           f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}")
     print()
     print("| tab | model | first request ms | warm median ms |")
     print("|---|---|---:|---:|")
-    for name, model, stand_ins, call in TABS:
+    for name, model, missing, call in TABS:
         def first_use():
-            for key in stand_ins:
-                if key not in common.MODELS:
-                    common.MODELS.put(key, STAND_INS[key]())
+            for model_id in missing:
+                if not models.is_loaded(model_id):
+                    models.put(model_id, stand_ins.build(model_id, tiny=False))
             return call()
 
         first = timed(first_use)
         warm = statistics.median(timed(call) for _ in range(args.repeats))
-        weights = " (random weights)" if stand_ins else ""
+        weights = " (random weights)" if missing else ""
         print(f"| {name} | {model}{weights} | {first:.0f} | {warm:.0f} |")
     print()
     print("| GPT-2 124M generation (random weights) | tokens/s |")

@@ -1,33 +1,52 @@
-"""The dashboard's tasks, in tab order.
+"""The registry of tabs: spaces.yaml's `tasks`, in order, each a module here that defines TASK.
 
-Each module defines TITLE, build_ui() (its tab's contents and named API endpoints) and preload()
-(loads its default model). Adding a task: write tasks/<name>.py and add it to TASKS.
+Adding a tab: write tasks/<name>.py with a TASK (toolkit.task.Task) and add `<name>: [model ids]`
+to spaces.yaml's tasks. registered() refuses, at start-up, a tab that breaks the contract.
 """
 
-from tasks import (
-    attention,
-    compare,
-    detection,
-    finetune_image,
-    finetune_text,
-    generation,
-    image_classification,
-    similarity,
-    text_classification,
-    tokenizer,
-    zero_shot,
-)
+from __future__ import annotations
 
-TASKS = [
-    detection,
-    image_classification,
-    zero_shot,
-    compare,
-    generation,
-    text_classification,
-    similarity,
-    tokenizer,
-    attention,
-    finetune_text,
-    finetune_image,
-]
+import functools
+import importlib
+
+import models
+from models import config
+from toolkit.task import SECTIONS, Task
+
+
+class TaskContractError(Exception):
+    """spaces.yaml and the task modules disagree; the message lists every problem."""
+
+
+@functools.lru_cache(maxsize=1)
+def registered() -> tuple[Task, ...]:
+    """Every tab, checked against the contract, in spaces.yaml's order."""
+    problems = models.problems()
+    found: list[Task] = []
+    for key in config.task_entries():
+        name = f"{__name__}.{key}"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            problems.append(f"spaces.yaml lists the task '{key}', but tasks/{key}.py does not exist.")
+            continue
+        task = getattr(module, "TASK", None)
+        if not isinstance(task, Task):
+            problems.append(f"tasks/{key}.py defines no TASK (a toolkit.task.Task).")
+            continue
+        problems += task.problems(name)
+        if any(other.title == task.title for other in found):
+            problems.append(f"tasks/{key}.py: the title '{task.title}' is already another tab's.")
+        found.append(task)
+    if problems:
+        raise TaskContractError("The dashboard cannot start:\n" + "\n".join(f"- {problem}" for problem in problems))
+    return tuple(found)
+
+
+def by_section() -> list[tuple[str, list[Task]]]:
+    """The tabs grouped under their section headings, in SECTIONS order."""
+    tasks = registered()
+    return [(section, [t for t in tasks if t.section == section]) for section in SECTIONS
+            if any(t.section == section for t in tasks)]

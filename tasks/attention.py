@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 import gradio as gr
 import numpy as np
-import torch
-from transformers import AutoModel
 
-from tasks import common, plots
+from models.device import Stopwatch
+from models.errors import ShowcaseError
+from models.sentence_encoder import SentenceEncoder, shape_of
+from toolkit import plots, ui
+from toolkit.inputs import clean_text
+from toolkit.task import Task
 
-TASK = "attention"
-TITLE = "Attention explorer"
-CHOICES = common.model_choices(TASK)
 # Past this a heatmap's labels are unreadable; longer sentences are cut with a notice.
 MAX_TOKENS = 48
 EXAMPLES = [
@@ -48,37 +48,15 @@ class Attention:
 
     def _check(self, layer: int, head: int) -> None:
         if not (1 <= layer <= self.layers and 1 <= head <= self.heads):
-            raise common.ShowcaseError(f"This model has layers 1-{self.layers} and heads 1-{self.heads}.")
+            raise ShowcaseError(f"This model has layers 1-{self.layers} and heads 1-{self.heads}.")
 
 
-def get_model(model_id: str) -> common.HubModel:
-    common.check_choice(model_id, CHOICES, "encoder")
-    # Eager attention returns the weights (fused kernels do not); the same copy serves similarity.
-    return common.get_hub_model(AutoModel, model_id, attn_implementation="eager")
-
-
-def attention(encoder: common.HubModel, sentence: str) -> Attention:
+def attention(encoder: SentenceEncoder, sentence: str) -> Attention:
     """Pure predict function: every layer's and head's attention weights over the sentence's tokens."""
-    tokens = common.encode(encoder.tokenizer, sentence, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-    truncated = bool(tokens.encodings[0].overflowing)
-    watch = common.Stopwatch()
-    with watch.measure(encoder.device), torch.inference_mode():
-        output = encoder.model(**{k: v.to(encoder.device) for k, v in tokens.items()}, output_attentions=True)
-    weights = torch.stack([layer[0].float() for layer in output.attentions]).cpu().numpy()
-    names = encoder.tokenizer.convert_ids_to_tokens(tokens["input_ids"][0])
+    watch = Stopwatch()
+    with watch.measure(encoder.device):
+        names, weights, truncated = encoder.attentions(sentence, MAX_TOKENS)
     return Attention(names, weights, truncated, watch.ms)
-
-
-def shape_of(model_id: str, local_only: bool = False) -> tuple[int, int]:
-    """Layers and heads from the model's config (a small file), without loading its weights.
-    local_only: only the cache, never the network (building the page must not wait on it)."""
-    from transformers import AutoConfig
-
-    try:
-        config = AutoConfig.from_pretrained(model_id, local_files_only=local_only)
-    except (OSError, ValueError):
-        return 12, 12  # BERT-base; the model's own message comes when it is run
-    return config.num_hidden_layers, config.num_attention_heads
 
 
 def fit_sliders(model_id, layer, head):
@@ -87,10 +65,10 @@ def fit_sliders(model_id, layer, head):
             gr.update(maximum=heads, value=min(int(head), heads)))
 
 
-@common.user_errors
+@ui.user_errors
 def run(sentence, layer, head, model_id):
-    sentence = common.clean_text(sentence, "a sentence")
-    encoder = get_model(model_id)
+    sentence = clean_text(sentence, "a sentence")
+    encoder = TASK.load(model_id)
     result = attention(encoder, sentence)
     layer, head = int(layer), int(head)
     one = plots.heatmap(result.head(layer, head), result.tokens, result.tokens,
@@ -100,7 +78,7 @@ def run(sentence, layer, head, model_id):
     note = f"{len(result.tokens)} tokens, {result.layers} layers × {result.heads} heads."
     if result.truncated:
         note += f" The sentence was cut to its first {MAX_TOKENS} tokens to keep the map readable."
-    return one, mean, common.describe_run(model_id, encoder.device, result.ms, note)
+    return one, mean, ui.run_info(encoder, result.ms, note)
 
 
 def build_ui() -> None:
@@ -111,8 +89,8 @@ def build_ui() -> None:
     )
     with gr.Row():
         sentence = gr.Textbox(label="Sentence", value=EXAMPLES[0], scale=3)
-        model_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Encoder", scale=1)
-    layers, heads = shape_of(CHOICES[0], local_only=True)
+        model_id = ui.model_dropdown(TASK, label="Encoder")
+    layers, heads = shape_of(TASK.default(), local_only=True)
     with gr.Row():
         layer = gr.Slider(1, layers, value=1, step=1, label="Layer")
         head = gr.Slider(1, heads, value=1, step=1, label="Head")
@@ -126,5 +104,4 @@ def build_ui() -> None:
     model_id.change(fit_sliders, [model_id, layer, head], [layer, head], api_visibility="private")
 
 
-def preload() -> None:
-    get_model(CHOICES[0])
+TASK = Task(__name__, "Attention explorer", "Language", {"model": ("sentence_encoder",)}, build_ui)

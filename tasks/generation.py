@@ -1,22 +1,20 @@
-"""Text generation with GPT-2, streamed token by token (`/generate`)."""
+"""Text generation with causal language models, streamed token by token (`/generate`)."""
 
 from __future__ import annotations
 
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import gradio as gr
 import torch
-from transformers import AutoModelForCausalLM, StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
-from tasks import common
+from models.causal_lm import CausalLM
+from models.errors import ShowcaseError
+from toolkit import ui
+from toolkit.inputs import clean_text
+from toolkit.task import Task
 
-TASK = "generate"
-TITLE = "Text generation"
-CHOICES = common.model_choices(TASK)
 STRATEGIES = ["sampling", "greedy", "beam search"]
 MAX_NEW_TOKENS = 512
 MAX_PROMPT_CHARS = 100_000
@@ -56,23 +54,18 @@ class Update:
         return self.tokens / self.seconds if self.seconds else 0.0
 
 
-def get_model(model_id: str) -> common.HubModel:
-    common.check_choice(model_id, CHOICES, "generation model")
-    return common.get_hub_model(AutoModelForCausalLM, model_id)
-
-
 def check_settings(settings: Settings) -> list[str]:
     """Refuses impossible values; returns a note for each setting the chosen strategy ignores."""
     if settings.strategy not in STRATEGIES:
-        raise common.ShowcaseError(f"Unknown decoding strategy '{settings.strategy}'; choose one of {STRATEGIES}.")
+        raise ShowcaseError(f"Unknown decoding strategy '{settings.strategy}'; choose one of {STRATEGIES}.")
     if not 1 <= settings.max_new_tokens <= MAX_NEW_TOKENS:
-        raise common.ShowcaseError(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS}.")
+        raise ShowcaseError(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS}.")
     if settings.strategy == "sampling" and not settings.temperature > 0:
-        raise common.ShowcaseError("Temperature must be above 0 for sampling (use greedy for deterministic text).")
+        raise ShowcaseError("Temperature must be above 0 for sampling (use greedy for deterministic text).")
     if not 0 < settings.top_p <= 1:
-        raise common.ShowcaseError("Top-p must be above 0 and at most 1.")
+        raise ShowcaseError("Top-p must be above 0 and at most 1.")
     if settings.repetition_penalty <= 0:
-        raise common.ShowcaseError("Repetition penalty must be above 0 (1 means no penalty).")
+        raise ShowcaseError("Repetition penalty must be above 0 (1 means no penalty).")
     notes = []
     if settings.strategy != "sampling":
         notes.append(f"Temperature, top-k, top-p and seed only apply to sampling; {settings.strategy} ignores them.")
@@ -84,13 +77,13 @@ def check_settings(settings: Settings) -> list[str]:
     return notes
 
 
-def prepare_prompt(generator: common.HubModel, prompt: str, max_new_tokens: int) -> tuple[torch.Tensor, list[str]]:
+def prepare_prompt(generator: CausalLM, prompt: str, max_new_tokens: int) -> tuple[torch.Tensor, list[str]]:
     """Prompt token ids; a prompt too long for the context is cut from the left, keeping its end."""
-    ids = common.encode(generator.tokenizer, prompt, return_tensors="pt")["input_ids"]
-    context = generator.model.config.max_position_embeddings
+    ids = generator.prompt_ids(prompt)
+    context = generator.context
     room = context - max_new_tokens
     if room < 1:
-        raise common.ShowcaseError(f"{generator.model_id} sees {context} tokens at most; ask for fewer new tokens.")
+        raise ShowcaseError(f"{generator.model_id} sees {context} tokens at most; ask for fewer new tokens.")
     if ids.shape[1] > room:
         return ids[:, -room:], [
             f"The prompt had {ids.shape[1]:,} tokens; its first {ids.shape[1] - room:,} were cut so that "
@@ -114,96 +107,30 @@ def generate_kwargs(settings: Settings) -> dict:
     return kwargs
 
 
-# Long-lived workers: a fresh thread per request builds a fresh OpenMP pool, which cost up to 19% of
-# GPT-2's tokens/s on 2 cores (bench/speed.py). Two, so a stopping run never delays the next.
-_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="showcase-generate")
-_in_flight: set[Future] = set()
-
-
-class StopWhenSet(StoppingCriteria):
-    """Ends generation between two tokens once the event is set (Stop button, closed page)."""
-
-    def __init__(self, event: threading.Event) -> None:
-        self.event = event
-
-    def __call__(self, input_ids, scores, **kwargs) -> torch.Tensor:
-        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
-
-
-class CountingStreamer(TextIteratorStreamer):
-    """transformers' text streamer that also counts the new tokens it is given."""
-
-    def __init__(self, tokenizer) -> None:
-        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        self.new_tokens = 0
-
-    def put(self, value) -> None:
-        if not self.next_tokens_are_prompt:
-            self.new_tokens += value.numel()
-        super().put(value)
-
-
-def forward(generator: common.HubModel, ids: torch.Tensor, settings: Settings, **extra) -> torch.Tensor:
-    """The bare model.generate call (seeded first, when sampling with a seed)."""
-    if settings.strategy == "sampling" and settings.seed is not None:
-        torch.manual_seed(settings.seed)
-    pad = generator.tokenizer.eos_token_id
-    with torch.inference_mode():
-        return generator.model.generate(
-            input_ids=ids.to(generator.device),
-            attention_mask=torch.ones_like(ids).to(generator.device),
-            pad_token_id=pad,
-            **generate_kwargs(settings),
-            **extra,
-        )
-
-
-def stream(generator: common.HubModel, prompt: str, settings: Settings) -> Iterator[Update]:
+def stream(generator: CausalLM, prompt: str, settings: Settings) -> Iterator[Update]:
     """Pure predict function: yields the growing text as tokens arrive, last one with done=True.
 
-    Generation runs in a worker thread feeding transformers' streamer; closing this iterator early
-    (Stop button, client gone) stops the worker between two tokens.
+    Closing this iterator early (Stop button, client gone) stops generation between two tokens.
     """
-    prompt = common.clean_text(prompt, "a prompt", MAX_PROMPT_CHARS)
+    prompt = clean_text(prompt, "a prompt", MAX_PROMPT_CHARS)
     notes = check_settings(settings)
     ids, cut = prepare_prompt(generator, prompt, settings.max_new_tokens)
     update = Update(generator.tokenizer.decode(ids[0]), notes=notes + cut)
+    seed = settings.seed if settings.strategy == "sampling" else None
     started = time.perf_counter()
 
     if settings.strategy == "beam search":
-        output = forward(generator, ids, settings)[0, ids.shape[1] :]
-        yield replace(update, text=generator.tokenizer.decode(output, skip_special_tokens=True), tokens=len(output),
+        output = generator.forward(ids, seed, **generate_kwargs(settings))[0, ids.shape[1] :]
+        yield replace(update, text=generator.decode(output), tokens=len(output),
                       seconds=time.perf_counter() - started, done=True)
         return
 
-    streamer = CountingStreamer(generator.tokenizer)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            forward(generator, ids, settings, streamer=streamer, stopping_criteria=StoppingCriteriaList([StopWhenSet(stop)]))
-        finally:
-            streamer.end()  # also on failure, so the loop below ends; the error comes from result()
-
-    job = _WORKERS.submit(work)
-    _in_flight.add(job)
-    job.add_done_callback(_in_flight.discard)
-    try:
-        text = ""
-        for piece in streamer:
-            if piece:
-                text += piece
-                yield replace(update, text=text, tokens=streamer.new_tokens, seconds=time.perf_counter() - started)
-        job.result()
-        yield replace(update, text=text, tokens=streamer.new_tokens, seconds=time.perf_counter() - started, done=True)
-    finally:
-        stop.set()
-        wait([job], timeout=30)
-
-
-def running() -> int:
-    """Generations still at work (a stopped one ends between two tokens)."""
-    return len(_in_flight)
+    text, tokens = "", 0
+    for piece, tokens in generator.stream(ids, seed, **generate_kwargs(settings)):
+        if piece:
+            text += piece
+            yield replace(update, text=text, tokens=tokens, seconds=time.perf_counter() - started)
+    yield replace(update, text=text, tokens=tokens, seconds=time.perf_counter() - started, done=True)
 
 
 def stats(update: Update) -> str:
@@ -212,15 +139,15 @@ def stats(update: Update) -> str:
     return "\n\n".join([line, *update.notes])
 
 
-@common.user_errors
+@ui.user_errors
 def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat_ngram_size,
         repetition_penalty, seed):
     settings = Settings(
         int(max_new_tokens), strategy, float(temperature), int(top_k), float(top_p), int(no_repeat_ngram_size),
         float(repetition_penalty), seed=None if seed is None or int(seed) < 0 else int(seed),
     )
-    generator = get_model(model_id)
-    head = common.describe_run(model_id, generator.device, None)
+    generator = TASK.load(model_id)
+    head = ui.run_info(generator, None)
     for update in stream(generator, prompt, settings):
         yield update.prompt + update.text, f"{head}\n\n{stats(update)}"
 
@@ -233,7 +160,7 @@ def build_ui() -> None:
     with gr.Row():
         with gr.Column():
             prompt = gr.Textbox(label="Prompt", lines=4, value=EXAMPLES[0], max_length=MAX_PROMPT_CHARS)
-            model_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Model")
+            model_id = ui.model_dropdown(TASK)
             with gr.Row():
                 button = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
@@ -257,5 +184,4 @@ def build_ui() -> None:
     stop.click(None, None, None, cancels=[event], api_visibility="private")
 
 
-def preload() -> None:
-    get_model(CHOICES[0])
+TASK = Task(__name__, "Text generation", "Language", {"model": ("causal_lm",)}, build_ui)

@@ -7,17 +7,14 @@ from dataclasses import dataclass
 import gradio as gr
 import numpy as np
 import pandas as pd
-import torch
-from transformers import AutoModel
 
-from tasks import common, plots
+from models.device import Stopwatch
+from models.sentence_encoder import SentenceEncoder
+from toolkit import plots, ui
+from toolkit.inputs import text_lines
+from toolkit.task import Task
 
-TASK = "similarity"
-TITLE = "Semantic search"
-CHOICES = common.model_choices(TASK)
 MAX_SENTENCES = 500
-MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
-BATCH_SIZE = 64
 EXAMPLE_SENTENCES = "\n".join(
     [
         "A man is playing a guitar on stage.",
@@ -29,32 +26,6 @@ EXAMPLE_SENTENCES = "\n".join(
         "I forgot my login credentials and cannot sign in.",
     ]
 )
-
-
-def get_model(model_id: str) -> common.HubModel:
-    common.check_choice(model_id, CHOICES, "sentence encoder")
-    # Eager attention so that the attention tab, which needs the weights, shares this copy.
-    return common.get_hub_model(AutoModel, model_id, attn_implementation="eager")
-
-
-def preprocess(encoder: common.HubModel, sentences: list[str]) -> dict[str, torch.Tensor]:
-    return dict(common.encode(encoder.tokenizer, sentences, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"))
-
-
-def forward(encoder: common.HubModel, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Unit sentence embeddings: token states averaged over real (unpadded) tokens, then normalised,
-    as sentence-transformers does for this model."""
-    with torch.inference_mode():
-        inputs = {name: tensor.to(encoder.device) for name, tensor in tokens.items()}
-        states = encoder.model(**inputs).last_hidden_state.float()
-        mask = inputs["attention_mask"].unsqueeze(-1).float()
-        mean = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1e-9)
-        return torch.nn.functional.normalize(mean, dim=-1).cpu()
-
-
-def embed(encoder: common.HubModel, sentences: list[str]) -> torch.Tensor:
-    return torch.cat([forward(encoder, preprocess(encoder, sentences[i : i + BATCH_SIZE]))
-                      for i in range(0, len(sentences), BATCH_SIZE)])
 
 
 @dataclass
@@ -73,24 +44,24 @@ class Similarities:
         return pd.DataFrame(rows)
 
 
-def similarities(encoder: common.HubModel, queries: list[str], sentences: list[str]) -> Similarities:
+def similarities(encoder: SentenceEncoder, queries: list[str], sentences: list[str]) -> Similarities:
     """Pure predict function: cosine similarity of each query with each sentence."""
-    watch = common.Stopwatch()
+    watch = Stopwatch()
     with watch.measure(encoder.device):
-        embeddings = embed(encoder, queries + sentences)
+        embeddings = encoder.embed(queries + sentences)
     scores = (embeddings[: len(queries)] @ embeddings[len(queries) :].T).numpy()
     return Similarities(queries, sentences, scores, watch.ms)
 
 
-@common.user_errors
+@ui.user_errors
 def run(queries_text, sentences_text, model_id):
-    queries = common.text_lines(queries_text, "a query", MAX_SENTENCES)
-    sentences = common.text_lines(sentences_text, "sentences to search (one per line)", MAX_SENTENCES)
-    encoder = get_model(model_id)
+    queries = text_lines(queries_text, "a query", MAX_SENTENCES)
+    sentences = text_lines(sentences_text, "sentences to search (one per line)", MAX_SENTENCES)
+    encoder = TASK.load(model_id)
     result = similarities(encoder, queries, sentences)
     figure = plots.heatmap(result.scores, queries, sentences, "Cosine similarity", value_range=(-0.2, 1.0))
     note = f"{len(queries)} query(ies) × {len(sentences)} sentence(s)."
-    return result.ranking(), figure, common.describe_run(model_id, encoder.device, result.ms, note)
+    return result.ranking(), figure, ui.run_info(encoder, result.ms, note)
 
 
 def build_ui() -> None:
@@ -102,7 +73,7 @@ def build_ui() -> None:
         with gr.Column():
             queries = gr.Textbox(label="Query (one per line for several)", lines=2, value="I can't log in to my account")
             sentences = gr.Textbox(label="Sentences to search (one per line)", lines=8, value=EXAMPLE_SENTENCES)
-            model_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Model")
+            model_id = ui.model_dropdown(TASK)
             button = gr.Button("Search", variant="primary")
         with gr.Column():
             info = gr.Markdown()
@@ -118,5 +89,4 @@ def build_ui() -> None:
     button.click(run, [queries, sentences, model_id], [ranking, heat, info], api_name="similarity")
 
 
-def preload() -> None:
-    get_model(CHOICES[0])
+TASK = Task(__name__, "Semantic search", "Language", {"model": ("sentence_encoder",)}, build_ui)

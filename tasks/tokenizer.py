@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
-from tasks import common
+import models
+from models.errors import ShowcaseError
+from models.hub import encode
+from toolkit import ui
+from toolkit.inputs import clean_text
+from toolkit.task import Task
 
-TASK = "tokenize"
-TITLE = "Tokenizer explorer"
-CHOICES = common.model_choices(TASK)
 MAX_CHARS = 20_000
 MAX_CORPUS_CHARS = 200_000
 MAX_MERGES = 5_000
@@ -37,10 +39,7 @@ class Token:
 
 
 def get_tokenizer(model_id: str):
-    common.check_choice(model_id, CHOICES, "tokenizer")
-    from transformers import AutoTokenizer
-
-    return common.MODELS.get(f"tokenizer:{model_id}", lambda: common.from_hub(model_id, AutoTokenizer.from_pretrained)[0])
+    return models.load_tokenizer(TASK.check(model_id))
 
 
 def tokenize(tokenizer, text: str) -> list[Token]:
@@ -49,7 +48,7 @@ def tokenize(tokenizer, text: str) -> list[Token]:
     Byte-level BPE can split one character (Chinese, emoji) across several tokens whose bytes are no
     text on their own; such tokens show the character with their part, e.g. '猫 (2/3)'.
     """
-    encoding = common.encode(tokenizer, text, add_special_tokens=False, return_offsets_mapping=True)
+    encoding = encode(tokenizer, text, add_special_tokens=False, return_offsets_mapping=True)
     ids, spans = encoding["input_ids"], encoding["offset_mapping"]
     pieces = tokenizer.convert_ids_to_tokens(ids)
     readable = [tokenizer.decode([i]) for i in ids]
@@ -82,9 +81,9 @@ def summary(model_id: str, text: str, tokens: list[Token]) -> str:
     return f"**{model_id}**: {len(tokens)} tokens for {len(text)} characters ({per_token:.1f} characters per token)"
 
 
-@common.user_errors
+@ui.user_errors
 def run(text, left_id, right_id):
-    text = common.clean_text(text, "some text", MAX_CHARS)
+    text = clean_text(text, "some text", MAX_CHARS)
     outputs = []
     for model_id in (left_id, right_id):
         tokens = tokenize(get_tokenizer(model_id), text)
@@ -108,9 +107,9 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
     then segments `sample` (default: the corpus's first line) with them."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-    corpus = common.clean_text(corpus, "a corpus to train on", MAX_CORPUS_CHARS)
+    corpus = clean_text(corpus, "a corpus to train on", MAX_CORPUS_CHARS)
     if merges is None or int(merges) < 0:
-        raise common.ShowcaseError("The number of merges must be 0 or more.")
+        raise ShowcaseError("The number of merges must be 0 or more.")
     notes = []
     if int(merges) > MAX_MERGES:
         notes.append(f"{int(merges):,} merges asked; this panel learns at most {MAX_MERGES:,}.")
@@ -128,11 +127,11 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
     if len(learned) < wanted:
         notes.append(f"Stopped after {len(learned)} merges: no pair of adjacent tokens is left to merge.")
     sample = (sample or "").strip() or next(line for line in corpus.splitlines() if line.strip())
-    segmentation = tokenizer.encode(common.clean_text(sample, "a sample", MAX_CHARS)).tokens
+    segmentation = tokenizer.encode(clean_text(sample, "a sample", MAX_CHARS)).tokens
     return TrainedBpe(learned, tokenizer.get_vocab_size(), segmentation, notes)
 
 
-@common.user_errors
+@ui.user_errors
 def run_training(corpus, merges, sample):
     bpe = train_bpe(corpus, merges, sample)
     table = pd.DataFrame({"step": range(1, min(len(bpe.merges), SHOWN_MERGES) + 1),
@@ -153,8 +152,8 @@ def build_ui() -> None:
     with gr.Row():
         text = gr.Textbox(label="Text", value=EXAMPLE_TEXTS[0], lines=3, scale=3, max_length=MAX_CHARS)
         with gr.Column(scale=1):
-            left_id = gr.Dropdown(CHOICES, value=CHOICES[0], label="Left tokenizer")
-            right_id = gr.Dropdown(CHOICES, value=CHOICES[1], label="Right tokenizer")
+            left_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[0], label="Left tokenizer")
+            right_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[1], label="Right tokenizer")
             button = gr.Button("Tokenize", variant="primary")
     outputs = []
     with gr.Row():
@@ -186,5 +185,9 @@ def build_ui() -> None:
 
 
 def preload() -> None:
-    for model_id in CHOICES[:2]:
+    for model_id in TASK.choices()[:2]:
         get_tokenizer(model_id)
+
+
+TASK = Task(__name__, "Tokenizer explorer", "Language",
+            {"model": ("causal_lm", "sentence_encoder", "sequence_classifier", "clip")}, build_ui, preload)

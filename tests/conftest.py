@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pytest
+from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-
-# The same settings as ../shared/models/env.sh, so a plain `pytest` matches CI: models come from
-# the staged caches and nothing is fetched from the network.
-if (SHARED / "models").is_dir():
-    os.environ.setdefault("HF_HOME", str(SHARED / "models" / "hf"))
-    os.environ.setdefault("SHOWCASE_MODEL_DIR", str(SHARED / "models" / "yolo"))
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "YOLO_OFFLINE"):
-        os.environ.setdefault(name, "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Tests run on the CPU, as CI does, whatever this machine has.
 os.environ.setdefault("SHOWCASE_DEVICE", "cpu")
 
-from tests import random_models  # noqa: E402  (after the environment is set)
+import pytest  # noqa: E402
 
-IMAGENET_SAMPLE = SHARED / "data" / "imagenet-sample"
-PHOTOS = SHARED / "data" / "photos"
+import models  # noqa: E402
+from harness import stand_ins  # noqa: E402
 
 # ImageNet class indices used to rig random ResNet heads.
 TABBY, CHEETAH = 281, 293
@@ -31,48 +20,52 @@ TABBY, CHEETAH = 281, 293
 
 @pytest.fixture(scope="session")
 def tiny_clip():
-    return random_models.clip()
+    return stand_ins.clip()
 
 
 @pytest.fixture(scope="session")
 def tiny_chinese_clip():
-    return random_models.clip("OFA-Sys/chinese-clip-vit-base-patch16", chinese=True)
+    return stand_ins.clip("OFA-Sys/chinese-clip-vit-base-patch16")
 
 
 @pytest.fixture(scope="session")
 def cheetah_resnet():
     """A random ResNet whose head always answers 'cheetah'."""
-    return random_models.resnet(top_class=CHEETAH)
+    return stand_ins.resnet(top_class=CHEETAH)
 
 
 @pytest.fixture(scope="session")
 def yolo():
-    from tasks import detection
-
-    return detection.get_model("yolov8n.pt")
+    return models.load("yolov8n.pt")
 
 
 @pytest.fixture(scope="session")
 def tiny_gpt2():
-    return random_models.gpt2()
+    return stand_ins.gpt2()
 
 
 @pytest.fixture(scope="session")
 def tiny_sentiment():
-    return random_models.sentiment()
+    return stand_ins.sentiment()
 
 
 @pytest.fixture(scope="session")
 def minilm():
     """all-MiniLM-L6-v2 with its real weights (../shared/models/hf)."""
-    from tasks import similarity
+    return models.load("sentence-transformers/all-MiniLM-L6-v2")
 
-    return similarity.get_model("sentence-transformers/all-MiniLM-L6-v2")
+
+@pytest.fixture(scope="session")
+def tiny_defaults(cheetah_resnet):
+    """A tiny stand-in for every tab's default model whose weights are missing here, by id; the
+    ImageNet classifier always answers 'cheetah'."""
+    return {model_id: cheetah_resnet if models.family_of(model_id) == "image_classifier" else stand_ins.build(model_id)
+            for model_id in stand_ins.missing_defaults()}
 
 
 @pytest.fixture
 def empty_model_cache(monkeypatch):
-    """A model cache with nothing in it, so a test sees the real loading path."""
-    from tasks import common
+    """A model layer with nothing loaded, so a test sees the real loading path."""
+    from models.cache import ModelCache
 
-    monkeypatch.setattr(common, "MODELS", common.ModelCache())
+    monkeypatch.setattr(models, "_cache", ModelCache())

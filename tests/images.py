@@ -1,7 +1,9 @@
-"""Awkward image files for bad-input tests, written to a temporary folder."""
+"""Image files for tests: awkward ones for bad-input tests, and small labelled sets."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +41,19 @@ def write_huge_image(folder: Path) -> Path:
     path = folder / "huge.png"
     Image.new("L", (12000, 12000), 128).save(path, optimize=False)
     return path
+
+
+def coloured(rgb, seed) -> bytes:
+    """A noisy square of one colour, as PNG bytes."""
+    noise = np.random.default_rng(seed).integers(-40, 40, (48, 48, 3))
+    pixels = np.clip(np.array(rgb) + noise, 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_zip(path, members: dict[str, bytes]) -> str:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return str(path)

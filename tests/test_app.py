@@ -7,20 +7,22 @@ import time
 import zipfile
 
 import pytest
-import yaml
 from gradio_client import handle_file
 
 import app
 import examples
-from tasks import common, compare, zero_shot
-from tests.conftest import IMAGENET_SAMPLE, ROOT
+import models
+from harness.offline import IMAGENET_SAMPLE, ROOT
+from harness.server import local_client, serve
 from tests.images import write_awkward_images
-from tests.server import local_client, serve
+
+CLIP = "openai/clip-vit-base-patch32"
+CLIP16 = "openai/clip-vit-base-patch16"
 
 
 @pytest.fixture(scope="module")
-def client(cheetah_resnet, tiny_clip):
-    yield from serve({compare.RESNET_ID: cheetah_resnet, zero_shot.CHOICES[0]: tiny_clip})
+def client(tiny_defaults):
+    yield from serve(tiny_defaults)
 
 
 def test_detect_finds_the_bus(client):
@@ -41,7 +43,7 @@ def test_classify_image(client):
 
 def test_zero_shot(client):
     label, info = client.predict(
-        handle_file(examples.cheetah()), "cat, dog, 狮子", True, zero_shot.CHOICES[0], api_name="/zero_shot"
+        handle_file(examples.cheetah()), "cat, dog, 狮子", True, CLIP, api_name="/zero_shot"
     )
     assert {c["label"] for c in label["confidences"]} == {"cat", "dog", "狮子"}
     assert sum(c["confidence"] for c in label["confidences"]) == pytest.approx(1, abs=1e-3)
@@ -49,14 +51,14 @@ def test_zero_shot(client):
 
 
 def test_compare_one_and_many(client):
-    resnet, clip, verdict = client.predict(handle_file(examples.lion()), "", False, compare.CHOICES[0], api_name="/compare")
+    resnet, clip, verdict = client.predict(handle_file(examples.lion()), "", False, CLIP, api_name="/compare")
     assert resnet["label"] == "cheetah"
     assert len(clip["confidences"]) == 5
     assert "1,000 ImageNet classes" in verdict and re.search(r"agree|disagree", verdict)
     files = [handle_file(str(p)) for p in sorted(IMAGENET_SAMPLE.glob("*.JPEG"))[:3]]
-    table, summary, chart, note = client.predict(files, "", False, compare.CHOICES[0], api_name="/compare_batch")
+    table, summary, chart, note = client.predict(files, "", False, CLIP, api_name="/compare_batch")
     assert len(table["data"]) == 3
-    assert [row[0] for row in summary["data"]] == ["ResNet", "CLIP"]
+    assert [row[0] for row in summary["data"]] == ["ResNet-50", "CLIP"]
 
 
 def test_bad_inputs_get_messages_and_the_server_keeps_serving(client, tmp_path):
@@ -65,8 +67,8 @@ def test_bad_inputs_get_messages_and_the_server_keeps_serving(client, tmp_path):
         (("/detect", handle_file(str(awkward["corrupt.jpg"])), 0.25, 0.45, "yolov8n.pt"), "damaged or truncated"),
         (("/classify_image", handle_file(str(awkward["not_an_image.png"])), "resnet50"), "not an image"),
         (("/classify_image", None, "resnet50"), "upload an image"),
-        (("/zero_shot", handle_file(examples.cheetah()), "  ,  ", False, zero_shot.CHOICES[0]), "at least one label"),
-        (("/zero_shot", handle_file(examples.cheetah()), "cat", False, zero_shot.CHOICES[1]), "could not be loaded"),
+        (("/zero_shot", handle_file(examples.cheetah()), "  ,  ", False, CLIP), "at least one label"),
+        (("/zero_shot", handle_file(examples.cheetah()), "cat", False, CLIP16), "could not be loaded"),
         (("/detect", handle_file(examples.bus()), 0.25, 0.45, "yolo11n.pt"), "SHOWCASE_MODEL_DIR"),
     ]
     for (endpoint, *args), message in cases:
@@ -83,6 +85,7 @@ def test_image_inputs_render_as_gradio_images():
     uploads = [c for c in config["components"] if c["type"] == "image" and c["props"].get("label") == "Photo"]
     assert len(uploads) == 4  # detection, classification, zero-shot, comparison
     assert all(c["props"]["sources"] == ["upload", "webcam", "clipboard"] for c in uploads)
+    assert not list((ROOT / "toolkit").glob("*.pyi"))  # no stale stub beside the source
 
 
 def test_help_lists_the_options():
@@ -91,28 +94,9 @@ def test_help_lists_the_options():
         assert option in help_text
 
 
-def test_readme_front_matter_agrees_with_spaces_yaml():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    front = yaml.safe_load(readme.split("---")[1])
-    spaces = yaml.safe_load((ROOT / "spaces.yaml").read_text(encoding="utf-8"))
-    for key, value in spaces["space"].items():
-        assert front[key] == value, key
-    hub_models = [m for task in spaces["tasks"].values() if task["source"] == "hub" for m in task["models"]]
-    assert set(front["models"]) == set(hub_models)
-    assert set(front["preload_from_hub"]) <= set(hub_models)
-    requirements = (ROOT / "requirements.txt").read_text()
-    assert f"gradio=={spaces['space']['sdk_version']}" in requirements
-
-
 @pytest.fixture(scope="module")
-def language_client(tiny_gpt2, tiny_sentiment):
-    from tasks import generation, text_classification
-
-    yield from serve({
-        common.hub_key(generation.AutoModelForCausalLM, generation.CHOICES[0]): tiny_gpt2,
-        common.hub_key(text_classification.AutoModelForSequenceClassification, text_classification.CHOICES[0]):
-            tiny_sentiment,
-    })
+def language_client(tiny_defaults):
+    yield from serve(tiny_defaults)
 
 
 GENERATE_DEFAULTS = ("openai-community/gpt2", 40, "sampling", 0.8, 50, 0.95, 0, 1.0)
@@ -131,7 +115,7 @@ def test_generate_streams_growing_text(language_client):
 
 
 def test_generate_cancelled_midway_then_serves_again(language_client):
-    from tasks import generation
+    from models import causal_lm
 
     job = language_client.submit("Keep going", "openai-community/gpt2", 512, "sampling", 0.8, 50, 0.95, 0, 1.0, 1,
                                  api_name="/generate")
@@ -140,9 +124,9 @@ def test_generate_cancelled_midway_then_serves_again(language_client):
         time.sleep(0.05)
     job.cancel()
     deadline = time.time() + 30
-    while generation.running() and time.time() < deadline:
+    while causal_lm.running() and time.time() < deadline:
         time.sleep(0.1)
-    assert generation.running() == 0
+    assert causal_lm.running() == 0
     text, info = language_client.predict("Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
                                          api_name="/generate")
     assert "5 tokens" in info
@@ -191,10 +175,8 @@ def test_language_bad_inputs_get_messages(language_client):
 
 
 def test_finetune_text_then_try_the_model(language_client):
-    from tasks import finetune_text
-
     status, losses, confusion, plot, archive, *_ = language_client.predict(
-        handle_file(str(finetune_text.EXAMPLE_FILE)), None, "text", "label", "sentence-transformers/all-MiniLM-L6-v2",
+        handle_file(str(examples.REVIEWS)), None, "text", "label", "sentence-transformers/all-MiniLM-L6-v2",
         "linear probe (fast)", 3, 5e-5, 16, 128, 2000, api_name="/finetune_text")
     assert "Validation accuracy" in status and "32 training rows, 8 validation rows" in status
     assert archive.endswith(".zip")
@@ -222,7 +204,7 @@ def test_training_bad_inputs_get_messages(language_client, tmp_path):
 
 
 def test_few_shot_images_then_try_the_classifier(client, tmp_path):
-    from tests.test_finetune_image import coloured, make_zip
+    from tests.images import coloured, make_zip
 
     members = {f"red/{i}.png": coloured((200, 30, 30), i) for i in range(4)}
     members |= {f"blue/{i}.png": coloured((30, 30, 200), 10 + i) for i in range(4)}
@@ -238,18 +220,19 @@ def test_few_shot_images_then_try_the_classifier(client, tmp_path):
 
 def test_a_model_that_fails_to_load_then_loads(language_client, monkeypatch):
     """A load that breaks mid-run (disk, network) costs one request a message; the next one works."""
-    from tasks import similarity
+    from models import sentence_encoder
 
-    real_loader = common.get_hub_model
+    real_loader = sentence_encoder.load
     failures = []
 
-    def flaky(*args, **kwargs):
+    def flaky(model_id):
         if not failures:
             failures.append(1)
-            raise common.ModelUnavailable("The model 'sentence-transformers/all-MiniLM-L6-v2' could not be loaded (disk error).")
-        return real_loader(*args, **kwargs)
+            raise models.ModelUnavailable(f"The model '{model_id}' could not be loaded (disk error).")
+        return real_loader(model_id)
 
-    monkeypatch.setattr(similarity.common, "get_hub_model", flaky)
+    monkeypatch.setattr(models, "_cache", models.cache.ModelCache())  # nothing loaded: the next request loads
+    monkeypatch.setattr(sentence_encoder, "load", flaky)
     arguments = ("query", "one sentence\nanother one", "sentence-transformers/all-MiniLM-L6-v2")
     with pytest.raises(Exception, match="could not be loaded"):
         language_client.predict(*arguments, api_name="/similarity")
@@ -258,15 +241,15 @@ def test_a_model_that_fails_to_load_then_loads(language_client, monkeypatch):
 
 
 def test_a_client_gone_during_training_frees_the_server(language_client):
-    from tasks import finetune_text, learning
+    from toolkit.training import training_busy
 
-    arguments = (handle_file(str(finetune_text.EXAMPLE_FILE)), None, "text", "label",
+    arguments = (handle_file(str(examples.REVIEWS)), None, "text", "label",
                  "sentence-transformers/all-MiniLM-L6-v2", "full fine-tuning", 10, 5e-5, 4, 16, 2000)
     job = language_client.submit(*arguments, api_name="/finetune_text")
     deadline = time.time() + 120
     while len(job.outputs()) < 2 and time.time() < deadline:
         time.sleep(0.05)
-    assert not job.done() and learning._TRAINING.locked()
+    assert not job.done() and training_busy()
     # Training does not block the other tabs: another one answers while it runs.
     pieces, *_ = local_client(language_client.src).predict(
         "still serving", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize")
@@ -274,9 +257,9 @@ def test_a_client_gone_during_training_frees_the_server(language_client):
     assert not job.done()  # answered during training, not after it
     job.cancel()
     deadline = time.time() + 30
-    while learning._TRAINING.locked() and time.time() < deadline:
+    while training_busy() and time.time() < deadline:
         time.sleep(0.1)
-    assert not learning._TRAINING.locked()
+    assert not training_busy()
     status, *_ = language_client.predict(*arguments[:5], "linear probe (fast)", *arguments[6:], api_name="/finetune_text")
     assert "Validation accuracy" in status
 
@@ -291,11 +274,11 @@ def test_concurrent_requests_share_a_batch(language_client):
 
 def test_batched_twins_answer_like_the_plain_endpoints(client, language_client):
     label, info = client.predict(handle_file(examples.lion()), "resnet50", api_name="/classify_image_batched")
-    assert label["label"] == "cheetah" and "batch of 1" in info
-    label, info = client.predict(handle_file(examples.lion()), "cat, dog", False, zero_shot.CHOICES[0],
+    assert label["label"] == "cheetah" and "ResNet-50" in info
+    label, info = client.predict(handle_file(examples.lion()), "cat, dog", False, CLIP,
                                  api_name="/zero_shot_batched")
     assert {c["label"] for c in label["confidences"]} == {"cat", "dog"}
-    _, info = client.predict(handle_file(examples.lion()), " , ", False, zero_shot.CHOICES[0], api_name="/zero_shot_batched")
+    _, info = client.predict(handle_file(examples.lion()), " , ", False, CLIP, api_name="/zero_shot_batched")
     assert "at least one label" in info  # a bad request in a batch gets its message, not an exception
     label, info = language_client.predict("Lovely\nAwful", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
                                           api_name="/classify_text_batched")

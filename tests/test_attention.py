@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
-from tasks import attention, common
+from models.errors import ShowcaseError
+from tasks import attention
+
+IN_BROWSER = r"\d+ tokens, 6 layers × 12 heads"  # what the tab shows after its first example
 
 
 def test_rows_sum_to_one_and_shape_matches_tokens(minilm):
@@ -26,5 +29,5 @@ def test_long_sentences_are_cut(minilm):
 
 def test_layer_or_head_out_of_range(minilm):
     result = attention.attention(minilm, "Hello")
-    with pytest.raises(common.ShowcaseError, match="layers 1-6 and heads 1-12"):
+    with pytest.raises(ShowcaseError, match="layers 1-6 and heads 1-12"):
         result.head(7, 1)

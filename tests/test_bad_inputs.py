@@ -5,26 +5,19 @@ import pytest
 from gradio_client import handle_file
 
 import examples
-from tasks import common, compare, generation, text_classification, zero_shot
+from harness.server import local_client, serve
 from tests.images import write_awkward_images, write_huge_image
-from tests.server import local_client, serve
 
-CLIP = zero_shot.CHOICES[0]
-GPT2 = generation.CHOICES[0]
-SENTIMENT = text_classification.CHOICES[0]
+CLIP = "openai/clip-vit-base-patch32"
+GPT2 = "openai-community/gpt2"
+SENTIMENT = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 SAMPLING = (GPT2, 5, "sampling", 0.8, 50, 0.95, 0, 1.0, 1)
 
 
 @pytest.fixture(scope="module")
-def client(cheetah_resnet, tiny_clip, tiny_gpt2, tiny_sentiment):
-    for client in serve({
-        compare.RESNET_ID: cheetah_resnet,
-        CLIP: tiny_clip,
-        common.hub_key(generation.AutoModelForCausalLM, GPT2): tiny_gpt2,
-        common.hub_key(text_classification.AutoModelForSequenceClassification, SENTIMENT): tiny_sentiment,
-    }):
-        yield client
+def client(tiny_defaults):
+    yield from serve(tiny_defaults)
 
 
 @pytest.fixture(scope="module")

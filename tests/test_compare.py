@@ -3,14 +3,18 @@ import shutil
 import pytest
 
 import examples
-from tasks import common, compare
-from tests import random_models
-from tests.conftest import IMAGENET_SAMPLE
+from harness import stand_ins
+from harness.offline import IMAGENET_SAMPLE
+from models.errors import ShowcaseError
+from models.image_classifier import categories
+from tasks import compare
+
+IN_BROWSER = r"ResNet-50 says \w+"  # what the tab shows after its first example
 
 
 def test_file_names_give_imagenet_classes():
     """Every sample's file name maps onto one of the names ResNet and CLIP answer with."""
-    classes = {name.casefold() for name in compare.imagenet_classes()}
+    classes = {name.casefold() for name in categories("resnet50")}
     files = sorted(IMAGENET_SAMPLE.glob("*.JPEG"))
     assert len(files) == 100
     assert all(compare.true_label(f).casefold() in classes for f in files)
@@ -19,20 +23,20 @@ def test_file_names_give_imagenet_classes():
 
 
 def test_default_labels_are_the_imagenet_classes():
-    assert compare.candidate_labels("") == compare.imagenet_classes()
-    assert compare.candidate_labels(" cat, dog ") == ["cat", "dog"]
+    assert compare.candidate_labels("resnet50", "") == categories("resnet50")
+    assert compare.candidate_labels("resnet50", " cat, dog ") == ["cat", "dog"]
 
 
 def test_one_image_side_by_side(cheetah_resnet, tiny_clip):
     result = compare.compare(cheetah_resnet, tiny_clip, [examples.cheetah()], ["cheetah", "bus", "tower"])
-    assert compare.first(result.resnet_top[0]) == "cheetah"
-    assert len(result.resnet_top[0]) == 5 and len(result.clip_top[0]) == 3
+    assert compare.first(result.classifier_top[0]) == "cheetah"
+    assert len(result.classifier_top[0]) == 5 and len(result.clip_top[0]) == 3
     assert result.agree(0) == (compare.first(result.clip_top[0]) == "cheetah")
-    assert result.resnet_ms > 0 and result.clip_ms > 0
+    assert result.classifier_ms > 0 and result.clip_ms > 0
 
 
 def test_batch_table_summary_and_chart(tmp_path, tiny_clip):
-    tench_resnet = random_models.resnet(top_class=0)  # always answers "tench"
+    tench_resnet = stand_ins.resnet(top_class=0)  # always answers "tench"
     names = [
         "n01440764_tench.JPEG",
         "n01530575_brambling.JPEG",
@@ -42,17 +46,17 @@ def test_batch_table_summary_and_chart(tmp_path, tiny_clip):
     for name in names:
         shutil.copy(IMAGENET_SAMPLE / name, tmp_path / name)
     (tmp_path / "n09999999_broken.JPEG").write_bytes(b"not a jpeg")
-    labels = compare.imagenet_classes()
+    labels = categories("resnet50")
     progress = []
     table, summary, skipped = compare.compare_batch(
         tench_resnet, tiny_clip, [tmp_path], labels, on_progress=lambda done, total: progress.append((done, total))
     )
     assert table["image"].tolist() == sorted(names)
-    assert table["ResNet"].tolist() == ["tench"] * 4
-    assert table["ResNet top-1"].tolist() == [True, False, False, False]
+    assert table["ResNet-50"].tolist() == ["tench"] * 4  # columns are named by the models' labels
+    assert table["ResNet-50 top-1"].tolist() == [True, False, False, False]
     assert len(skipped) == 1 and "broken" in skipped[0]
     assert progress[-1] == (5, 5)
-    resnet, clip = summary.set_index("model").loc["ResNet"], summary.set_index("model").loc["CLIP"]
+    resnet, clip = summary.set_index("model").loc["ResNet-50"], summary.set_index("model").loc["CLIP"]
     assert resnet["top-1 accuracy"] == 0.25
     assert resnet["top-5 accuracy"] >= 0.25
     assert clip["top-1 accuracy"] == table["CLIP top-1"].mean()
@@ -71,5 +75,5 @@ def test_batch_of_unlabelled_images_has_no_accuracy(cheetah_resnet, tiny_clip):
 
 def test_batch_without_images_says_so(tmp_path, cheetah_resnet, tiny_clip):
     (tmp_path / "notes.txt").write_text("no pictures here")
-    with pytest.raises(common.ShowcaseError, match="No image files"):
+    with pytest.raises(ShowcaseError, match="No image files"):
         compare.compare_batch(cheetah_resnet, tiny_clip, [tmp_path], ["cat"])

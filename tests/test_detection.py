@@ -3,7 +3,12 @@ import pytest
 from PIL import Image
 
 import examples
-from tasks import common, detection
+import models
+from models import yolo as yolo_family
+from models.errors import ModelUnavailable, ShowcaseError
+from tasks import detection
+
+IN_BROWSER = r"Found \d+ person, \d+ bus"  # what the tab shows after its first example
 
 
 def test_finds_the_bus_and_the_people(yolo):
@@ -39,7 +44,7 @@ def test_higher_confidence_keeps_fewer_objects(yolo):
 
 
 def test_segmentation_model_returns_masks():
-    segmenter = detection.get_model("yolo11n-seg.pt")
+    segmenter = models.load("yolo11n-seg.pt")
     assert segmenter.segments
     found = detection.detect(segmenter, examples.bus())
     bus = found.table[found.table["class"] == "bus"].iloc[0]
@@ -47,26 +52,26 @@ def test_segmentation_model_returns_masks():
 
 
 def test_default_offline_is_a_model_on_disk():
-    assert detection.CHOICES[0] == "yolo11n.pt"
-    assert detection.default_choice() == "yolov8n.pt"
+    assert detection.TASK.choices()[0] == "yolo11n.pt"
+    assert detection.TASK.default() == "yolov8n.pt"
 
 
 def test_missing_weights_say_which_and_how(monkeypatch, tmp_path):
     monkeypatch.setenv("SHOWCASE_MODEL_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(common.ModelUnavailable, match=r"'yolo11n\.pt' could not be loaded.*SHOWCASE_MODEL_DIR"):
-        detection.load_model("yolo11n.pt")
+    with pytest.raises(ModelUnavailable, match=r"'yolo11n\.pt' could not be loaded.*SHOWCASE_MODEL_DIR"):
+        yolo_family.load("yolo11n.pt")
 
 
 @pytest.mark.parametrize("confidence, iou", [(-0.1, 0.45), (0.25, 1.5), (None, 0.45)])
 def test_thresholds_are_checked(yolo, confidence, iou):
-    with pytest.raises(common.ShowcaseError, match="between 0 and 1"):
+    with pytest.raises(ShowcaseError, match="between 0 and 1"):
         detection.detect(yolo, examples.bus(), confidence, iou)
 
 
 def test_unknown_model_is_refused():
-    with pytest.raises(common.ShowcaseError, match="Unknown detection model"):
-        detection.get_model("../../etc/passwd")
+    with pytest.raises(ShowcaseError, match="Unknown model '../../etc/passwd' for Object detection"):
+        detection.TASK.load("../../etc/passwd")
 
 
 def test_one_pixel_image_gives_an_empty_table(yolo):

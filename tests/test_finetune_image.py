@@ -1,28 +1,23 @@
 import io
-import zipfile
 
-import numpy as np
 import pytest
 from PIL import Image
 
-from tasks import common, finetune_image, image_classification
-from tests import random_models
+from harness import stand_ins
+from models.errors import ShowcaseError
+from tasks import finetune_image
+from tests.images import coloured, make_zip
+from toolkit import image_data
+
+IN_BROWSER = r"cross-validated accuracy"  # what the tab shows once it trained
 
 
-def coloured(rgb, seed) -> bytes:
-    """A noisy square of one colour, as PNG bytes."""
-    noise = np.random.default_rng(seed).integers(-40, 40, (48, 48, 3))
-    pixels = np.clip(np.array(rgb) + noise, 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def make_zip(path, members: dict[str, bytes]) -> str:
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return str(path)
+def fill_in_browser(panel, tmp_path, expect) -> None:
+    """What a visitor does: upload a zip of two class folders."""
+    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
+               for i in range(3)}
+    panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "few.zip", members))
+    panel.get_by_text("few.zip").wait_for()
 
 
 @pytest.fixture
@@ -35,25 +30,24 @@ def class_zip(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def tiny_embed():
-    backbone = random_models.resnet()
-    return lambda images: image_classification.features(backbone, image_classification.preprocess(backbone, images))
+def tiny_backbone():
+    return stand_ins.resnet()
 
 
 def test_zip_of_nested_class_folders(class_zip):
-    data = finetune_image.collect([class_zip])
+    data = image_data.collect([class_zip])
     assert data.counts() == {"blue": 6, "red": 6}
     assert len(data.skipped) == 2  # the broken PNG, and README.txt (no class folder)
     assert any("broken.png" in s for s in data.skipped)
 
 
-def test_linear_probe_on_a_tiny_backbone_separates_the_classes(class_zip, tiny_embed):
-    data = finetune_image.collect([class_zip])
-    features = finetune_image.embed_all(tiny_embed, data.images)
+def test_linear_probe_on_a_tiny_backbone_separates_the_classes(class_zip, tiny_backbone):
+    data = image_data.collect([class_zip])
+    features = finetune_image.embed_all(tiny_backbone, data.images)
     model = finetune_image.fit("resnet50", features, data.labels)
     assert model.folds == 5
     assert model.scores.accuracy >= 0.9
-    assert next(iter(model.classify(tiny_embed, Image.open(io.BytesIO(coloured((210, 20, 20), 999)))))) == "red"
+    assert next(iter(model.classify(tiny_backbone, Image.open(io.BytesIO(coloured((210, 20, 20), 999)))))) == "red"
 
 
 def test_images_named_class_underscore(tmp_path):
@@ -63,7 +57,7 @@ def test_images_named_class_underscore(tmp_path):
             path = tmp_path / f"{label}_{i}.png"
             path.write_bytes(coloured(colour, i))
             paths.append(str(path))
-    assert finetune_image.collect(paths).counts() == {"cat": 2, "dog": 2}
+    assert image_data.collect(paths).counts() == {"cat": 2, "dog": 2}
 
 
 @pytest.mark.parametrize(
@@ -76,13 +70,13 @@ def test_images_named_class_underscore(tmp_path):
     ],
 )
 def test_bad_uploads_say_why(tmp_path, members, message):
-    data = finetune_image.collect([make_zip(tmp_path / "x.zip", members)])
-    with pytest.raises(common.ShowcaseError, match=message):
-        finetune_image.check(data)
+    data = image_data.collect([make_zip(tmp_path / "x.zip", members)])
+    with pytest.raises(ShowcaseError, match=message):
+        image_data.check(data)
 
 
 def test_zip_bombs_are_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(finetune_image, "MAX_UNZIPPED_BYTES", 1000)
+    monkeypatch.setattr(image_data, "MAX_UNZIPPED_BYTES", 1000)
     path = make_zip(tmp_path / "big.zip", {"a/1.png": b"0" * 5000})
-    with pytest.raises(common.ShowcaseError, match="unpacks to more than"):
-        finetune_image.collect([path])
+    with pytest.raises(ShowcaseError, match="unpacks to more than"):
+        image_data.collect([path])

@@ -1,7 +1,11 @@
 import pytest
 
-from tasks import common, generation
-from tests import random_models
+from harness import stand_ins
+from models import causal_lm
+from models.errors import ModelUnavailable, ShowcaseError
+from tasks import generation
+
+IN_BROWSER = r"\d+ tokens · [\d.]+ tokens/s · [\d.]+ s · done"  # what the tab shows after its first example
 
 
 def texts(generator, prompt, **settings):
@@ -45,19 +49,19 @@ def test_beam_search_does_not_stream_and_says_why(tiny_gpt2):
 def test_closing_the_stream_stops_generation(tiny_gpt2, monkeypatch):
     """What the Stop button does: the consumer goes away, the worker ends between two tokens."""
     lengths = []
-    original = generation.forward
-    monkeypatch.setattr(generation, "forward", lambda *a, **k: lengths.append(original(*a, **k).shape[1]) or None)
+    original = causal_lm.CausalLM.forward
+    monkeypatch.setattr(causal_lm.CausalLM, "forward", lambda *a, **k: lengths.append(original(*a, **k).shape[1]) or None)
     prompt_tokens = 3
     stream = generation.stream(tiny_gpt2, "Tell me more", generation.Settings(max_new_tokens=500))
     next(stream)
     next(stream)
     stream.close()
-    assert generation.running() == 0
+    assert causal_lm.running() == 0
     assert lengths and lengths[0] - prompt_tokens < 500
 
 
 def test_long_prompt_is_cut_from_the_left_with_a_notice():
-    generator = random_models.gpt2(context=64)
+    generator = stand_ins.gpt2(context=64)
     prompt = "start " + "word " * 300 + "THE END"
     update = list(generation.stream(generator, prompt, generation.Settings(max_new_tokens=10)))[-1]
     assert update.prompt.endswith("THE END")
@@ -88,11 +92,11 @@ def test_chinese_emoji_and_control_characters(tiny_gpt2):
     ],
 )
 def test_bad_settings_say_why(tiny_gpt2, prompt, settings, message):
-    with pytest.raises(common.ShowcaseError, match=message):
+    with pytest.raises(ShowcaseError, match=message):
         list(generation.stream(tiny_gpt2, prompt, generation.Settings(**settings)))
 
 
 def test_missing_weights_say_which_and_how(empty_model_cache):
     # ../shared has GPT-2's tokenizer but not its weights.
-    with pytest.raises(common.ModelUnavailable, match=r"'openai-community/gpt2' could not be loaded.*HF_HOME"):
-        generation.get_model("openai-community/gpt2")
+    with pytest.raises(ModelUnavailable, match=r"'openai-community/gpt2' could not be loaded.*HF_HOME"):
+        generation.TASK.load("openai-community/gpt2")

@@ -3,11 +3,11 @@
 import psutil
 
 from bench import load
-from tests.server import local_client, spawned
+from harness.server import local_client, spawned
 
 
 def test_sixteen_clients_over_every_tab_with_no_failure():
-    with spawned(["-m", "bench.stand_in_server", "--tiny"]) as (pid, url, _):
+    with spawned(["-m", "harness.stand_in_server", "--tiny"]) as (pid, url, _):
         load.warm_up(url)
         before = psutil.Process(pid).memory_info().rss
         latencies, failures = load.run_load(url, clients=16, seconds=20)

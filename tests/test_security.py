@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 import app
-from tests.conftest import ROOT
-from tests.server import serve
+from harness.offline import ROOT
+from harness.server import serve
 
 
 @pytest.fixture(scope="module")

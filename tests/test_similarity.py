@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from tasks import common, similarity
+from models.hub import encode
+from models.errors import ShowcaseError
+from tasks import similarity
+from toolkit.inputs import text_lines
+
+IN_BROWSER = r"1 query\(ies\) × 7 sentence\(s\)"  # what the tab shows after its first example
 
 
 def test_a_paraphrase_outranks_unrelated_sentences(minilm):
@@ -26,10 +31,10 @@ def test_two_lists_give_a_matrix(minilm):
 
 def test_embeddings_are_unit_vectors_and_batching_does_not_change_them(minilm, monkeypatch):
     sentences = ["short", "a somewhat longer sentence with more words in it", "中文句子", "🙂"]
-    together = similarity.embed(minilm, sentences)
+    together = minilm.embed(sentences)
     np.testing.assert_allclose(together.norm(dim=1).numpy(), 1, atol=1e-5)
-    monkeypatch.setattr(similarity, "BATCH_SIZE", 1)
-    np.testing.assert_allclose(similarity.embed(minilm, sentences).numpy(), together.numpy(), atol=1e-5)
+    monkeypatch.setattr("models.sentence_encoder.TEXTS_PER_PASS", 1)
+    np.testing.assert_allclose(minilm.embed(sentences).numpy(), together.numpy(), atol=1e-5)
 
 
 def test_identical_sentences_score_one(minilm):
@@ -38,8 +43,8 @@ def test_identical_sentences_score_one(minilm):
 
 
 def test_empty_sentence_list_says_why():
-    with pytest.raises(common.ShowcaseError, match="enter sentences"):
-        common.text_lines("  \n ", "sentences to search (one per line)", similarity.MAX_SENTENCES)
+    with pytest.raises(ShowcaseError, match="enter sentences"):
+        text_lines("  \n ", "sentences to search (one per line)", similarity.MAX_SENTENCES)
 
 
 
@@ -49,11 +54,11 @@ def test_a_shared_tokenizer_serves_concurrent_tabs(minilm):
     from concurrent.futures import ThreadPoolExecutor
 
     def pad(n):
-        return common.encode(minilm.tokenizer, ["short", "a much longer sentence " * (n % 7 + 2)], padding=True,
+        return encode(minilm.tokenizer, ["short", "a much longer sentence " * (n % 7 + 2)], padding=True,
                              truncation=True, max_length=256, return_tensors="pt")["input_ids"].shape[0]
 
     def truncate(n):
-        return common.encode(minilm.tokenizer, "word " * (n % 50 + 1), truncation=True, max_length=48,
+        return encode(minilm.tokenizer, "word " * (n % 50 + 1), truncation=True, max_length=48,
                              return_tensors="pt")["input_ids"].shape[0]
 
     with ThreadPoolExecutor(16) as pool:

@@ -1,7 +1,12 @@
 import pytest
 import torch
 
-from tasks import common, text_classification
+from models import sequence_classifier
+from models.errors import ModelUnavailable, ShowcaseError
+from tasks import text_classification
+from toolkit.inputs import text_lines
+
+IN_BROWSER = r"(POSITIVE|NEGATIVE)"  # what the tab shows after its first example
 
 
 def test_batch_equals_one_by_one(tiny_sentiment):
@@ -26,7 +31,7 @@ def test_long_texts_are_truncated_and_flagged(tiny_sentiment):
 
 
 def test_more_lines_than_a_batch(tiny_sentiment, monkeypatch):
-    monkeypatch.setattr(text_classification, "BATCH_SIZE", 4)
+    monkeypatch.setattr(sequence_classifier, "TEXTS_PER_PASS", 4)
     texts = [f"review number {i}" for i in range(10)]
     result = text_classification.classify(tiny_sentiment, texts)
     assert len(result.probabilities) == 10
@@ -37,10 +42,10 @@ def test_more_lines_than_a_batch(tiny_sentiment, monkeypatch):
 @pytest.mark.parametrize("text, message", [("", "enter a sentence"), (" \n\t\n", "enter a sentence"),
                                            ("x\n" * 1001, "too many")])
 def test_bad_text_says_why(text, message):
-    with pytest.raises(common.ShowcaseError, match=message):
-        common.text_lines(text, "a sentence", text_classification.MAX_LINES)
+    with pytest.raises(ShowcaseError, match=message):
+        text_lines(text, "a sentence", text_classification.MAX_LINES)
 
 
 def test_missing_weights_say_which_and_how(empty_model_cache):
-    with pytest.raises(common.ModelUnavailable, match=r"'distilbert/distilbert-base-uncased-finetuned-sst-2-english' could not be loaded"):
-        text_classification.get_model(text_classification.CHOICES[0])
+    with pytest.raises(ModelUnavailable, match=r"'distilbert/distilbert-base-uncased-finetuned-sst-2-english' could not be loaded"):
+        text_classification.TASK.load(text_classification.TASK.choices()[0])

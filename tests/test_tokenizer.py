@@ -2,7 +2,10 @@ from collections import Counter
 
 import pytest
 
-from tasks import common, tokenizer
+from models.errors import ShowcaseError
+from tasks import tokenizer
+
+IN_BROWSER = r"\d+ tokens for \d+ characters"  # what the tab shows after its first example
 
 GPT2 = "openai-community/gpt2"
 WORDPIECE = "sentence-transformers/all-MiniLM-L6-v2"
@@ -64,5 +67,5 @@ def test_one_word_corpus():
 
 @pytest.mark.parametrize("corpus, merges, message", [("", 5, "enter a corpus"), ("abc", -1, "0 or more")])
 def test_bad_training_input_says_why(corpus, merges, message):
-    with pytest.raises(common.ShowcaseError, match=message):
+    with pytest.raises(ShowcaseError, match=message):
         tokenizer.train_bpe(corpus, merges)

@@ -1,6 +1,6 @@
 """The dashboard with random-weight stand-ins for the default models whose weights are missing here.
 
-    python -m bench.stand_in_server [--port 7860] [--tiny] [--preload]
+    python -m harness.stand_in_server [--port 7860] [--tiny] [--preload]
 
 Full-size stand-ins (the default) have the real models' size and speed; --tiny ones load in
 seconds, for tests. --preload loads every default model before serving, as app.py --preload does.
@@ -10,16 +10,10 @@ from __future__ import annotations
 
 import argparse
 
-from tests import conftest  # noqa: F401  (offline model caches, as in the tests)
-from tests import random_models
+from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
 import app
-from tasks import common
-
-
-def install(tiny: bool) -> None:
-    for key, build in random_models.stand_ins(tiny).items():
-        common.MODELS.put(key, build())
+from harness import stand_ins
 
 
 def main() -> None:
@@ -28,7 +22,7 @@ def main() -> None:
     parser.add_argument("--tiny", action="store_true")
     parser.add_argument("--preload", action="store_true")
     args = parser.parse_args()
-    install(args.tiny)
+    stand_ins.install(stand_ins.defaults(args.tiny))
     if args.preload:
         app.preload_all()
     print("stand-ins installed", flush=True)

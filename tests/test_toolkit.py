@@ -1,14 +1,11 @@
-import threading
-import time
-
 import gradio as gr
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
-from tasks import common
+from models.errors import ShowcaseError
 from tests.images import write_awkward_images, write_huge_image
+from toolkit import inputs, ui
 
 
 @pytest.fixture(scope="module")
@@ -18,17 +15,17 @@ def awkward(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ["grey.png", "transparent.png", "cmyk.jpg", "sixteen_bit.png", "one_pixel.png", "palette.gif"])
 def test_unusual_modes_become_rgb(awkward, name):
-    image = common.open_image(str(awkward[name]))
+    image = inputs.open_image(str(awkward[name]))
     assert image.mode == "RGB"
     assert image.size == Image.open(awkward[name]).size
 
 
 def test_transparent_pixels_become_white(awkward):
-    assert common.open_image(str(awkward["transparent.png"])).getpixel((10, 10)) == (255, 255, 255)
+    assert inputs.open_image(str(awkward["transparent.png"])).getpixel((10, 10)) == (255, 255, 255)
 
 
 def test_sixteen_bit_uses_the_whole_range(awkward):
-    array = np.asarray(common.open_image(str(awkward["sixteen_bit.png"])))
+    array = np.asarray(inputs.open_image(str(awkward["sixteen_bit.png"])))
     assert array.min() == 0 and array.max() == 255
 
 
@@ -46,74 +43,37 @@ def test_sixteen_bit_uses_the_whole_range(awkward):
 def test_bad_images_say_why(awkward, value, message):
     if isinstance(value, str) and value in awkward:
         value = str(awkward[value])
-    with pytest.raises(common.ShowcaseError, match=message):
-        common.open_image(value)
+    with pytest.raises(ShowcaseError, match=message):
+        inputs.open_image(value)
 
 
 def test_huge_image_is_refused_before_decoding(tmp_path):
-    with pytest.raises(common.ShowcaseError, match="144 megapixels"):
-        common.open_image(str(write_huge_image(tmp_path)))
+    with pytest.raises(ShowcaseError, match="144 megapixels"):
+        inputs.open_image(str(write_huge_image(tmp_path)))
 
 
 def test_large_image_is_shrunk():
-    image = common.open_image(Image.new("RGB", (8000, 2000)))
-    assert image.size == (common.MAX_IMAGE_SIDE, 1024)
-
-
-def test_cache_loads_once_under_concurrent_first_requests():
-    cache = common.ModelCache()
-    loads = []
-
-    def slow_loader():
-        loads.append(1)
-        time.sleep(0.2)
-        return object()
-
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get("m", slow_loader))) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(loads) == 1
-    assert len({id(r) for r in results}) == 1
-
-
-def test_cache_retries_a_failed_load():
-    cache = common.ModelCache()
-
-    def failing():
-        raise common.ModelUnavailable("offline")
-
-    with pytest.raises(common.ModelUnavailable):
-        cache.get("m", failing)
-    assert cache.get("m", lambda: "loaded") == "loaded"
-
-
-def test_device_and_precision(monkeypatch):
-    monkeypatch.setenv("SHOWCASE_DEVICE", "cpu")
-    assert common.pick_device() == torch.device("cpu")
-    assert common.inference_dtype(torch.device("cpu")) == torch.float32
-    assert common.inference_dtype(torch.device("cuda")) == torch.float16
+    image = inputs.open_image(Image.new("RGB", (8000, 2000)))
+    assert image.size == (inputs.MAX_IMAGE_SIDE, 1024)
 
 
 def test_user_errors_turn_failures_into_page_messages():
-    @common.user_errors
+    @ui.user_errors
     def refuses():
-        raise common.ShowcaseError("Please do X.")
+        raise ShowcaseError("Please do X.")
 
-    @common.user_errors
+    @ui.user_errors
     def breaks():
         raise KeyError("boom")
 
-    @common.user_errors
+    @ui.user_errors
     def streams():
         yield 1
-        raise common.ShowcaseError("stopped")
+        raise ShowcaseError("stopped")
 
-    @common.user_errors
+    @ui.user_errors
     def names_a_file():
-        raise common.ShowcaseError("'<img src=x onerror=alert(1)>.png' is not an image")
+        raise ShowcaseError("'<img src=x onerror=alert(1)>.png' is not an image")
 
     with pytest.raises(gr.Error, match="Please do X."):
         refuses()
@@ -132,15 +92,43 @@ def test_batch_endpoint_answers_each_request_and_groups_by_key():
 
     def prepare(x, key):
         if x < 0:
-            raise common.ShowcaseError(f"{x} is negative")
+            raise ShowcaseError(f"{x} is negative")
         return key, x
 
     def predict(key, xs):
         calls.append((key, xs))
         return [(x * 10, f"{key}") for x in xs]
 
-    handler = common.batch_endpoint(prepare, predict, lambda message: (None, message))
+    handler = ui.batch_endpoint(prepare, predict, lambda message: (None, message))
     values, infos = handler([1, -2, 3, 4], ["a", "a", "b", "a"])
     assert values == [10, None, 30, 40]
     assert infos == ["a", "-2 is negative", "b", "a"]
     assert sorted(calls) == [("a", [1, 4]), ("b", [3])]  # one predict call per group
+
+
+def test_one_request_is_a_batch_of_one():
+    def prepare(x, key):
+        if x < 0:
+            raise ShowcaseError(f"{x} is negative")
+        return key, x
+
+    def predict(key, xs):
+        return [(x * 10, f"{key}: batch of {len(xs)}") for x in xs]
+
+    handler = ui.one_request(prepare, predict)
+    assert handler(2, "a") == (20, "a: batch of 1")
+    with pytest.raises(gr.Error, match="-1 is negative"):
+        handler(-1, "a")
+
+
+def test_image_input_hands_over_the_path_unopened(tmp_path):
+    """A corrupt upload must reach open_image, which says what is wrong, instead of failing inside Gradio."""
+    from gradio.data_classes import FileData
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg at all")
+    with gr.Blocks():
+        component = ui.image_input()
+    assert component.preprocess(FileData(path=str(broken))) == str(broken)
+    with pytest.raises(ShowcaseError, match="not an image"):
+        inputs.open_image(component.preprocess(FileData(path=str(broken))))

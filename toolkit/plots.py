@@ -1,4 +1,4 @@
-"""Figures shared by tabs: a labelled heatmap (similarity scores, attention weights)."""
+"""Figures the tabs draw on the server: a labelled heatmap (similarity, attention) and confusion matrices."""
 
 from __future__ import annotations
 

@@ -1,32 +1,14 @@
-"""What the two training tabs share: splits, a linear probe, metrics, and one training run at a time."""
+"""Evaluating classifiers: stratified splits and folds, metrics, cross-validated linear probes."""
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
-from tasks import common
-
-# One training run per server: training saturates the CPU (or GPU) it runs on.
-_TRAINING = threading.Lock()
-
-
-@contextmanager
-def training_slot():
-    """Holds the server's training slot, or says it is busy; released when training ends or is stopped."""
-    if not _TRAINING.acquire(blocking=False):
-        raise common.ShowcaseError(
-            "Another training run is in progress on this server. Try again when it finishes (or stop it)."
-        )
-    try:
-        yield
-    finally:
-        _TRAINING.release()
+from models.linear_probe import fit_linear
 
 
 def stratified_split(labels: list[str], fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
@@ -57,42 +39,6 @@ def folds(labels: list[str], count: int, seed: int = 0) -> list[list[int]]:
         for n, row in enumerate(rng.permutation([i for i, y in enumerate(labels) if y == label]).tolist()):
             parts[n % count].append(row)
     return [sorted(part) for part in parts]
-
-
-@dataclass
-class LinearProbe:
-    """Logistic regression on frozen features."""
-
-    weight: torch.Tensor  # [classes, features]
-    bias: torch.Tensor  # [classes]
-    classes: list[str]
-
-    def probabilities(self, features: torch.Tensor) -> torch.Tensor:
-        return (features.float() @ self.weight.T + self.bias).softmax(dim=-1)
-
-    def predict(self, features: torch.Tensor) -> list[str]:
-        return [self.classes[i] for i in self.probabilities(features).argmax(dim=-1).tolist()]
-
-
-def fit_linear(features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3, steps: int = 100) -> LinearProbe:
-    """Multinomial logistic regression fitted with L-BFGS (full batch: probes are small)."""
-    classes = sorted(set(labels))
-    targets = torch.tensor([classes.index(y) for y in labels])
-    x = features.float()
-    layer = torch.nn.Linear(x.shape[1], len(classes))
-    torch.nn.init.zeros_(layer.weight)
-    torch.nn.init.zeros_(layer.bias)
-    optimiser = torch.optim.LBFGS(layer.parameters(), lr=1.0, max_iter=steps, line_search_fn="strong_wolfe")
-
-    def closure():
-        optimiser.zero_grad()
-        loss = torch.nn.functional.cross_entropy(layer(x), targets) + weight_decay * layer.weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    with torch.enable_grad():
-        optimiser.step(closure)
-    return LinearProbe(layer.weight.detach(), layer.bias.detach(), classes)
 
 
 @dataclass

@@ -12,8 +12,9 @@ import httpx
 from gradio_client import Client
 
 import app
-from tasks import common
-from tests.conftest import ROOT
+import models
+from harness.offline import ROOT
+from harness.stand_ins import install
 
 
 def free_port() -> int:
@@ -34,15 +35,15 @@ def local_client(url: str) -> Client:
 
 
 def serve(stand_ins: dict):
-    """Yields a gradio_client Client of a running app; for a pytest fixture to `yield from`."""
-    for key, model in stand_ins.items():
-        common.MODELS.put(key, model)
+    """Yields a gradio_client Client of the app served in this process, with these models installed
+    ({model id: model}); for a pytest fixture to `yield from`."""
+    install(stand_ins)
     demo = app.build_app()
     port = free_port()
     app.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     yield local_client(f"http://127.0.0.1:{port}/")
     demo.close()
-    common.MODELS.clear()
+    models.reset()
 
 
 @contextmanager

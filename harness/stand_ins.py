@@ -1,45 +1,50 @@
 """Random-weight models of the real architectures, for tests (tiny) and benchmarks (full size).
 
-ResNet and CLIP weights cannot be downloaded on our machines; behaviour and speed do not depend on
-the weight values, so these stand in for them through the tasks' own `prepare` functions.
+ResNet, CLIP, GPT-2 and the sentiment models' weights cannot be downloaded on our machines;
+behaviour and speed do not depend on the weight values, so these stand in for them, wrapped by the
+model layer's own code.
 """
 
 from __future__ import annotations
 
-import torch
-from torchvision.models import resnet18, resnet50
+from typing import Callable
 
-from tasks import common, image_classification, zero_shot
+import torch
+
+import models
+from models import image_classifier
+from models import clip as clip_family
+from models.causal_lm import CausalLM
+from models.sequence_classifier import SequenceClassifier
 
 # A real BERT WordPiece tokenizer with real weights on disk (../shared/models/hf): CLIP's own
 # tokenizer files are not available, and the text tower only needs ids, a pad and an end token.
 TOKENIZER_ID = "sentence-transformers/all-MiniLM-L6-v2"
+# Chinese BERT's vocabulary (one token per character), which Chinese CLIP's text tower uses.
+CHINESE_TOKENIZER_ID = "google-bert/bert-base-chinese"
 
 
 def resnet(model_id: str = "resnet50", tiny: bool = True, top_class: int | None = None):
     """A ResNet with random weights; `top_class` rigs the head so that class always wins."""
+    from torchvision.models import resnet18, resnet50
+
     torch.manual_seed(0)
-    model = resnet18() if tiny else resnet50()
+    network = resnet18() if tiny else resnet50()
     if top_class is not None:
         with torch.no_grad():
-            model.fc.weight.zero_()
-            model.fc.bias.zero_()
-            model.fc.bias[top_class] = 10.0
-    return image_classification.prepare(model, image_classification.weights_for(model_id), model_id)
+            network.fc.weight.zero_()
+            network.fc.bias.zero_()
+            network.fc.bias[top_class] = 10.0
+    return image_classifier.wrap(network, model_id)
 
 
-def clip(model_id: str = "openai/clip-vit-base-patch32", tiny: bool = True, chinese: bool = False):
-    from transformers import (
-        AutoTokenizer,
-        ChineseCLIPConfig,
-        ChineseCLIPModel,
-        CLIPConfig,
-        CLIPImageProcessor,
-        CLIPModel,
-    )
+def clip(model_id: str = "openai/clip-vit-base-patch32", tiny: bool = True):
+    """CLIP, or Chinese CLIP when spaces.yaml says the model reads Chinese."""
+    from transformers import AutoTokenizer, ChineseCLIPConfig, ChineseCLIPModel, CLIPConfig, CLIPImageProcessor, CLIPModel
 
     torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(TOKENIZER_ID)
+    chinese = "zh" in models.languages(model_id)
+    tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID if chinese else TOKENIZER_ID)
     image_size = 32 if tiny else 224
     text = dict(vocab_size=tokenizer.vocab_size, pad_token_id=tokenizer.pad_token_id)
     vision = dict(image_size=image_size, patch_size=8 if tiny else 32)
@@ -54,7 +59,7 @@ def clip(model_id: str = "openai/clip-vit-base-patch32", tiny: bool = True, chin
         text.update(eos_token_id=tokenizer.sep_token_id, bos_token_id=tokenizer.cls_token_id, max_position_embeddings=77)
         model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16 if tiny else 512))
     processor = CLIPImageProcessor(size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size})
-    return zero_shot.prepare(model, tokenizer, processor, model_id)
+    return clip_family.wrap(model, tokenizer, processor, model_id)
 
 
 def gpt2(model_id: str = "openai-community/gpt2", tiny: bool = True, context: int = 1024):
@@ -64,8 +69,7 @@ def gpt2(model_id: str = "openai-community/gpt2", tiny: bool = True, context: in
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained("openai-community/gpt2")
     size = dict(n_layer=2, n_head=2, n_embd=32) if tiny else {}
-    model = GPT2LMHeadModel(GPT2Config(n_positions=context, **size))
-    return common.prepare_hub_model(model, tokenizer, model_id)
+    return CausalLM.wrap(GPT2LMHeadModel(GPT2Config(n_positions=context, **size)), tokenizer, model_id)
 
 
 def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-2-english", tiny: bool = True):
@@ -77,11 +81,11 @@ def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-
     size = dict(dim=32, hidden_dim=64, n_layers=2, n_heads=2) if tiny else {}
     config = DistilBertConfig(vocab_size=tokenizer.vocab_size, id2label={0: "NEGATIVE", 1: "POSITIVE"},
                               label2id={"NEGATIVE": 0, "POSITIVE": 1}, **size)
-    return common.prepare_hub_model(DistilBertForSequenceClassification(config), tokenizer, model_id)
+    return SequenceClassifier.wrap(DistilBertForSequenceClassification(config), tokenizer, model_id)
 
 
 def bert_classifier(base_model: str, classes: list[str]):
-    """Same signature as finetune_text.pretrained_classifier: a tiny random BERT with a fresh head."""
+    """Same signature as models.sequence_classifier.fresh_head: a tiny random BERT with a new head."""
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     torch.manual_seed(0)
@@ -93,15 +97,33 @@ def bert_classifier(base_model: str, classes: list[str]):
     return BertForSequenceClassification(config), tokenizer
 
 
-def stand_ins(tiny: bool) -> dict:
-    """Builders of a stand-in for each default model whose weights are missing here, by cache key."""
-    from tasks import generation, text_classification
+# The families whose weights are missing here, and how to build a stand-in of one of their models.
+BUILDERS: dict[str, Callable[[str, bool], object]] = {
+    "image_classifier": lambda model_id, tiny: resnet(model_id, tiny),
+    "clip": lambda model_id, tiny: clip(model_id, tiny),
+    "causal_lm": lambda model_id, tiny: gpt2(model_id, tiny),
+    "sequence_classifier": lambda model_id, tiny: sentiment(model_id, tiny),
+}
 
-    clip_id = zero_shot.CHOICES[0]
-    return {
-        image_classification.CHOICES[0]: lambda: resnet(image_classification.CHOICES[0], tiny=tiny),
-        clip_id: lambda: clip(clip_id, tiny=tiny),
-        common.hub_key(generation.AutoModelForCausalLM, generation.CHOICES[0]): lambda: gpt2(generation.CHOICES[0], tiny=tiny),
-        common.hub_key(text_classification.AutoModelForSequenceClassification, text_classification.CHOICES[0]):
-            lambda: sentiment(text_classification.CHOICES[0], tiny=tiny),
-    }
+
+def missing_defaults() -> list[str]:
+    """Every tab's default models whose weights are missing here (the families in BUILDERS)."""
+    import tasks
+
+    wanted = [task.default(role) for task in tasks.registered() for role in task.families]
+    return [m for m in dict.fromkeys(wanted) if models.family_of(m) in BUILDERS]
+
+
+def build(model_id: str, tiny: bool = True):
+    return BUILDERS[models.family_of(model_id)](model_id, tiny)
+
+
+def install(stand_ins: dict[str, object]) -> None:
+    """Puts each model in the model layer's cache under its id, as if it had been loaded."""
+    for model_id, model in stand_ins.items():
+        models.put(model_id, model)
+
+
+def defaults(tiny: bool = True) -> dict[str, object]:
+    """A stand-in for each of missing_defaults(), by model id."""
+    return {model_id: build(model_id, tiny) for model_id in missing_defaults()}

@@ -1,0 +1,92 @@
+"""The model layer: every model the tabs run is loaded, placed and cached here, by its id.
+
+spaces.yaml names each model and its family, the module of this package that loads and runs it.
+A model added to spaces.yaml with a known family needs no code.
+
+    models.load("yolov8n.pt")                  # a models.yolo.Detector, loaded once per process
+    models.load_tokenizer("openai-community/gpt2")
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from models import config
+from models.cache import ModelCache
+from models.device import LoadedModel, pick_device
+from models.errors import ModelUnavailable, ShowcaseError
+
+__all__ = ["FAMILIES", "LoadedModel", "ModelUnavailable", "ShowcaseError", "default", "family_of", "hub_models",
+           "label", "languages", "load", "load_tokenizer", "pick_device", "problems", "put", "reset"]
+
+# Family name in spaces.yaml -> the module that loads and runs it.
+FAMILIES = ("yolo", "image_classifier", "clip", "sequence_classifier", "sentence_encoder", "causal_lm")
+
+_cache = ModelCache()
+label = config.label
+languages = config.languages
+
+
+def family(name: str) -> ModuleType:
+    return importlib.import_module(f"models.{name}")
+
+
+def family_of(model_id: str) -> str:
+    return config.entry(model_id)["family"]
+
+
+def _key(model_id: str) -> str:
+    return f"{family_of(model_id)}:{model_id}"
+
+
+def load(model_id: str) -> Any:
+    """The model, loaded on first use and kept; ModelUnavailable says which model and how to get it."""
+    return _cache.get(_key(model_id), lambda: family(family_of(model_id)).load(model_id))
+
+
+def load_tokenizer(model_id: str) -> Any:
+    """A hub model's tokenizer alone (its weights are not needed)."""
+    if not family(family_of(model_id)).FROM_HUB:
+        raise ShowcaseError(f"'{model_id}' is not a Hugging Face model and has no tokenizer.")
+    return _cache.get(f"tokenizer:{model_id}", lambda: family("tokenizer").load(model_id))
+
+
+def is_loaded(model_id: str) -> bool:
+    return _key(model_id) in _cache
+
+
+def put(model_id: str, model: Any) -> None:
+    """Installs a model built elsewhere under its id (tests and benchmarks: random-weight stand-ins)."""
+    _cache.put(_key(model_id), model)
+
+
+def reset() -> None:
+    """Forgets every loaded model (tests: to see the real loading path again)."""
+    _cache.clear()
+
+
+def default(choices: list[str]) -> str:
+    """The first choice, unless offline and only a later one can load here (a YOLO file on disk)."""
+    for model_id in choices:
+        available = getattr(family(family_of(model_id)), "available_offline", None)
+        if available is None or available(model_id) or is_loaded(model_id):
+            return model_id
+    return choices[0]
+
+
+def hub_models() -> list[str]:
+    """Ids of the models that come from the Hugging Face hub (the Space card lists them)."""
+    return [model_id for model_id, entry in config.model_entries().items() if family(entry["family"]).FROM_HUB]
+
+
+def problems() -> list[str]:
+    """What is wrong with spaces.yaml's model list: unknown families or fields."""
+    found = []
+    for model_id, entry in config.model_entries().items():
+        if not isinstance(entry, dict) or entry.get("family") not in FAMILIES:
+            found.append(f"spaces.yaml: model '{model_id}' needs a family, one of {', '.join(FAMILIES)}.")
+        elif set(entry) - config.MODEL_FIELDS:
+            found.append(f"spaces.yaml: model '{model_id}' has unknown fields {sorted(set(entry) - config.MODEL_FIELDS)}.")
+    return found

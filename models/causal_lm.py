@@ -1,0 +1,110 @@
+"""Causal language models (GPT-2 and kin, hub ids): generation, streamed token by token."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Iterator
+
+import torch
+from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+from models.hub import HubModel, from_hub
+
+FROM_HUB = True
+
+# Long-lived workers: a fresh thread per request builds a fresh OpenMP pool, which slowed GPT-2's
+# tokens/s on 2 cores (bench/RESULTS.md, section 2). Two, so a stopping run never delays the next.
+_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="showcase-generate")
+_in_flight: set[Future] = set()
+
+
+class StopWhenSet(StoppingCriteria):
+    """Ends generation between two tokens once the event is set (Stop button, closed page)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, input_ids, scores, **kwargs) -> torch.Tensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+class CountingStreamer(TextIteratorStreamer):
+    """transformers' text streamer that also counts the new tokens it is given."""
+
+    def __init__(self, tokenizer) -> None:
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.new_tokens = 0
+
+    def put(self, value) -> None:
+        if not self.next_tokens_are_prompt:
+            self.new_tokens += value.numel()
+        super().put(value)
+
+
+@dataclass
+class CausalLM(HubModel):
+    @property
+    def context(self) -> int:
+        """Tokens the model sees at most, prompt and answer together."""
+        return self.model.config.max_position_embeddings
+
+    def prompt_ids(self, prompt: str) -> torch.Tensor:
+        return self.encode(prompt, return_tensors="pt")["input_ids"]
+
+    def decode(self, ids) -> str:
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
+
+    def forward(self, ids: torch.Tensor, seed: int | None = None, **generate_kwargs) -> torch.Tensor:
+        """The bare model.generate call, seeded first when a seed is given."""
+        if seed is not None:
+            torch.manual_seed(seed)
+        with torch.inference_mode():
+            return self.model.generate(
+                input_ids=ids.to(self.device),
+                attention_mask=torch.ones_like(ids).to(self.device),
+                pad_token_id=self.tokenizer.eos_token_id,
+                **generate_kwargs,
+            )
+
+    def stream(self, ids: torch.Tensor, seed: int | None = None, **generate_kwargs) -> Iterator[tuple[str, int]]:
+        """Yields (new text, new tokens so far) as tokens arrive, from a worker thread; the last
+        pair, once generation has ended, carries the final count (its text may be empty).
+
+        Closing this iterator early (Stop button, client gone) stops the worker between two tokens.
+        """
+        streamer = CountingStreamer(self.tokenizer)
+        stop = threading.Event()
+
+        def work() -> None:
+            try:
+                self.forward(ids, seed, streamer=streamer, stopping_criteria=StoppingCriteriaList([StopWhenSet(stop)]),
+                             **generate_kwargs)
+            finally:
+                streamer.end()  # also on failure, so the loop below ends; the error comes from result()
+
+        job = _WORKERS.submit(work)
+        _in_flight.add(job)
+        job.add_done_callback(_in_flight.discard)
+        try:
+            for piece in streamer:
+                if piece:
+                    yield piece, streamer.new_tokens
+            job.result()
+            yield "", streamer.new_tokens
+        finally:
+            stop.set()
+            wait([job], timeout=30)
+
+
+def running() -> int:
+    """Generations still at work (a stopped one ends between two tokens)."""
+    return len(_in_flight)
+
+
+def load(model_id: str) -> CausalLM:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model, tokenizer = from_hub(model_id, AutoModelForCausalLM.from_pretrained, AutoTokenizer.from_pretrained)
+    return CausalLM.wrap(model, tokenizer, model_id)

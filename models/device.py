@@ -1,0 +1,61 @@
+"""Where and how models run: the device, the precision, and timing that waits for the device."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+
+
+def pick_device() -> torch.device:
+    """CUDA when present, else CPU; SHOWCASE_DEVICE=cpu|cuda forces one."""
+    wanted = os.environ.get("SHOWCASE_DEVICE")
+    if wanted:
+        return torch.device(wanted)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def inference_dtype(device: torch.device) -> torch.dtype:
+    # Half precision halves memory and roughly doubles speed on GPUs; CPUs have no fast fp16 path.
+    return torch.float16 if device.type == "cuda" else torch.float32
+
+
+@dataclass
+class LoadedModel:
+    """What every family's loaded model carries: its id, and where and how it runs."""
+
+    model_id: str
+    device: torch.device
+    dtype: torch.dtype
+
+    runtime = "PyTorch"
+
+    @property
+    def precision(self) -> str:
+        return "fp16" if self.dtype == torch.float16 else "fp32"
+
+
+def place(module: torch.nn.Module, channels_last: bool = False) -> tuple[torch.nn.Module, torch.device, torch.dtype]:
+    """A network in eval mode on the best device and precision, once, at load time."""
+    device = pick_device()
+    dtype = inference_dtype(device)
+    layout = {"memory_format": torch.channels_last} if channels_last else {}
+    return module.eval().to(device=device, dtype=dtype, **layout), device, dtype
+
+
+class Stopwatch:
+    """Milliseconds of a block; on CUDA it waits for the GPU so the figure is real."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+
+    @contextmanager
+    def measure(self, device: torch.device | None = None):
+        started = time.perf_counter()
+        yield self
+        if device is not None and device.type == "cuda":
+            torch.cuda.synchronize(device)
+        self.ms += (time.perf_counter() - started) * 1000

@@ -1,0 +1,83 @@
+"""torchvision ImageNet classifiers (ResNets and any other `torchvision.models` name), with the
+best weights torchvision publishes for each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from PIL import Image
+
+from models.device import LoadedModel, place
+from models.errors import unavailable
+from models.tensors import IMAGES_PER_PASS, chunked, unit
+
+FROM_HUB = False
+
+
+def weights_for(model_id: str):
+    """The architecture's DEFAULT weights enum (for ResNet-50, IMAGENET1K_V2)."""
+    # Imported here: torchvision.models pulls in torch._dynamo, seconds of start-up for every tab.
+    from torchvision.models import get_model_weights
+
+    return get_model_weights(model_id).DEFAULT
+
+
+def categories(model_id: str) -> list[str]:
+    """The class names the model answers with, from its weights' metadata (no download)."""
+    return list(weights_for(model_id).meta["categories"])
+
+
+@dataclass
+class ImageClassifier(LoadedModel):
+    network: torch.nn.Module
+    transform: Callable[[Image.Image], torch.Tensor]  # exactly weights.transforms()
+    categories: list[str]
+    weights_name: str  # e.g. IMAGENET1K_V2
+
+    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
+        return torch.stack([self.transform(image) for image in images])
+
+    def _run(self, network: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+        def one_pass(chunk: torch.Tensor) -> torch.Tensor:
+            return network(chunk.to(device=self.device, dtype=self.dtype, non_blocking=True)).flatten(1).float()
+
+        return chunked(one_pass, batch, IMAGES_PER_PASS)
+
+    def forward(self, batch: torch.Tensor) -> torch.Tensor:
+        """Logits for a preprocessed batch."""
+        return self._run(self.network, batch)
+
+    def features(self, batch: torch.Tensor) -> torch.Tensor:
+        """The pooled features the classification head reads (2,048 for ResNet-50)."""
+        body = torch.nn.Sequential(*list(self.network.children())[:-1])  # every layer but the head
+        return self._run(body, batch)
+
+    def embed_images(self, images: list[Image.Image]) -> torch.Tensor:
+        """Unit feature vectors: a frozen backbone for classes it was never trained on."""
+        return unit(self.features(self.preprocess(images)))
+
+
+def wrap(network: torch.nn.Module, model_id: str) -> ImageClassifier:
+    """Places a network (loaded, or built with random weights by tests) with its weights' preprocessing."""
+    weights = weights_for(model_id)
+    # Channels-last convolutions: faster batches on CPU (oneDNN), the layout tensor cores want on CUDA.
+    network, device, dtype = place(network, channels_last=True)
+    return ImageClassifier(model_id, device, dtype, network, weights.transforms(), categories(model_id), weights.name)
+
+
+def load(model_id: str) -> ImageClassifier:
+    from torchvision.models import get_model
+
+    weights = weights_for(model_id)
+    try:
+        network = get_model(model_id, weights=weights)
+    except Exception as error:  # URLError offline, RuntimeError for a corrupt file
+        raise unavailable(
+            model_id,
+            error,
+            f"torchvision downloads {weights} on first use: connect to the internet, or put "
+            f"{weights.url.rsplit('/', 1)[-1]} in $TORCH_HOME/hub/checkpoints.",
+        ) from error
+    return wrap(network, model_id)

@@ -1,0 +1,69 @@
+"""BERT-family encoders (hub ids): mean-pooled sentence embeddings, and every layer's attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from models.hub import HubModel, from_hub
+from models.tensors import TEXTS_PER_PASS, chunked
+
+FROM_HUB = True
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
+
+
+@dataclass
+class SentenceEncoder(HubModel):
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Layers and attention heads."""
+        return self.model.config.num_hidden_layers, self.model.config.num_attention_heads
+
+    def preprocess(self, sentences: list[str], max_length: int = MAX_TOKENS) -> dict[str, torch.Tensor]:
+        return dict(self.encode(sentences, padding=True, truncation=True, max_length=max_length, return_tensors="pt"))
+
+    def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Unit sentence embeddings: token states averaged over real (unpadded) tokens, then
+        normalised, as sentence-transformers does for these models."""
+        with torch.inference_mode():
+            inputs = self.to_device(tokens)
+            states = self.model(**inputs).last_hidden_state.float()
+            mask = inputs["attention_mask"].unsqueeze(-1).float()
+            mean = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1e-9)
+            return torch.nn.functional.normalize(mean, dim=-1).cpu()
+
+    def embed(self, sentences: list[str], max_length: int = MAX_TOKENS) -> torch.Tensor:
+        return chunked(lambda part: self.forward(self.preprocess(part, max_length)), sentences, TEXTS_PER_PASS)
+
+    def attentions(self, sentence: str, max_tokens: int) -> tuple[list[str], np.ndarray, bool]:
+        """The sentence's tokens, every layer's and head's attention weights over them
+        ([layers, heads, query, key], rows summing to 1), and whether the sentence was cut."""
+        tokens = self.encode(sentence, truncation=True, max_length=max_tokens, return_tensors="pt")
+        with torch.inference_mode():
+            output = self.model(**self.to_device(tokens), output_attentions=True)
+        weights = torch.stack([layer[0].float() for layer in output.attentions]).cpu().numpy()
+        names = self.tokenizer.convert_ids_to_tokens(tokens["input_ids"][0])
+        return names, weights, bool(tokens.encodings[0].overflowing)
+
+
+def shape_of(model_id: str, local_only: bool = False) -> tuple[int, int]:
+    """Layers and heads from the model's config (a small file), without loading its weights.
+    local_only: only the cache, never the network (building the page must not wait on it)."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(model_id, local_files_only=local_only)
+    except (OSError, ValueError):
+        return 12, 12  # BERT-base; the model's own message comes when it is run
+    return config.num_hidden_layers, config.num_attention_heads
+
+
+def load(model_id: str) -> SentenceEncoder:
+    from transformers import AutoModel, AutoTokenizer
+
+    # Eager attention returns the weights (fused kernels do not), so one copy serves every tab.
+    model, tokenizer = from_hub(model_id, lambda i: AutoModel.from_pretrained(i, attn_implementation="eager"),
+                                AutoTokenizer.from_pretrained)
+    return SentenceEncoder.wrap(model, tokenizer, model_id)

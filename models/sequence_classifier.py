@@ -1,0 +1,66 @@
+"""Text classifiers: a BERT-family encoder with a classification head (hub ids), for inference and
+as a fresh head to fine-tune."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from models.hub import HubModel, from_hub
+from models.tensors import TEXTS_PER_PASS
+
+FROM_HUB = True
+
+
+@dataclass
+class SequenceClassifier(HubModel):
+    @property
+    def labels(self) -> list[str]:
+        """The classes in the order of the logits."""
+        id2label = self.model.config.id2label
+        return [id2label[i] for i in range(len(id2label))]
+
+    @property
+    def max_tokens(self) -> int:
+        return min(self.tokenizer.model_max_length, self.model.config.max_position_embeddings)
+
+    def preprocess(self, texts: list[str], max_length: int | None = None) -> tuple[dict[str, torch.Tensor], list[bool]]:
+        """Token tensors for a padded batch, and which texts were cut to the length limit."""
+        tokens = self.encode(texts, padding=True, truncation=True, max_length=min(max_length or self.max_tokens, self.max_tokens),
+                             return_tensors="pt")
+        # A fast tokenizer keeps what truncation cut off in each encoding's `overflowing`.
+        return dict(tokens), [bool(encoding.overflowing) for encoding in tokens.encodings]
+
+    def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        with torch.inference_mode():
+            return self.model(**self.to_device(tokens)).logits.float()
+
+    def probabilities(self, texts: list[str], max_length: int | None = None) -> tuple[torch.Tensor, list[bool]]:
+        """Each text's probability per label, TEXTS_PER_PASS texts per forward pass; and which were cut."""
+        rows, truncated = [], []
+        for start in range(0, len(texts), TEXTS_PER_PASS):
+            tokens, cut = self.preprocess(texts[start : start + TEXTS_PER_PASS], max_length)
+            rows.append(self.forward(tokens).softmax(dim=-1).cpu())
+            truncated += cut
+        return torch.cat(rows), truncated
+
+
+def load(model_id: str) -> SequenceClassifier:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model, tokenizer = from_hub(model_id, AutoModelForSequenceClassification.from_pretrained, AutoTokenizer.from_pretrained)
+    return SequenceClassifier.wrap(model, tokenizer, model_id)
+
+
+def fresh_head(base_model: str, classes: list[str]) -> tuple[torch.nn.Module, object]:
+    """A pretrained encoder with a new, untrained classification head over `classes`, and its tokenizer."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    labels = dict(enumerate(classes))
+    return from_hub(
+        base_model,
+        lambda i: AutoModelForSequenceClassification.from_pretrained(
+            i, num_labels=len(classes), id2label=labels, label2id={c: n for n, c in labels.items()}),
+        AutoTokenizer.from_pretrained,
+    )

@@ -1,0 +1,36 @@
+"""Batched forward passes and ranked outputs, the same for every family."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import torch
+
+# Items per forward pass in batch work: bounds memory on CPU while keeping the matrix work dense.
+IMAGES_PER_PASS = 16
+TEXTS_PER_PASS = 64
+
+
+def chunked(forward: Callable[[Sequence], torch.Tensor], items: Sequence, size: int) -> torch.Tensor:
+    """forward over items `size` at a time (a tensor is split along its first dimension), concatenated.
+
+    The passes run in inference mode; the result is joined outside it, so it is an ordinary tensor
+    that later training (a linear probe on these features) may use.
+    """
+    parts = items.split(size) if isinstance(items, torch.Tensor) else [items[i : i + size] for i in range(0, len(items), size)]
+    with torch.inference_mode():
+        outputs = [forward(part) for part in parts]
+    return torch.cat(outputs)
+
+
+def unit(features: torch.Tensor) -> torch.Tensor:
+    """Rows scaled to length 1, in float32 (cosine similarity becomes a dot product)."""
+    features = features.float()
+    return features / features.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+
+
+def ranked(probabilities: torch.Tensor | Sequence[float], labels: Sequence[str], k: int | None = None) -> dict[str, float]:
+    """{label: probability} for one row, most likely first, rounded for reading; the top k if given."""
+    row = torch.as_tensor(probabilities, dtype=torch.float32).flatten()
+    top = row.topk(min(k or len(labels), len(labels)))
+    return {labels[i]: round(float(p), 4) for p, i in zip(top.values.tolist(), top.indices.tolist())}

@@ -1,0 +1,85 @@
+"""Text classifiers trained in the dashboard, saved and loaded in Hugging Face format: a linear probe
+on a frozen sentence encoder, or an encoder and head fine-tuned end to end."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from models import sentence_encoder, sequence_classifier
+from models.linear_probe import LinearProbe
+from models.sentence_encoder import SentenceEncoder
+from models.sequence_classifier import SequenceClassifier
+
+DESCRIPTION = "showcase.json"
+HEAD = "probe_head.safetensors"
+
+
+@dataclass
+class ProbeClassifier:
+    """A linear probe on a frozen sentence encoder's embeddings."""
+
+    encoder: SentenceEncoder
+    probe: LinearProbe
+    max_length: int
+
+    mode = "probe"
+    how_to_use = ("AutoModel.from_pretrained(folder): mean of the token states over the attention mask, "
+                  f"L2-normalised, then softmax(x @ weight.T + bias) from {HEAD} over 'classes'.")
+
+    @property
+    def classes(self) -> list[str]:
+        return self.probe.classes
+
+    def probabilities(self, texts: list[str]) -> torch.Tensor:
+        return self.probe.probabilities(self.encoder.embed(texts, self.max_length))
+
+    def save_weights(self, folder: Path) -> None:
+        self.encoder.save(folder)
+        self.probe.save(folder / HEAD)
+
+
+@dataclass
+class FineTunedClassifier:
+    """An encoder and classification head trained end to end."""
+
+    classifier: SequenceClassifier
+    max_length: int
+
+    mode = "full"
+    how_to_use = "AutoModelForSequenceClassification.from_pretrained(folder)"
+
+    @property
+    def classes(self) -> list[str]:
+        return self.classifier.labels
+
+    def probabilities(self, texts: list[str]) -> torch.Tensor:
+        return self.classifier.probabilities(texts, self.max_length)[0]
+
+    def save_weights(self, folder: Path) -> None:
+        self.classifier.save(folder)
+
+
+TrainedClassifier = ProbeClassifier | FineTunedClassifier
+
+
+def save(classifier: TrainedClassifier, folder: str | Path, base_model: str, validation: str) -> None:
+    """The weights, and showcase.json saying what they are and how to load them."""
+    folder = Path(folder)
+    classifier.save_weights(folder)
+    description = {"mode": classifier.mode, "base_model": base_model, "classes": classifier.classes,
+                   "max_length": classifier.max_length, "validation": validation, "how_to_use": classifier.how_to_use}
+    (folder / DESCRIPTION).write_text(json.dumps(description, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def load(folder: str | Path) -> tuple[TrainedClassifier, dict]:
+    """A classifier saved by save(), ready to predict again, and its description."""
+    folder = Path(folder)
+    description = json.loads((folder / DESCRIPTION).read_text(encoding="utf-8"))
+    if description["mode"] == "probe":
+        probe = LinearProbe.load(folder / HEAD, description["classes"])
+        return ProbeClassifier(sentence_encoder.load(str(folder)), probe, description["max_length"]), description
+    return FineTunedClassifier(sequence_classifier.load(str(folder)), description["max_length"]), description

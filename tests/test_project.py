@@ -1,0 +1,98 @@
+"""The project's own rules: the task contract, the layering, the Space card, docs that name real files."""
+
+import ast
+import re
+
+import pytest
+import yaml
+
+import models
+import tasks
+from harness.offline import ROOT
+from models import config
+
+LAYERS = ("app.py", "models", "toolkit", "tasks", "harness", "bench", "tests", "examples")
+MAX_LINES = 250
+
+
+def python_files(*folders: str):
+    for folder in folders:
+        yield from sorted((ROOT / folder).glob("*.py"))
+
+
+def imported_modules(path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_every_task_meets_the_contract():
+    registered = tasks.registered()
+    assert [task.key for task in registered] == list(config.task_entries())
+    assert {task.section for task in registered} <= {"Vision", "Language", "Training"}
+
+
+@pytest.mark.parametrize("tasks_section, message", [
+    ({"weather": ["yolo11n-seg.pt"]}, "spaces.yaml lists the task 'weather', but tasks/weather.py does not exist"),
+    ({"detection": ["resnet50"]}, "'resnet50' is a image_classifier model; tasks/detection.py runs yolo models as its model"),
+    ({"detection": ["no-such-model.pt"]}, "task 'detection' offers 'no-such-model.pt', which the models list lacks"),
+    ({"compare": ["resnet50"]}, "spaces.yaml gives model roles ['model']; the task declares ['classifier', 'clip']"),
+])
+def test_the_registry_refuses_a_broken_task_with_a_clear_message(monkeypatch, tasks_section, message):
+    monkeypatch.setattr(config, "task_entries", lambda: {key: {"model": ids} for key, ids in tasks_section.items()})
+    tasks.registered.cache_clear()
+    try:
+        with pytest.raises(tasks.TaskContractError, match=re.escape(message)):
+            tasks.registered()
+    finally:
+        tasks.registered.cache_clear()
+
+
+def test_no_task_module_imports_another():
+    task_modules = {f"tasks.{key}" for key in config.task_entries()} | {"tasks"}
+    for path in python_files("tasks"):
+        if path.name == "__init__.py":
+            continue
+        assert not imported_modules(path) & task_modules, path.name
+
+
+def test_the_model_layer_knows_nothing_of_tabs_or_gradio():
+    for path in python_files("models"):
+        assert not {m for m in imported_modules(path) if m.split(".")[0] in ("tasks", "toolkit", "gradio")}, path.name
+
+
+def test_benchmarks_do_not_import_the_tests():
+    for path in python_files("bench", "harness"):
+        assert not {m for m in imported_modules(path) if m.split(".")[0] == "tests"}, path.name
+
+
+@pytest.mark.parametrize("folder", ["tasks", "models", "toolkit"])
+def test_files_stay_small(folder):
+    for path in python_files(folder):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES, path.name
+
+
+def test_docs_comments_and_config_name_only_files_that_exist():
+    # A path inside the repository, not one under ../shared nor a pattern such as tasks/<name>.py.
+    mention = re.compile(r"(?<![/\w.])((?:models|toolkit|tasks|harness|bench|tests|examples|\.ci)/[\w./-]*\w)(?![\w<])")
+    sources = [ROOT / "README.md", ROOT / "spaces.yaml", ROOT / "bench" / "RESULTS.md", ROOT / ".ci" / "run",
+               ROOT / "app.py", *(p for p in python_files(*LAYERS[1:]) if p.name != "test_project.py")]
+    for source in sources:
+        for name in mention.findall(source.read_text(encoding="utf-8")):
+            assert (ROOT / name).exists() or (ROOT / f"{name}.py").exists(), f"{source.name} names {name}"
+
+
+def test_readme_front_matter_agrees_with_spaces_yaml():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(readme.split("---")[1])
+    spaces = config.spaces()
+    for key, value in spaces["space"].items():
+        assert front[key] == value, key
+    assert set(front["models"]) == set(models.hub_models())
+    assert set(front["preload_from_hub"]) <= set(models.hub_models())
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert f"gradio=={spaces['space']['sdk_version']}" in requirements

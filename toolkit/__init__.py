@@ -1,0 +1,1 @@
+"""What the tabs share: the task contract, input checks, Gradio glue, figures, training plumbing."""

@@ -1,0 +1,84 @@
+"""The contract every tab module meets: a TASK that the registry (tasks/__init__.py) checks at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import models
+from models import config
+from models.errors import ShowcaseError
+
+# Tabs are grouped under these headings, in this order.
+SECTIONS = ("Vision", "Language", "Training")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A tab: its title and section, the model families it can run per role, and its UI.
+
+    Its model choices are not here: spaces.yaml lists them under the module's name.
+    """
+
+    module: str  # the module's __name__; its last part is the key in spaces.yaml
+    title: str
+    section: str
+    families: dict[str, tuple[str, ...]]  # role -> families its models may be ({"model": ("yolo",)})
+    build_ui: Callable[[], None]  # the tab's contents and named API endpoints, inside gr.Blocks
+    preload: Callable[[], None] | None = field(default=None)  # default: load each role's default model
+
+    @property
+    def key(self) -> str:
+        return self.module.rsplit(".", 1)[-1]
+
+    def choices(self, role: str = "model") -> list[str]:
+        return config.task_entries()[self.key][role]
+
+    def default(self, role: str = "model") -> str:
+        return models.default(self.choices(role))
+
+    def check(self, model_id: str, role: str = "model") -> str:
+        """The id, if this tab offers it for the role; otherwise a ShowcaseError listing the choices."""
+        choices = self.choices(role)
+        if model_id not in choices:
+            raise ShowcaseError(f"Unknown model '{model_id}' for {self.title}; choose one of {choices}.")
+        return model_id
+
+    def load(self, model_id: str, role: str = "model") -> Any:
+        """One of this tab's models, loaded once; an id the tab does not offer is refused."""
+        return models.load(self.check(model_id, role))
+
+    def warm(self) -> None:
+        """Loads what the tab needs before its first request (app.py --preload)."""
+        if self.preload is not None:
+            self.preload()
+            return
+        for role in self.families:
+            self.load(self.default(role), role)
+
+    def problems(self, module_name: str) -> list[str]:
+        """Every way this task breaks the contract; empty when it meets it."""
+        where = f"tasks/{module_name.rsplit('.', 1)[-1]}.py"
+        found = []
+        if self.module != module_name:
+            found.append(f"{where}: TASK.module is '{self.module}'; pass __name__.")
+        if not self.title.strip():
+            found.append(f"{where}: TASK.title is empty.")
+        if self.section not in SECTIONS:
+            found.append(f"{where}: section '{self.section}' is not one of {SECTIONS}.")
+        if not callable(self.build_ui):
+            found.append(f"{where}: TASK.build_ui is not a function.")
+        listed = config.task_entries().get(self.key, {})
+        if set(listed) != set(self.families):
+            found.append(f"{where}: spaces.yaml gives model roles {sorted(listed)}; the task declares {sorted(self.families)}.")
+        for role, model_ids in listed.items():
+            if not model_ids:
+                found.append(f"spaces.yaml: task '{self.key}' lists no {role} model.")
+            for model_id in model_ids:
+                entry = config.model_entries().get(model_id)
+                if entry is None:
+                    found.append(f"spaces.yaml: task '{self.key}' offers '{model_id}', which the models list lacks.")
+                elif entry.get("family") not in self.families.get(role, ()):
+                    found.append(f"spaces.yaml: '{model_id}' is a {entry.get('family')} model; {where} runs "
+                                 f"{' or '.join(self.families.get(role, ()))} models as its {role}.")
+        return found

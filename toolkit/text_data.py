@@ -1,0 +1,128 @@
+"""Labelled text from visitors' files: CSV or TSV in any common encoding, the text and label
+columns found or checked, empty rows dropped, large files sampled keeping class shares."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from models.errors import ShowcaseError
+from toolkit.inputs import CONTROL_CHARACTERS
+from toolkit.probe import stratified_sample
+
+TEXT_COLUMNS = ("text", "sentence", "review", "content", "comment")
+LABEL_COLUMNS = ("label", "labels", "sentiment", "class", "category", "target")
+DEFAULT_MAX_ROWS = 2000
+
+@dataclass
+class TextDataset:
+    texts: list[str]
+    labels: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> list[str]:
+        return sorted(set(self.labels))
+
+    def rows(self, indices: list[int]) -> TextDataset:
+        return TextDataset([self.texts[i] for i in indices], [self.labels[i] for i in indices])
+
+
+def looks_chinese(text: str) -> bool:
+    """Real Chinese text is mostly GB2312's 3,755 common characters (lead bytes 0xB0-0xD7); Western
+    bytes misread as GB18030 land there only about a third of the time."""
+    hanzi = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    common_ones = sum(1 for c in hanzi if 0xB0 <= c.encode("gb18030")[0] <= 0xD7)
+    return bool(hanzi) and common_ones / len(hanzi) >= 0.8
+
+
+def decode(raw: bytes) -> tuple[str, list[str]]:
+    """Text of an uploaded file: UTF-8, else Chinese GB18030, else Windows-1252, else Latin-1."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+        if looks_chinese(text):
+            return text, ["The file is not UTF-8; it was read as Chinese GB18030."]
+    except UnicodeDecodeError:
+        pass
+    for encoding, name in (("cp1252", "Windows-1252 (Western European)"), ("latin-1", "Latin-1")):
+        try:
+            return raw.decode(encoding), [f"The file is not UTF-8; it was read as {name}: check that accents look right."]
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("Latin-1 decodes every byte")
+
+
+def read_table(path: str | Path | None) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV or TSV file as a table of strings, with notes on how it was read."""
+    if not path or not Path(path).is_file():
+        raise ShowcaseError("Upload a CSV or TSV file first (or use the built-in example).")
+    path = Path(path)
+    text, notes = decode(path.read_bytes())
+    if not text.strip():
+        raise ShowcaseError(f"'{path.name}' is empty.")
+    first_line = text.splitlines()[0]
+    tsv = path.suffix.lower() == ".tsv" or first_line.count("\t") > first_line.count(",")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep="\t" if tsv else ",", dtype=str, keep_default_na=False,
+            # TSV files such as GLUE's carry quotes inside sentences: read them as text.
+            quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL, on_bad_lines="skip", engine="python",
+        )
+    except (pd.errors.ParserError, csv.Error) as error:
+        raise ShowcaseError(f"'{path.name}' could not be read as CSV or TSV ({error}).")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, notes
+
+
+def guess_column(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {c.lower(): c for c in columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def to_dataset(frame: pd.DataFrame, text_column: str | None, label_column: str | None,
+               max_rows: int = DEFAULT_MAX_ROWS, notes: list[str] | None = None) -> TextDataset:
+    """Checks the columns and rows; drops empty rows; samples large files, keeping class shares."""
+    notes = list(notes or [])
+    columns = list(frame.columns)
+    text_column = text_column or guess_column(columns, TEXT_COLUMNS)
+    label_column = label_column or guess_column(columns, LABEL_COLUMNS)
+    for role, column in (("text", text_column), ("label", label_column)):
+        if column not in columns:
+            raise ShowcaseError(
+                f"No {role} column" + (f" named '{column}'" if column else "") + ". The file's columns are: "
+                + ", ".join(f"'{c}'" for c in columns) + ". Choose the text and label columns."
+            )
+    if text_column == label_column:
+        raise ShowcaseError("The text and label columns must be different.")
+    texts = frame[text_column].astype(str).map(lambda s: CONTROL_CHARACTERS.sub("", s).strip())
+    labels = frame[label_column].astype(str).str.strip()
+    keep = (texts != "") & (labels != "")
+    if (~keep).sum():
+        notes.append(f"Skipped {int((~keep).sum())} row(s) with an empty text or label.")
+    data = TextDataset(texts[keep].tolist(), labels[keep].tolist(), notes)
+    if len(data.classes) < 2:
+        found = f"only '{data.classes[0]}'" if data.classes else "no labelled rows"
+        raise ShowcaseError(f"Training needs at least two classes in '{label_column}'; the file has {found}.")
+    if len(data.texts) > max_rows:
+        sample = data.rows(stratified_sample(data.labels, max_rows))
+        notes.append(f"Used {max_rows:,} of {len(data.texts):,} rows (a sample keeping each class's share); "
+                     "raise 'Max rows' to use more.")
+        data = TextDataset(sample.texts, sample.labels, notes)
+    return data
+
+
+
+
+def read_dataset(path: str | Path | None, text_column: str | None, label_column: str | None,
+                 max_rows: int = DEFAULT_MAX_ROWS) -> TextDataset:
+    """An uploaded CSV or TSV file as labelled texts, with notes on how it was read."""
+    frame, notes = read_table(path)
+    return to_dataset(frame, text_column, label_column, max_rows, notes)

@@ -1,0 +1,109 @@
+"""What the training tabs share: one run per server, progress reports, the optimisation loop, the
+loss curve, and trained models zipped for download. Stopping a run is closing its iterator."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import threading
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import pandas as pd
+import torch
+
+from models.errors import ShowcaseError
+
+# One training run per server: training saturates the CPU (or GPU) it runs on.
+_slot = threading.Lock()
+
+
+@contextmanager
+def training_slot():
+    """Holds the server's training slot, or says it is busy; released when training ends or is stopped."""
+    if not _slot.acquire(blocking=False):
+        raise ShowcaseError("Another training run is in progress on this server. Try again when it finishes (or stop it).")
+    try:
+        yield
+    finally:
+        _slot.release()
+
+
+def training_busy() -> bool:
+    return _slot.locked()
+
+
+@dataclass
+class Progress:
+    """One report from a training run: how far it is, what it is doing, the losses so far."""
+
+    step: int
+    total_steps: int
+    message: str
+    losses: list[tuple[int, float]] = field(default_factory=list)  # (step, training loss)
+    epoch_done: int = 0  # set on the report that closes an epoch
+
+    @property
+    def fraction(self) -> float:
+        return self.step / max(self.total_steps, 1)
+
+
+def loss_frame(losses: list[tuple[int, float]]) -> pd.DataFrame:
+    """The loss curve as the tab's line plot takes it."""
+    return pd.DataFrame(losses or [(0, None)], columns=["step", "loss"]).dropna()
+
+
+def optimise(model: torch.nn.Module, batches: Callable[[], Iterable[Any]], loss_of: Callable[[Any], torch.Tensor],
+             steps_per_epoch: int, epochs: int, learning_rate: float, weight_decay: float = 0.01) -> Iterator[Progress]:
+    """Trains with AdamW, a linear warm-up over the first tenth then linear decay, and gradients
+    clipped at 1. `batches()` gives one epoch's batches; yields Progress after every step, and one
+    with epoch_done set at the end of each epoch (the caller validates there)."""
+    total = steps_per_epoch * epochs
+    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate,
+                                  weight_decay=weight_decay)
+    warmup = max(1, total // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+    losses: list[tuple[int, float]] = []
+    step = 0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        for batch in batches():
+            loss = loss_of(batch)
+            if not math.isfinite(loss.item()):
+                raise ShowcaseError(f"Training diverged at step {step + 1} (the loss is {loss.item()}); "
+                                    "try a smaller learning rate.")
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            losses.append((step, round(loss.item(), 4)))
+            yield Progress(step, total, f"Epoch {epoch}/{epochs}, step {step}/{total}, loss {losses[-1][1]:.3f}", losses)
+        model.eval()
+        yield Progress(step, total, f"Epoch {epoch} done", losses, epoch_done=epoch)
+
+
+class RunStore:
+    """Trained models saved for download, each in a fresh folder; the oldest are deleted past `kept`."""
+
+    def __init__(self, kept: int = 3) -> None:
+        self.kept = kept
+        self._folders: deque[Path] = deque()
+        self._lock = threading.Lock()
+
+    def save_zip(self, save: Callable[[Path], None], name: str) -> Path:
+        """save(folder) writes the model's files; returns them zipped as <name>.zip."""
+        folder = Path(tempfile.mkdtemp(prefix="showcase-model-"))
+        save(folder / "model")
+        archive = Path(shutil.make_archive(str(folder / name), "zip", folder / "model"))
+        with self._lock:
+            self._folders.append(folder)
+            while len(self._folders) > self.kept:
+                shutil.rmtree(self._folders.popleft(), ignore_errors=True)
+        return archive

@@ -1,0 +1,155 @@
+"""Gradio glue every tab uses: errors as page messages, the image upload, model pickers, the line
+under each result, and batched API twins."""
+
+from __future__ import annotations
+
+import functools
+import html
+import inspect
+import logging
+from typing import Any, Callable
+
+import gradio as gr
+import torch
+
+import models
+from models.device import LoadedModel
+from models.errors import ShowcaseError
+from toolkit.task import Task
+
+log = logging.getLogger("showcase")
+
+# Requests Gradio's queue may put in one batch (batched twins).
+MAX_BATCH = 8
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Wraps a UI handler so that failures show as a message in the page, never a traceback.
+
+    ShowcaseError messages are shown as they are; anything else is logged with its traceback and
+    shown as a short internal error, and the server keeps serving. Gradio renders the message as
+    HTML, so it is escaped: "<urlopen error>" must show, and a file name must not inject markup.
+    """
+
+    def translate(error: BaseException) -> BaseException:
+        if isinstance(error, gr.Error):
+            return error
+        if isinstance(error, ShowcaseError):
+            return gr.Error(html.escape(str(error), quote=False), print_exception=False)
+        if isinstance(error, torch.cuda.OutOfMemoryError):
+            torch.cuda.empty_cache()
+            return gr.Error("The GPU ran out of memory on this input; try a smaller one.")
+        log.exception("unexpected error in %s", fn.__name__)
+        detail = html.escape(f"{type(error).__name__}: {error}", quote=False)
+        return gr.Error(f"Something went wrong inside the app ({detail}).")
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def stream(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as error:
+                raise translate(error) from error
+
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:
+            raise translate(error) from error
+
+    return call
+
+
+def image_input(label: str = "Photo") -> gr.Image:
+    """An image upload handed to the handler as a file path, unopened.
+
+    gr.Image opens an uploaded file itself before the handler runs, so a corrupt or non-image upload
+    fails there with a hidden error; this one hands over the path and toolkit.inputs.open_image says
+    what is wrong. (Overridden on the instance: a gr.Image subclass makes Gradio write a .pyi stub.)
+    """
+    component = gr.Image(type="filepath", image_mode=None, label=label)
+    preprocess_opened = component.preprocess
+
+    def preprocess(payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return str(payload.path)
+        return preprocess_opened(payload)
+
+    component.preprocess = preprocess
+    return component
+
+
+def model_dropdown(task: Task, role: str = "model", label: str = "Model") -> gr.Dropdown:
+    """A picker of the task's models for one role, named by their spaces.yaml labels."""
+    choices = task.choices(role)
+    return gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=label)
+
+
+def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | None = None) -> str:
+    """The line under each result: which model answered, where and how, and how long it took."""
+    text = (f"**{name or models.label(model.model_id)}** on `{model.device.type}` ({model.runtime} {model.precision})"
+            + (f" · {ms:.0f} ms" if ms is not None else ""))
+    return f"{text}\n\n{note}" if note else text
+
+
+def one_request(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]]) -> Callable:
+    """A plain endpoint's handler from the same two steps as its batched twin: a batch of one."""
+
+    def handler(*request):
+        key, prepared = prepare(*request)
+        return predict(key, [prepared])[0]
+
+    handler.__name__ = predict.__module__.rsplit(".", 1)[-1]
+    return user_errors(handler)
+
+
+def batch_endpoint(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]],
+                   failed: Callable[[str], tuple]) -> Callable:
+    """A Gradio batch handler (batch=True) built from per-request and per-group steps.
+
+    prepare(*one request's inputs) checks the input and returns (group key, prepared input); requests
+    with the same key (same model and settings) go through predict(key, inputs) together, in one
+    forward pass. A request whose input is bad gets failed(message) as its outputs; the rest of
+    the batch is still answered, which raising gr.Error would not allow.
+    """
+
+    def handler(*columns):
+        results: list[tuple | None] = [None] * len(columns[0])
+        groups: dict[Any, list[tuple[int, Any]]] = {}
+        for row, request in enumerate(zip(*columns)):
+            try:
+                key, prepared = prepare(*request)
+                groups.setdefault(key, []).append((row, prepared))
+            except ShowcaseError as error:
+                results[row] = failed(str(error))
+        for key, members in groups.items():
+            try:
+                outputs = predict(key, [prepared for _, prepared in members])
+            except ShowcaseError as error:
+                outputs = [failed(str(error))] * len(members)
+            for (row, _), output in zip(members, outputs):
+                results[row] = output
+        return tuple(list(column) for column in zip(*results))
+
+    return handler
+
+
+def add_batched_api(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]],
+                    inputs: list, outputs: list, api_name: str) -> None:
+    """Registers an API-only endpoint whose concurrent requests go through one forward pass together.
+
+    A bad request gets "**Error:** message" in its last output and empty earlier ones. One batch at
+    a time: Gradio starts a batch with whatever is waiting and never waits to fill it, so with two
+    running at once most batches held a single request (bench/RESULTS.md, section 3); one at a
+    time, the requests that arrive during a batch form the next one.
+    """
+
+    def failed(message: str) -> tuple:
+        return (*([None] * (len(outputs) - 1)), f"**Error:** {message}")
+
+    gr.Button(visible=False).click(batch_endpoint(prepare, predict, failed), inputs, outputs, api_name=api_name,
+                                   batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1)
