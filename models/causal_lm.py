@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
@@ -18,6 +19,18 @@ FROM_HUB = True
 # tokens/s on 2 cores (bench/RESULTS.md, section 2). Two, so a stopping run never delays the next.
 _WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="showcase-generate")
 _in_flight: set[Future] = set()
+_stops: dict[int, threading.Event] = {}  # worker thread -> the stop event of the request it runs
+
+
+class Stopped(Exception):
+    """Raised between two layers of the network once its request is stopped."""
+
+
+def _stop_between_layers(module, args) -> None:
+    # A step of a long prompt or of several beams takes seconds on a CPU; this ends it within a layer.
+    event = _stops.get(threading.get_ident())
+    if event is not None and event.is_set():
+        raise Stopped
 
 
 class StopWhenSet(StoppingCriteria):
@@ -45,6 +58,11 @@ class CountingStreamer(TextIteratorStreamer):
 
 @dataclass
 class CausalLM(HubModel):
+    def __post_init__(self) -> None:
+        layers = max((m for m in self.model.modules() if isinstance(m, torch.nn.ModuleList)), key=len, default=[])
+        for layer in layers:
+            layer.register_forward_pre_hook(_stop_between_layers)
+
     @property
     def context(self) -> int:
         """Tokens the model sees at most, prompt and answer together."""
@@ -68,34 +86,66 @@ class CausalLM(HubModel):
                 **generate_kwargs,
             )
 
-    def stream(self, ids: torch.Tensor, seed: int | None = None, **generate_kwargs) -> Iterator[tuple[str, int]]:
-        """Yields (new text, new tokens so far) as tokens arrive, from a worker thread; the last
-        pair, once generation has ended, carries the final count (its text may be empty).
-
-        Closing this iterator early (Stop button, client gone) stops the worker between two tokens.
-        """
-        streamer = CountingStreamer(self.tokenizer)
+    @contextmanager
+    def _in_worker(self, work: Callable[[StoppingCriteriaList], None]) -> Iterator[Future]:
+        """Runs work(stopping criteria) on a generation worker; leaving the block stops it (between
+        two steps, or two layers within a step) and waits for it, so a stopped request leaves no
+        work behind."""
         stop = threading.Event()
 
-        def work() -> None:
+        def run():
+            _stops[threading.get_ident()] = stop
             try:
-                self.forward(ids, seed, streamer=streamer, stopping_criteria=StoppingCriteriaList([StopWhenSet(stop)]),
-                             **generate_kwargs)
+                return work(StoppingCriteriaList([StopWhenSet(stop)]))
+            except Stopped:
+                return None
             finally:
-                streamer.end()  # also on failure, so the loop below ends; the error comes from result()
+                del _stops[threading.get_ident()]
 
-        job = _WORKERS.submit(work)
+        job = _WORKERS.submit(run)
         _in_flight.add(job)
         job.add_done_callback(_in_flight.discard)
         try:
+            yield job
+        finally:
+            stop.set()
+            wait([job], timeout=30)
+
+    def stream(self, ids: torch.Tensor, seed: int | None = None, **generate_kwargs) -> Iterator[tuple[str, int]]:
+        """Yields (new text, new tokens so far) as tokens arrive; the last pair, once generation has
+        ended, carries the final count (its text may be empty).
+
+        Closing this iterator early (Stop button, client gone) stops generation between two tokens.
+        """
+        streamer = CountingStreamer(self.tokenizer)
+
+        def work(stopping: StoppingCriteriaList) -> None:
+            try:
+                self.forward(ids, seed, streamer=streamer, stopping_criteria=stopping, **generate_kwargs)
+            finally:
+                streamer.end()  # also on failure, so the loop below ends; the error comes from result()
+
+        with self._in_worker(work) as job:
             for piece in streamer:
                 if piece:
                     yield piece, streamer.new_tokens
             job.result()
             yield "", streamer.new_tokens
-        finally:
-            stop.set()
-            wait([job], timeout=30)
+
+    def generate(self, ids: torch.Tensor, seed: int | None = None, heartbeat: float = 0.5,
+                 **generate_kwargs) -> Iterator[torch.Tensor | None]:
+        """Generation that cannot stream (beam search): yields None every `heartbeat` seconds while it
+        runs, then the output ids. Closing the iterator early stops it at the next step."""
+        with self._in_worker(lambda stopping: self.forward(ids, seed, stopping_criteria=stopping, **generate_kwargs)) as job:
+            while True:
+                try:
+                    output = job.result(timeout=heartbeat)
+                except TimeoutError:
+                    yield None
+                    continue
+                if output is not None:
+                    yield output
+                return
 
 
 def running() -> int:

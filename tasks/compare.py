@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,8 @@ def chart_data(summary: pd.DataFrame) -> pd.DataFrame:
 
 def verdict(classifier_id: str, result: Comparison, labels: list[str]) -> str:
     name = models.label(classifier_id)
-    theirs, clip = first(result.classifier_top[0]), first(result.clip_top[0])
+    # CLIP's answer may be a label the visitor typed: escaped, it shows as text, never as markup.
+    theirs, clip = html.escape(first(result.classifier_top[0])), html.escape(first(result.clip_top[0]))
     agreement = "**They agree**" if result.agree(0) else "**They disagree**"
     label_set = "the 1,000 ImageNet classes" if labels == categories(classifier_id) else f"your {len(labels)} labels"
     return (f"{agreement}: {name} says *{theirs}*, CLIP says *{clip}* (CLIP chose among {label_set}).\n\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Callable
 
@@ -64,20 +65,22 @@ def run(files, backbone_id, progress=gr.Progress()):
     if not files:
         raise ShowcaseError("Upload a zip of class folders, or images named class_xxx.jpg.")
     TASK.check(backbone_id)
-    data = image_data.collect([getattr(f, "name", f) for f in files])
-    image_data.check(data)
-    with training_slot():
+    with training_slot():  # first: reading the images is work too
+        progress(0, desc="Reading the images")
+        data = image_data.collect([getattr(f, "name", f) for f in files])
+        image_data.check(data)
         progress(0, desc=f"Loading {backbone_name(backbone_id)}")
         backbone = TASK.load(backbone_id)
         features = embed_all(backbone, data.images,
                              lambda done, total: progress(done / total, desc=f"Features: {done}/{total} images"))
         progress(1, desc="Fitting and cross-validating the linear classifier")
         model = fit(backbone_id, features, data.labels)
-    classes = ", ".join(f"{label} ({n})" for label, n in model.counts.items())
+    # Class names come from folder names in the upload: escaped, they show as text, never as markup.
+    classes = ", ".join(f"{html.escape(label)} ({n})" for label, n in model.counts.items())
     summary = (f"**{len(data.images)} images**, {len(model.counts)} classes: {classes}.\n\n"
                f"{model.folds}-fold cross-validated {model.scores.summary()} with **{backbone_name(backbone_id)}**.")
     if data.skipped:
-        summary += f"\n\nSkipped {len(data.skipped)} file(s): " + "; ".join(data.skipped[:10])
+        summary += f"\n\nSkipped {len(data.skipped)} file(s): " + html.escape("; ".join(data.skipped[:10]))
     confusion = plots.confusion(model.scores.confusion, "Cross-validated confusion (rows: true)")
     per_class = pd.DataFrame({"class": list(model.counts), "images": list(model.counts.values()),
                               "recall": [round(float(model.scores.confusion.loc[c, c]) / n, 3) for c, n in model.counts.items()]})

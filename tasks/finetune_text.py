@@ -21,7 +21,7 @@ from models.sequence_classifier import SequenceClassifier
 from models.tensors import ranked
 from models.trained_text import FineTunedClassifier, ProbeClassifier, TrainedClassifier
 from toolkit import plots, text_data, ui
-from toolkit.inputs import text_lines
+from toolkit.inputs import number, text_lines
 from toolkit.probe import Scores, score, stratified_split
 from toolkit.task import Task
 from toolkit.text_data import TextDataset
@@ -162,9 +162,12 @@ def columns_of(file):
 def run(file, validation_file, text_column, label_column, base_model, mode, epochs, learning_rate, batch_size,
         max_length, max_rows, progress=gr.Progress()):
     TASK.check(base_model)
-    settings = Settings(MODES.get(mode, mode), int(epochs), float(learning_rate), int(batch_size), int(max_length))
-    data = text_data.read_dataset(file, text_column, label_column, int(max_rows))
-    validation = text_data.read_dataset(validation_file, text_column, label_column, int(max_rows)) if validation_file else None
+    settings = Settings(MODES.get(mode, mode), number(epochs, "Epochs", 1, 100, whole=True),
+                        number(learning_rate, "The learning rate", 1e-7, 1.0), number(batch_size, "Batch size", 1, 512, whole=True),
+                        number(max_length, "Max length", 8, 512, whole=True))
+    max_rows = number(max_rows, "Max rows used", 2, whole=True)
+    data = text_data.read_dataset(file, text_column, label_column, max_rows)
+    validation = text_data.read_dataset(validation_file, text_column, label_column, max_rows) if validation_file else None
     with training_slot():
         for update in train(data, base_model, settings, validation):
             if isinstance(update, Progress):

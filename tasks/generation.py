@@ -12,12 +12,13 @@ import torch
 from models.causal_lm import CausalLM
 from models.errors import ShowcaseError
 from toolkit import ui
-from toolkit.inputs import clean_text
+from toolkit.inputs import clean_text, number
 from toolkit.task import Task
 
 STRATEGIES = ["sampling", "greedy", "beam search"]
 MAX_NEW_TOKENS = 512
 MAX_PROMPT_CHARS = 100_000
+MAX_SEED = 2**63 - 1  # torch's generator takes a 64-bit seed
 EXAMPLES = [
     "In a shocking finding, scientists discovered a herd of unicorns living in a remote valley in the Andes.",
     "The three most important things to know about machine learning are",
@@ -52,6 +53,16 @@ class Update:
     @property
     def tokens_per_second(self) -> float:
         return self.tokens / self.seconds if self.seconds else 0.0
+
+
+def read_seed(seed) -> int | None:
+    """The seed box: -1 (or nothing) for a different text each time, else a 64-bit seed."""
+    value = None if seed is None else number(seed, "The seed", whole=True)
+    if value is None or value == -1:
+        return None
+    if not 0 <= value <= MAX_SEED:
+        raise ShowcaseError(f"The seed must be from 0 to {MAX_SEED:,} (or -1 for a different text each time).")
+    return value
 
 
 def check_settings(settings: Settings) -> list[str]:
@@ -120,9 +131,14 @@ def stream(generator: CausalLM, prompt: str, settings: Settings) -> Iterator[Upd
     started = time.perf_counter()
 
     if settings.strategy == "beam search":
-        output = generator.forward(ids, seed, **generate_kwargs(settings))[0, ids.shape[1] :]
-        yield replace(update, text=generator.decode(output), tokens=len(output),
-                      seconds=time.perf_counter() - started, done=True)
+        # Nothing to show until the search ends; the beats keep the request stoppable meanwhile.
+        for output in generator.generate(ids, seed, **generate_kwargs(settings)):
+            if output is None:
+                yield replace(update, seconds=time.perf_counter() - started)
+                continue
+            new = output[0, ids.shape[1] :]
+            yield replace(update, text=generator.decode(new), tokens=len(new), seconds=time.perf_counter() - started,
+                          done=True)
         return
 
     text, tokens = "", 0
@@ -143,8 +159,10 @@ def stats(update: Update) -> str:
 def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat_ngram_size,
         repetition_penalty, seed):
     settings = Settings(
-        int(max_new_tokens), strategy, float(temperature), int(top_k), float(top_p), int(no_repeat_ngram_size),
-        float(repetition_penalty), seed=None if seed is None or int(seed) < 0 else int(seed),
+        number(max_new_tokens, "Max new tokens", whole=True), strategy, number(temperature, "Temperature"),
+        number(top_k, "Top-k", 0, whole=True), number(top_p, "Top-p"),
+        number(no_repeat_ngram_size, "No-repeat n-gram size", 0, whole=True),
+        number(repetition_penalty, "Repetition penalty"), seed=read_seed(seed),
     )
     generator = TASK.load(model_id)
     head = ui.run_info(generator, None)
@@ -173,7 +191,7 @@ def build_ui() -> None:
                 top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label="Top-p")
                 no_repeat = gr.Slider(0, 6, value=defaults.no_repeat_ngram_size, step=1, label="No-repeat n-gram size (0: off)")
                 penalty = gr.Slider(0.5, 2.0, value=defaults.repetition_penalty, step=0.05, label="Repetition penalty")
-                seed = gr.Number(value=defaults.seed, precision=0, label="Seed (-1: random)")
+                seed = gr.Number(value=defaults.seed, precision=0, minimum=-1, label="Seed (-1: random)")
         with gr.Column():
             output = gr.Textbox(label="Text", lines=14, autoscroll=True)
             info = gr.Markdown()

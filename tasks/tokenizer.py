@@ -18,6 +18,7 @@ from toolkit.task import Task
 MAX_CHARS = 20_000
 MAX_CORPUS_CHARS = 200_000
 MAX_MERGES = 5_000
+SAMPLE_CHARS = 200  # of the corpus's first line, segmented when no sample is given
 SHOWN_MERGES = 30
 COLOURS = 6  # tokens are coloured in turn, so that neighbours differ
 EXAMPLE_TEXTS = [
@@ -126,7 +127,9 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
                for m in json.loads(tokenizer.to_str())["model"]["merges"]]
     if len(learned) < wanted:
         notes.append(f"Stopped after {len(learned)} merges: no pair of adjacent tokens is left to merge.")
-    sample = (sample or "").strip() or next(line for line in corpus.splitlines() if line.strip())
+    sample = (sample or "").strip()
+    if not sample:  # the corpus's first line, cut to a sample's length
+        sample = next(line for line in corpus.splitlines() if line.strip())[:SAMPLE_CHARS]
     segmentation = tokenizer.encode(clean_text(sample, "a sample", MAX_CHARS)).tokens
     return TrainedBpe(learned, tokenizer.get_vocab_size(), segmentation, notes)
 
@@ -175,7 +178,8 @@ def build_ui() -> None:
             with gr.Column():
                 corpus = gr.Textbox(label="Corpus", value=EXAMPLE_CORPUS, lines=6)
                 merges = gr.Number(value=20, precision=0, label="Merges")
-                sample = gr.Textbox(label="Segment this text (empty: the corpus's first line)", value="the slowest renewal")
+                sample = gr.Textbox(label="Segment this text (empty: the start of the corpus's first line)",
+                                    value="the slowest renewal")
                 train = gr.Button("Learn merges")
             with gr.Column():
                 learned_info = gr.Markdown()

@@ -80,10 +80,10 @@ def test_bad_inputs_get_messages_and_the_server_keeps_serving(client, tmp_path):
 
 
 def test_image_inputs_render_as_gradio_images():
-    """The upload component is a gr.Image subclass: the page must get gr.Image's own props."""
+    """The photo uploads hand files over unopened, yet the page gets plain gr.Image props."""
     config = app.build_app().get_config_file()
     uploads = [c for c in config["components"] if c["type"] == "image" and c["props"].get("label") == "Photo"]
-    assert len(uploads) == 4  # detection, classification, zero-shot, comparison
+    assert len(uploads) >= 4  # detection, classification, zero-shot, comparison, ...
     assert all(c["props"]["sources"] == ["upload", "webcam", "clipboard"] for c in uploads)
     assert not list((ROOT / "toolkit").glob("*.pyi"))  # no stale stub beside the source
 
@@ -127,6 +127,34 @@ def test_generate_cancelled_midway_then_serves_again(language_client):
     while causal_lm.running() and time.time() < deadline:
         time.sleep(0.1)
     assert causal_lm.running() == 0
+    text, info = language_client.predict("Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
+                                         api_name="/generate")
+    assert "5 tokens" in info
+
+
+def test_a_cancelled_beam_search_frees_the_cpu(language_client, tiny_defaults, monkeypatch):
+    """Beam search over a long prompt on a full-size GPT-2, cancelled after 1.5 s: the work stops too,
+    so the one-at-a-time generation queue is free again and the next request is quick."""
+    import psutil
+
+    from harness import stand_ins
+    from models import causal_lm
+
+    monkeypatch.setattr(models, "_cache", models.cache.ModelCache())  # for this test only: a full-size model too
+    stand_ins.install({**tiny_defaults, "distilbert/distilgpt2": stand_ins.gpt2("distilbert/distilgpt2", tiny=False)})
+    job = language_client.submit("word " * 600, "distilbert/distilgpt2", 300, "beam search", 0.8, 50, 0.95, 0, 1.0, 1,
+                                 api_name="/generate")
+    time.sleep(1.5)
+    assert causal_lm.running() == 1
+    job.cancel()
+    cancelled = time.time()
+    while causal_lm.running() and time.time() - cancelled < 10:
+        time.sleep(0.05)
+    assert causal_lm.running() == 0 and time.time() - cancelled < 2
+    server = psutil.Process()
+    before = sum(server.cpu_times()[:2])
+    time.sleep(1)
+    assert sum(server.cpu_times()[:2]) - before < 0.5  # idle: the search is not running on
     text, info = language_client.predict("Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
                                          api_name="/generate")
     assert "5 tokens" in info

@@ -32,6 +32,12 @@ def files(tmp_path_factory):
 
     with zipfile.ZipFile(found["empty.zip"], "w") as archive:
         archive.writestr("readme.txt", "no images here")
+    found["bad_crc.zip"] = folder / "bad_crc.zip"
+    with zipfile.ZipFile(found["bad_crc.zip"], "w") as archive:
+        for name in ("a/1.png", "a/2.png", "b/1.png", "b/2.png"):
+            archive.writestr(name, found["one_pixel.png"].read_bytes())
+    damaged = found["bad_crc.zip"].read_bytes().replace(b"IEND", b"IEN!")  # every member fails its CRC check
+    found["bad_crc.zip"].write_bytes(damaged)
     return found
 
 
@@ -79,6 +85,15 @@ CASES = [
      "No label column"),
     ("/finetune_text", lambda f: (image(f, "not_an_image.png"), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
      "Invalid file type"),  # refused by Gradio itself, from the tab's file_types
+    ("/finetune_text", lambda f: (None, None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
+     "Upload a CSV or TSV file first"),
+    ("/finetune_text", lambda f: (handle_file(str(examples.REVIEWS)), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5,
+                                  16, 128, 0), "Max rows used must be at least 2"),
+    ("/finetune_text", lambda f: (handle_file(str(examples.REVIEWS)), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5,
+                                  16, 128, -5), "Max rows used must be at least 2"),
+    ("/generate", lambda f: ("Hi", *SAMPLING[:-1], 2**64), "The seed must be from 0 to"),
+    ("/train_bpe", lambda f: ("word " * 5000, 10, ""), None),  # one line over the sample's 20,000-character limit
+    ("/finetune_image", lambda f: ([image(f, "bad_crc.zip")], "resnet50"), "damaged inside the zip"),
     ("/finetune_image", lambda f: ([image(f, "empty.zip")], "resnet50"), "No usable labelled images"),
     ("/finetune_image", lambda f: ([image(f, "grey.png"), image(f, "cmyk.jpg")], "resnet50"), "No usable labelled images"),
 ]
@@ -97,3 +112,26 @@ def test_the_server_still_answers_afterwards(client):
     label, _ = client.predict(handle_file(examples.cheetah()), "resnet50", api_name="/classify_image")
     assert label["label"] == "cheetah"
     assert local_client(client.src).predict("hello", GPT2, MINILM, api_name="/tokenize")
+
+
+# A lone surrogate cannot be encoded as UTF-8, so gradio_client cannot send one; raw JSON can ("\\ud800").
+SURROGATES = [
+    ("generate", ["\\ud800", *SAMPLING], "error", "enter a prompt"),
+    ("generate", ["caf\\ud800e", *SAMPLING], "complete", "cafe"),
+    ("similarity", ["\\ud800", "a\\nb", MINILM], "error", "enter a query"),
+    ("similarity", ["caf\\ud800e", "a\\nb\\ud800", MINILM], "complete", "cafe"),
+    ("tokenize", ["\\ud800 lone", GPT2, MINILM], "complete", "lone"),
+]
+
+
+@pytest.mark.parametrize("api_name, data, event, expected", SURROGATES, ids=[f"{c[0]}-{c[2]}" for c in SURROGATES])
+def test_lone_surrogates_in_raw_json(client, api_name, data, event, expected):
+    import json
+
+    import httpx
+
+    base = client.src.rstrip("/")
+    body = "{" + '"data": [' + ", ".join(f'"{item}"' if isinstance(item, str) else json.dumps(item) for item in data) + "]}"
+    started = httpx.post(f"{base}/gradio_api/call/{api_name}", content=body, headers={"content-type": "application/json"})
+    answer = httpx.get(f"{base}/gradio_api/call/{api_name}/{started.json()['event_id']}", timeout=120).text
+    assert f"event: {event}" in answer and expected in answer, answer[:300]

@@ -78,3 +78,18 @@ def test_every_tab_runs_its_first_example(page, task, tmp_path):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{task.key}.png", full_page=True)
     assert not page.get_by_text("Error", exact=True).is_visible()
+
+
+def test_class_names_from_an_upload_show_as_text_not_markup(page, tmp_path):
+    """A folder named like an HTML tag must show as that text, and nothing in it may run."""
+    from tests.images import coloured, make_zip
+
+    evil = "<img src=x onerror=window.pwned=1>"
+    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in ((evil, (200, 30, 30)), ("blue", (30, 30, 200)))
+               for i in range(3)}
+    panel = open_tab(page, next(task for task in tasks.registered() if task.key == "finetune_image"))
+    panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "evil.zip", members))
+    panel.get_by_text("evil.zip").wait_for()
+    panel.locator("button.primary:visible").first.click()
+    sync_api.expect(panel).to_contain_text(f"{evil} (3)", timeout=120_000)
+    assert page.evaluate("window.pwned") is None

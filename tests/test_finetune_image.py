@@ -3,6 +3,7 @@ import io
 import pytest
 from PIL import Image
 
+import models
 from harness import stand_ins
 from models.errors import ShowcaseError
 from tasks import finetune_image
@@ -75,8 +76,88 @@ def test_bad_uploads_say_why(tmp_path, members, message):
         image_data.check(data)
 
 
-def test_zip_bombs_are_refused_before_reading(tmp_path, monkeypatch):
+def test_zip_bombs_by_size_are_refused_before_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(image_data, "MAX_UNZIPPED_BYTES", 1000)
     path = make_zip(tmp_path / "big.zip", {"a/1.png": b"0" * 5000})
     with pytest.raises(ShowcaseError, match="unpacks to more than"):
         image_data.collect([path])
+
+
+def image_bomb(path, entries: int = 40, side: int = 7999) -> str:
+    """A zip of solid-colour PNGs, each under the 64-megapixel limit, a few hundred bytes compressed."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    Image.new("L", (side, side), 128).save(buffer, format="PNG")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(entries):
+            archive.writestr(f"c{i % 2}/{i}.png", buffer.getvalue())
+    return str(path)
+
+
+def test_an_image_bomb_is_refused_at_once_and_cheaply(tmp_path):
+    """40 PNGs of 64 megapixels in a 26 KB zip: refused from their headers, before any is decoded."""
+    import subprocess
+    import sys
+
+    from harness.offline import ROOT
+
+    bomb = image_bomb(tmp_path / "bomb.zip")
+    script = (
+        "import resource, sys, time\n"
+        "from toolkit import image_data\n"
+        "from models.errors import ShowcaseError\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "started = time.perf_counter()\n"
+        "try:\n"
+        f"    image_data.collect([{bomb!r}])\n"
+        "    print('accepted')\n"
+        "except ShowcaseError as error:\n"
+        "    print(error)\n"
+        "print(time.perf_counter() - started)\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)\n"
+    )
+    message, seconds, growth_mb = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                                                 check=True).stdout.splitlines()
+    assert "megapixels in all" in message
+    assert float(seconds) < 1.0 and float(growth_mb) < 300
+
+
+def test_zip_entries_count_against_the_image_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_data, "MAX_IMAGES", 10)
+    path = make_zip(tmp_path / "many.zip", {f"c{i % 2}/{i}.png": coloured((9, 9, 9), i) for i in range(11)})
+    with pytest.raises(ShowcaseError, match="More than 10 files"):
+        image_data.collect([path])
+
+
+def test_large_images_are_kept_small(tmp_path):
+    big = Image.new("RGB", (3000, 2000), (200, 30, 30))
+    members = {}
+    for i, name in enumerate(("red/a.jpg", "red/b.png", "blue/c.jpg")):
+        buffer = io.BytesIO()
+        big.save(buffer, format="PNG" if name.endswith("png") else "JPEG")
+        members[name] = buffer.getvalue()
+    data = image_data.collect([make_zip(tmp_path / "big.zip", members)])
+    assert len(data.images) == 3
+    assert all(max(image.size) <= image_data.KEPT_SIDE and image.mode == "RGB" for image in data.images)
+
+
+def test_a_damaged_zip_member_is_skipped_with_its_reason(tmp_path):
+    path = make_zip(tmp_path / "crc.zip", {f"{c}/{i}.png": coloured((9, 9, 9 + i), i) for c in ("a", "b") for i in range(3)})
+    raw = bytearray(open(path, "rb").read())
+    start = raw.index(b"IDAT")  # corrupt the first image's pixel data: its CRC no longer matches
+    raw[start + 8 : start + 12] = b"\x00\x00\x00\x00"
+    open(path, "wb").write(bytes(raw))
+    data = image_data.collect([path])
+    assert len(data.images) == 5
+    assert any("a/0.png: damaged inside the zip" in s and "CRC" in s for s in data.skipped)
+
+
+def test_class_names_from_folders_are_escaped_in_the_summary(tmp_path, empty_model_cache, cheetah_resnet):
+    models.put("resnet50", cheetah_resnet)
+    evil = "<img src=x onerror=alert(1)>"
+    members = {f"{evil}/{i}.png": coloured((200, 30, 30), i) for i in range(3)}
+    members |= {f"blue/{i}.png": coloured((30, 30, 200), 10 + i) for i in range(3)}
+    summary, *_ = finetune_image.run([make_zip(tmp_path / "evil.zip", members)], "resnet50", progress=lambda *a, **k: None)
+    assert "&lt;img src=x onerror=alert(1)&gt; (3)" in summary and evil not in summary

@@ -129,6 +129,8 @@ def test_one_class_and_empty_rows(tmp_path):
         ("gb18030", "text\tlabel\n这部电影很好看，演员也很棒\t正面\n太无聊了，浪费时间\t负面\n", "GB18030"),
         ("cp1252", "text,label\ntrès bien,pos\nnul,neg\n", "Windows-1252"),
         ("latin-1", "text,label\ncafé crème\x81,pos\nnul,neg\n", "Latin-1"),
+        ("utf-16", "text\tlabel\ngreat value, 很好\tpos\nbroken\tneg\n", "UTF-16"),  # Excel's "Unicode text"
+        ("utf-16-le", "text,label\nfine thanks,pos\nbad,neg\n", "UTF-16"),  # no byte-order mark
     ],
 )
 def test_non_utf8_files_are_read_with_a_note(tmp_path, encoding, text, expected):

@@ -41,23 +41,25 @@ def test_greedy_is_deterministic_and_explains_ignored_settings(tiny_gpt2):
 
 def test_beam_search_does_not_stream_and_says_why(tiny_gpt2):
     updates = list(generation.stream(tiny_gpt2, "Hello", generation.Settings(max_new_tokens=12, strategy="beam search")))
-    assert len(updates) == 1 and updates[0].done
-    assert updates[0].tokens > 0
-    assert any("cannot stream" in note for note in updates[0].notes)
+    assert updates[-1].done and updates[-1].tokens > 0 and updates[-1].text
+    assert all(not u.done and u.text == "" for u in updates[:-1])  # beats while it searches, no partial text
+    assert any("cannot stream" in note for note in updates[-1].notes)
 
 
-def test_closing_the_stream_stops_generation(tiny_gpt2, monkeypatch):
+def test_closing_the_stream_stops_generation(tiny_gpt2):
     """What the Stop button does: the consumer goes away, the worker ends between two tokens."""
-    lengths = []
-    original = causal_lm.CausalLM.forward
-    monkeypatch.setattr(causal_lm.CausalLM, "forward", lambda *a, **k: lengths.append(original(*a, **k).shape[1]) or None)
-    prompt_tokens = 3
-    stream = generation.stream(tiny_gpt2, "Tell me more", generation.Settings(max_new_tokens=500))
-    next(stream)
-    next(stream)
-    stream.close()
-    assert causal_lm.running() == 0
-    assert lengths and lengths[0] - prompt_tokens < 500
+    steps = []
+    hook = tiny_gpt2.model.register_forward_hook(lambda *a: steps.append(1))
+    try:
+        stream = generation.stream(tiny_gpt2, "Tell me more", generation.Settings(max_new_tokens=500))
+        next(stream)
+        next(stream)
+        stream.close()
+        assert causal_lm.running() == 0
+        stopped_at = len(steps)
+    finally:
+        hook.remove()
+    assert 2 <= stopped_at < 500
 
 
 def test_long_prompt_is_cut_from_the_left_with_a_notice():
@@ -100,3 +102,26 @@ def test_missing_weights_say_which_and_how(empty_model_cache):
     # ../shared has GPT-2's tokenizer but not its weights.
     with pytest.raises(ModelUnavailable, match=r"'openai-community/gpt2' could not be loaded.*HF_HOME"):
         generation.TASK.load("openai-community/gpt2")
+
+
+def test_a_stopped_beam_search_frees_the_cpu_at_once():
+    """Beam search cannot stream, but it beats every half second, so closing it stops the search."""
+    import time
+
+    gpt2 = stand_ins.gpt2(tiny=False)
+    search = generation.stream(gpt2, "word " * 600, generation.Settings(max_new_tokens=300, strategy="beam search"))
+    first = next(search)
+    assert not first.done and first.text == "" and causal_lm.running() == 1
+    closed = time.perf_counter()
+    search.close()
+    while causal_lm.running() and time.perf_counter() - closed < 5:
+        time.sleep(0.05)
+    assert causal_lm.running() == 0 and time.perf_counter() - closed < 2
+
+
+@pytest.mark.parametrize("seed, message", [(2**64, "The seed must be from 0 to"), (-5, "The seed must be from 0 to"),
+                                           (1.5, "The seed must be a whole number"), (float("nan"), "whole number")])
+def test_impossible_seeds_say_why(seed, message):
+    with pytest.raises(ShowcaseError, match=message):
+        generation.read_seed(seed)
+    assert generation.read_seed(-1) is None and generation.read_seed(2**63 - 1) == 2**63 - 1

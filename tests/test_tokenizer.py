@@ -4,6 +4,7 @@ import pytest
 
 from models.errors import ShowcaseError
 from tasks import tokenizer
+from toolkit.inputs import clean_text
 
 IN_BROWSER = r"\d+ tokens for \d+ characters"  # what the tab shows after its first example
 
@@ -69,3 +70,14 @@ def test_one_word_corpus():
 def test_bad_training_input_says_why(corpus, merges, message):
     with pytest.raises(ShowcaseError, match=message):
         tokenizer.train_bpe(corpus, merges)
+
+
+def test_a_long_one_line_corpus_segments_the_start_of_its_line():
+    corpus = "lower lowest " * 2000  # 26,000 characters on one line, over a sample's limit
+    bpe = tokenizer.train_bpe(corpus, 10, "")
+    assert bpe.segmentation and len("".join(bpe.segmentation)) <= tokenizer.SAMPLE_CHARS
+
+
+def test_lone_surrogates_are_dropped_before_tokenizing():
+    tokens = tokenizer.tokenize(tokenizer.get_tokenizer(GPT2), clean_text("caf\ud800é"))
+    assert "".join(t.text for t in tokens) == "café"

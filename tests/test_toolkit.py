@@ -132,3 +132,24 @@ def test_image_input_hands_over_the_path_unopened(tmp_path):
     assert component.preprocess(FileData(path=str(broken))) == str(broken)
     with pytest.raises(ShowcaseError, match="not an image"):
         inputs.open_image(component.preprocess(FileData(path=str(broken))))
+
+
+@pytest.mark.parametrize("value, kwargs, message", [
+    (None, {}, "must be a number, got None"),
+    ("abc", {}, "must be a number"),
+    (float("nan"), {}, "must be a number"),
+    (1.5, {"whole": True}, "must be a whole number"),
+    (0, {"low": 2, "whole": True}, "must be at least 2, got 0"),
+    (7, {"low": 1, "high": 6}, "must be from 1 to 6, got 7"),
+])
+def test_numbers_out_of_reach_say_which_setting(value, kwargs, message):
+    with pytest.raises(ShowcaseError, match=f"Epochs {message}"):
+        inputs.number(value, "Epochs", **kwargs)
+    assert inputs.number("3", "Epochs", 1, 6, whole=True) == 3
+
+
+def test_lone_surrogates_and_control_characters_are_dropped():
+    assert inputs.clean_text("caf\ud800é\x07") == "café"
+    assert inputs.parse_labels("cat\udfff, dog") == ["cat", "dog"]
+    with pytest.raises(ShowcaseError, match="enter a prompt"):
+        inputs.clean_text("\ud800", "a prompt")

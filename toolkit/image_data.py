@@ -1,18 +1,28 @@
-"""Labelled images from visitors' uploads: image files named class_xxx.jpg, or zips of class folders."""
+"""Labelled images from visitors' uploads: image files named class_xxx.jpg, or zips of class folders.
+
+Everything is checked before any pixel is decoded: the number of images, each image's size and the
+pixels all of them would decode to (read from their headers). Images are then decoded one at a time
+and kept small, at the size the backbones read.
+"""
 
 from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable, Iterator
 
 from PIL import Image
 
 from models.errors import ShowcaseError
-from toolkit.inputs import open_image
+from toolkit.inputs import decoded_pixels, lazy_image, open_image
 
 MAX_IMAGES = 2000
-MAX_UNZIPPED_BYTES = 500_000_000  # a zip's declared contents; refuses zip bombs before reading them
+MAX_UNZIPPED_BYTES = 200_000_000  # a zip's declared contents; refuses zip bombs before reading them
+# Pixels decoded over a whole upload (JPEGs count at their reduced decoding scale): a few seconds of
+# decoding on a small CPU; about 200 phone photos, or 3,000 screenshots.
+MAX_TOTAL_PIXELS = 600_000_000
+KEPT_SIDE = 512  # images are kept at most this large: the backbones read 224 px
 
 
 @dataclass
@@ -22,20 +32,17 @@ class LabelledImages:
     names: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
-    def add(self, source, name: str, label: str | None) -> None:
-        if not label:
-            self.skipped.append(f"{name}: no class (put it in a class folder or name it class_xxx.jpg)")
-            return
-        try:
-            self.images.append(open_image(source))
-        except ShowcaseError as error:
-            self.skipped.append(f"{name}: {error}")
-            return
-        self.labels.append(label)
-        self.names.append(name)
-
     def counts(self) -> dict[str, int]:
         return {label: self.labels.count(label) for label in sorted(set(self.labels))}
+
+
+@dataclass
+class Candidate:
+    """One image of an upload, not yet read: its name, its class, and how to get its bytes."""
+
+    name: str
+    label: str | None
+    read: Callable[[], bytes | Path]
 
 
 def label_from_name(path: PurePosixPath | Path) -> str | None:
@@ -47,30 +54,70 @@ def label_from_name(path: PurePosixPath | Path) -> str | None:
     return stem.split("_", 1)[0] if "_" in stem else None
 
 
-def collect(paths: list[str | Path]) -> LabelledImages:
-    """Labelled images from uploaded image files and zips of class folders (nested folders allowed)."""
-    found = LabelledImages()
+def _zip_members(path: Path) -> Iterator[Candidate]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ShowcaseError(f"'{path.name}' could not be read as a zip ({error}).") from None
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+        raise ShowcaseError(f"'{path.name}' unpacks to more than {MAX_UNZIPPED_BYTES // 10**6} MB.")
+    for member in members:
+        name = PurePosixPath(member.filename)
+        if any(part.startswith((".", "__MACOSX")) for part in name.parts):
+            continue  # macOS and hidden files that zips pick up
+        # Read into memory: nothing from the archive is written to disk, so no path can escape.
+        yield Candidate(member.filename, label_from_name(name), lambda m=member: archive.read(m))
+
+
+def candidates(paths: list[str | Path]) -> list[Candidate]:
+    """Every image an upload offers, from image files and zips of class folders, unread."""
+    found: list[Candidate] = []
     for path in map(Path, paths):
         if zipfile.is_zipfile(path):
-            _collect_zip(path, found)
+            found += _zip_members(path)
         else:
-            found.add(path, path.name, label_from_name(PurePosixPath(path.name)))
-        if len(found.images) > MAX_IMAGES:
-            raise ShowcaseError(f"More than {MAX_IMAGES:,} images; use fewer for a few-shot classifier.")
+            found.append(Candidate(path.name, label_from_name(PurePosixPath(path.name)), lambda p=path: p))
+        if len(found) > MAX_IMAGES:
+            raise ShowcaseError(f"More than {MAX_IMAGES:,} files to read; use fewer for a few-shot classifier.")
     return found
 
 
-def _collect_zip(path: Path, found: LabelledImages) -> None:
-    with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-            raise ShowcaseError(f"'{path.name}' unpacks to more than {MAX_UNZIPPED_BYTES // 10**6} MB.")
-        for member in members:
-            name = PurePosixPath(member.filename)
-            if any(part.startswith((".", "__MACOSX")) for part in name.parts):
-                continue  # macOS and hidden files that zips pick up
-            # Read into memory: nothing from the archive is written to disk, so no path can escape.
-            found.add(archive.read(member), member.filename, label_from_name(name))
+def _read(candidate: Candidate) -> bytes | Path:
+    try:
+        return candidate.read()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:  # a bad CRC, a truncated archive
+        raise ShowcaseError(f"damaged inside the zip ({error})") from None
+
+
+def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE) -> LabelledImages:
+    """Labelled images from uploaded files and zips; files that are no usable image are skipped
+    with the reason. An upload that would cost too much to decode is refused before decoding."""
+    found = LabelledImages()
+    ready: list[Candidate] = []
+    total = 0
+    for candidate in candidates(paths):
+        if not candidate.label:
+            found.skipped.append(f"{candidate.name}: no class (put it in a class folder or name it class_xxx.jpg)")
+            continue
+        try:
+            total += decoded_pixels(lazy_image(_read(candidate)), kept_side)  # reads the header only
+        except ShowcaseError as error:
+            found.skipped.append(f"{candidate.name}: {error}")
+            continue
+        if total > MAX_TOTAL_PIXELS:
+            raise ShowcaseError(f"These images hold more than {MAX_TOTAL_PIXELS / 1e6:,.0f} megapixels in all, too "
+                                "many to decode here. Send fewer or smaller images (a few hundred pixels a side is plenty).")
+        ready.append(candidate)
+    for candidate in ready:  # one at a time, each kept small
+        try:
+            found.images.append(open_image(_read(candidate), kept_side))
+        except ShowcaseError as error:
+            found.skipped.append(f"{candidate.name}: {error}")
+            continue
+        found.labels.append(candidate.label)
+        found.names.append(candidate.name)
+    return found
 
 
 def check(data: LabelledImages) -> None:

@@ -4,6 +4,7 @@ take, or raises a ShowcaseError that says what is wrong."""
 from __future__ import annotations
 
 import io
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,29 @@ MAX_IMAGE_PIXELS = 64_000_000
 MAX_IMAGE_SIDE = 4096
 MAX_LABELS = 2000
 # Control characters other than tab and newline are dropped: they only confuse tokenizers' output.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# So are lone surrogates (half of a UTF-16 pair, which JSON can carry): no tokenizer can encode them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 LABEL_SEPARATORS = re.compile(r"[,，、;；\n]")
 CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def number(value: Any, what: str, low: float | None = None, high: float | None = None, whole: bool = False) -> float | int:
+    """A setting as a number within [low, high] (an int if whole), or a ShowcaseError naming it."""
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        result = math.nan
+    if math.isnan(result) or math.isinf(result) or (whole and not result.is_integer()):
+        kind = "a whole number" if whole else "a number"
+        raise ShowcaseError(f"{what} must be {kind}, got {value!r}.")
+    if (low is not None and result < low) or (high is not None and result > high):
+        span = f"from {low:,g} to {high:,g}" if low is not None and high is not None else (
+            f"at least {low:,g}" if low is not None else f"at most {high:,g}")
+        raise ShowcaseError(f"{what} must be {span}, got {result:,g}.")
+    return int(value) if whole else result
 
 
 # ---------------------------------------------------------------- text
@@ -50,7 +71,7 @@ def parse_labels(text: str | None) -> list[str]:
     """Comma-, semicolon- or line-separated labels (Chinese punctuation too), trimmed, deduplicated."""
     labels: list[str] = []
     seen: set[str] = set()
-    for piece in LABEL_SEPARATORS.split(text or ""):
+    for piece in LABEL_SEPARATORS.split(CONTROL_CHARACTERS.sub("", text or "")):
         label = " ".join(piece.split())
         if label and label.casefold() not in seen:
             seen.add(label.casefold())
@@ -108,8 +129,9 @@ def _open(source, name: str) -> Image.Image:
         raise ShowcaseError(f"{name} could not be read: {error}.")
 
 
-def open_image(value: Any) -> Image.Image:
-    """A user's image (file path, bytes, PIL image or array) as RGB PIL, or a ShowcaseError saying why not."""
+def lazy_image(value: Any) -> Image.Image:
+    """A user's image (file path, bytes, PIL image or array) opened but not yet decoded: only its
+    header is read, so its size is checked before any memory is spent on its pixels."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ShowcaseError("Please upload an image first (or click one of the examples).")
     if isinstance(value, np.ndarray):
@@ -127,18 +149,35 @@ def open_image(value: Any) -> Image.Image:
         image = value
     else:
         raise ShowcaseError(f"Expected an image, got {type(value).__name__}.")
-
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:
         raise ShowcaseError(
             f"The image is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit is "
             f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels. Please resize it first."
         )
+    return image
+
+
+def decoded_pixels(image: Image.Image, max_side: int = MAX_IMAGE_SIDE) -> int:
+    """How many pixels open_image will decode: JPEGs decode at a reduced scale when that still
+    leaves max_side (PIL's draft mode), other formats at full size."""
+    if image.format == "JPEG" and max(image.size) > max_side:
+        image.draft("RGB", (max_side, max_side))  # only sets the decoder's scale; nothing is decoded yet
+    return image.size[0] * image.size[1]
+
+
+def open_image(value: Any, max_side: int = MAX_IMAGE_SIDE) -> Image.Image:
+    """A user's image as upright RGB PIL at most max_side pixels on its longer side, or a
+    ShowcaseError saying why not. Large images are shrunk before their colours are converted, so
+    a huge greyscale image never exists as RGB."""
+    image = lazy_image(value)
     try:
+        decoded_pixels(image, max_side)
         image.load()
-        rgb = to_rgb(image)
+        if max(image.size) > max_side:
+            if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                image = to_rgb(image)
+            image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+        return to_rgb(image)
     except (OSError, ValueError, SyntaxError) as error:
         raise ShowcaseError(f"The image file is damaged or truncated and could not be decoded ({error}).")
-    if max(rgb.size) > MAX_IMAGE_SIDE:
-        rgb.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.BILINEAR)
-    return rgb

@@ -3,6 +3,7 @@ columns found or checked, empty rows dropped, large files sampled keeping class 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -40,8 +41,27 @@ def looks_chinese(text: str) -> bool:
     return bool(hanzi) and common_ones / len(hanzi) >= 0.8
 
 
+def utf16_byte_order(raw: bytes) -> str | None:
+    """'utf-16' (with a byte-order mark), 'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16,
+    as Excel's "Unicode text" files are: mostly ASCII, so every other byte is zero."""
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    sample = raw[:4000]
+    if len(sample) >= 4 and sample.count(0) > len(sample) // 4:
+        odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
+        return "utf-16-le" if odd_zeros > 2 * even_zeros else "utf-16-be" if even_zeros > 2 * odd_zeros else None
+    return None
+
+
 def decode(raw: bytes) -> tuple[str, list[str]]:
-    """Text of an uploaded file: UTF-8, else Chinese GB18030, else Windows-1252, else Latin-1."""
+    """Text of an uploaded file: UTF-16 (Excel's Unicode text), UTF-8, else Chinese GB18030, else
+    Windows-1252, else Latin-1."""
+    utf16 = utf16_byte_order(raw)
+    if utf16:
+        try:
+            return raw.decode(utf16), ["The file is UTF-16 (as Excel saves \"Unicode text\"); it was read as such."]
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
