@@ -6,13 +6,16 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
+import models  # noqa: E402
 import tasks  # noqa: E402
+from models import runtime  # noqa: E402
 from models.device import pick_device  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
 
@@ -28,16 +31,27 @@ CSS = """
 
 def header() -> str:
     device = pick_device()
-    where = f"GPU ({device}, half precision)" if device.type == "cuda" else "CPU (float32)"
+    if device.type == "cuda":
+        where = f"GPU ({device}, PyTorch half precision)"
+    elif runtime.wanted(device):
+        where = f"CPU (OpenVINO {runtime.default_precision()})"
+    else:
+        where = "CPU (PyTorch float32)"
     return (
         "<div class='showcase-header'><h1>🔭 Model Showcase</h1>"
         "<p>Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP "
         "for images; GPT-2, BERT and sentence embeddings for text; and training your own classifiers on "
-        f"top of them. Models load on first use and stay loaded. Running on {where}.</p></div>"
+        f"top of them. Running on {where}.</p></div>"
     )
 
 
+def say_still_warming(model_id: str) -> None:
+    gr.Info(f"{models.label(model_id)} is still warming up (loading, and compiling for this machine); "
+            "your request runs as soon as it is ready.")
+
+
 def build_app() -> gr.Blocks:
+    models.when_waiting(say_still_warming)
     with gr.Blocks(title="Model Showcase") as demo:
         gr.HTML(header())
         with gr.Tabs():
@@ -61,6 +75,7 @@ def example_folders() -> list[str]:
 
 
 def preload_all() -> None:
+    """Loads and warms every tab's default models, one after another."""
     for task in tasks.registered():
         try:
             task.warm()
@@ -88,7 +103,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default=host, help=f"address to listen on (default {host})")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 7860)), help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
-    parser.add_argument("--preload", action="store_true", help="load every default model at start instead of on first use")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument("--preload", action="store_true", help="load every default model before serving the page")
+    when.add_argument("--lazy", action="store_true",
+                      help="load each model on its first request (default: load the defaults in the background once the page is up)")
     return parser.parse_args(argv)
 
 
@@ -106,9 +124,14 @@ def main(argv: list[str] | None = None) -> None:
             "who can reach this machine.",
             file=sys.stderr,
         )
+    demo = build_app()
     if args.preload:
         preload_all()
-    launch(build_app(), args.host, args.port, args.share)
+    launch(demo, args.host, args.port, args.share, prevent_thread_lock=True)
+    if not (args.preload or args.lazy):
+        # After the page is up: a visitor can open it at once, and a tab still warming says so.
+        threading.Thread(target=preload_all, name="showcase-warm-up", daemon=True).start()
+    demo.block_thread()
 
 
 if __name__ == "__main__":

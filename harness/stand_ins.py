@@ -14,8 +14,8 @@ import torch
 import models
 from models import image_classifier
 from models import clip as clip_family
+from models import sequence_classifier
 from models.causal_lm import CausalLM
-from models.sequence_classifier import SequenceClassifier
 
 # A real BERT WordPiece tokenizer with real weights on disk (../shared/models/hf): CLIP's own
 # tokenizer files are not available, and the text tower only needs ids, a pad and an end token.
@@ -81,7 +81,7 @@ def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-
     size = dict(dim=32, hidden_dim=64, n_layers=2, n_heads=2) if tiny else {}
     config = DistilBertConfig(vocab_size=tokenizer.vocab_size, id2label={0: "NEGATIVE", 1: "POSITIVE"},
                               label2id={"NEGATIVE": 0, "POSITIVE": 1}, **size)
-    return SequenceClassifier.wrap(DistilBertForSequenceClassification(config), tokenizer, model_id)
+    return sequence_classifier.wrap(DistilBertForSequenceClassification(config), tokenizer, model_id)
 
 
 def bert_classifier(base_model: str, classes: list[str]):

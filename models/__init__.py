@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
 
 from models import config
 from models.cache import ModelCache
@@ -19,7 +19,7 @@ from models.device import LoadedModel, pick_device
 from models.errors import ModelUnavailable, ShowcaseError
 
 __all__ = ["FAMILIES", "LoadedModel", "ModelUnavailable", "ShowcaseError", "default", "family_of", "hub_models",
-           "label", "languages", "load", "load_tokenizer", "pick_device", "problems", "put", "reset"]
+           "label", "languages", "load", "load_tokenizer", "pick_device", "problems", "put", "reset", "when_waiting"]
 
 # Family name in spaces.yaml -> the module that loads and runs it.
 FAMILIES = ("yolo", "image_classifier", "clip", "sequence_classifier", "sentence_encoder", "causal_lm")
@@ -42,8 +42,20 @@ def _key(model_id: str) -> str:
 
 
 def load(model_id: str) -> Any:
-    """The model, loaded on first use and kept; ModelUnavailable says which model and how to get it."""
-    return _cache.get(_key(model_id), lambda: family(family_of(model_id)).load(model_id))
+    """The model, loaded and warmed (compiled for the accelerated runtime) on first use, and kept;
+    ModelUnavailable says which model and how to get it."""
+
+    def ready():
+        model = family(family_of(model_id)).load(model_id)
+        model.warm()
+        return model
+
+    return _cache.get(_key(model_id), ready)
+
+
+def when_waiting(callback: Callable[[str], None] | None) -> None:
+    """callback(model id) runs when a request must wait for a model another thread is loading."""
+    _cache.on_wait = None if callback is None else (lambda key: callback(key.split(":", 1)[1]))
 
 
 def load_tokenizer(model_id: str) -> Any:

@@ -21,12 +21,17 @@ class ModelCache:
         self._models: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        # Called with the key when a request must wait for another thread's load (the background
+        # warm-up, or another visitor's first request); the app shows it as a message.
+        self.on_wait: Callable[[str], None] | None = None
 
     def get(self, key: str, loader: Callable[[], Any]) -> Any:
         if key in self._models:
             return self._models[key]
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
+        if self.on_wait is not None and lock.locked():
+            self.on_wait(key)
         with lock:
             if key not in self._models:
                 started = time.perf_counter()

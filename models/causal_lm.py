@@ -59,6 +59,7 @@ class CountingStreamer(TextIteratorStreamer):
 @dataclass
 class CausalLM(HubModel):
     def __post_init__(self) -> None:
+        super().__post_init__()
         layers = max((m for m in self.model.modules() if isinstance(m, torch.nn.ModuleList)), key=len, default=[])
         for layer in layers:
             layer.register_forward_pre_hook(_stop_between_layers)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -10,13 +13,17 @@ from typing import Any, Callable
 import torch
 from PIL import Image
 
-from models import config
+from models import config, runtime
+from models.device import place
 from models.hub import HubModel, from_hub
+from models.runtime import Runner
 from models.tensors import IMAGES_PER_PASS, TEXTS_PER_PASS, chunked, unit
 
 FROM_HUB = True
 # Label sets whose text embeddings stay cached per model; a demo repeats the same few sets.
 LABEL_CACHE_SIZE = 32
+# Label sets this large (ImageNet's 1,000 classes) are also kept on disk: computing them takes seconds.
+DISK_LABELS = 100
 
 # One template, and the seven-template ensemble the CLIP authors found best on ImageNet.
 TEMPLATES = {
@@ -47,12 +54,34 @@ TEMPLATES = {
 }
 
 
+class ImageTower(torch.nn.Module):
+    """CLIP's image encoder and projection alone: what the runtime converts."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return self.model.get_image_features(pixel_values=pixel_values).pooler_output
+
+
+class TextTower(ImageTower):
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.model.get_text_features(input_ids=input_ids, attention_mask=attention_mask).pooler_output
+
+
 @dataclass
 class Clip(HubModel):
     image_processor: Any = None
     language: str = "en"  # the language of its prompts: spaces.yaml's `languages`
+    image_tower: Runner | None = None
+    text_tower: Runner | None = None
+    logit_scale: float = 100.0
     label_cache: OrderedDict = field(default_factory=OrderedDict)
     label_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def runners(self) -> list[Runner]:
+        return [self.image_tower, self.text_tower]
 
     def templates(self, ensemble: bool) -> tuple[str, ...]:
         return TEMPLATES[self.language][bool(ensemble)]
@@ -63,10 +92,7 @@ class Clip(HubModel):
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Unit image embeddings for a preprocessed batch."""
 
-        def one_pass(chunk: torch.Tensor) -> torch.Tensor:
-            return unit(self.model.get_image_features(pixel_values=chunk.to(device=self.device, dtype=self.dtype)).pooler_output)
-
-        return chunked(one_pass, pixel_values, IMAGES_PER_PASS)
+        return chunked(lambda chunk: unit(self.image_tower(pixel_values=chunk)), pixel_values, IMAGES_PER_PASS)
 
     def embed_images(self, images: list[Image.Image]) -> torch.Tensor:
         return self.forward(self.preprocess(images))
@@ -75,17 +101,16 @@ class Clip(HubModel):
                        on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
         """One unit vector per label: the normalised mean of its prompts' embeddings (prompt ensembling)."""
         prompts = [template.format(label) for label in labels for template in templates]
-        max_length = min(self.tokenizer.model_max_length, self.model.config.text_config.max_position_embeddings)
+        max_length = min(self.tokenizer.model_max_length, self.config.text_config.max_position_embeddings)
         done = [0]
 
         def one_pass(chunk: list[str]) -> torch.Tensor:
             tokens = self.encode(chunk, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-            output = self.model.get_text_features(input_ids=tokens["input_ids"].to(self.device),
-                                                  attention_mask=tokens["attention_mask"].to(self.device))
+            output = self.text_tower(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"])
             done[0] += len(chunk)
             if on_progress:
                 on_progress(done[0], len(prompts))
-            return unit(output.pooler_output)
+            return unit(output)
 
         per_prompt = chunked(one_pass, prompts, TEXTS_PER_PASS).view(len(labels), len(templates), -1)
         return unit(per_prompt.mean(dim=1))
@@ -99,22 +124,46 @@ class Clip(HubModel):
             if key in self.label_cache:
                 self.label_cache.move_to_end(key)
                 return self.label_cache[key]
-        embeddings = self.encode_prompts(labels, templates, on_progress)
+        embeddings = self.stored_label_embeddings(labels, templates, on_progress)
         with self.label_lock:
             self.label_cache[key] = embeddings
             while len(self.label_cache) > LABEL_CACHE_SIZE:
                 self.label_cache.popitem(last=False)
         return embeddings
 
+    def stored_label_embeddings(self, labels: list[str], templates: tuple[str, ...],
+                                on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+        """encode_prompts, read from the disk cache for a large label set computed before."""
+        if len(labels) < DISK_LABELS:
+            return self.encode_prompts(labels, templates, on_progress)
+        key = hashlib.sha1(json.dumps([self.text_tower.fingerprint, labels, templates]).encode(), usedforsecurity=False)
+        path = runtime.cache_folder(self.model_id) / f"labels-{key.hexdigest()[:16]}.pt"
+        if path.exists():
+            return torch.load(path, weights_only=True).to(self.device)
+        embeddings = self.encode_prompts(labels, templates, on_progress)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(embeddings.cpu(), path.with_suffix(".partial"))
+        path.with_suffix(".partial").replace(path)
+        return embeddings
+
     def probabilities(self, image_features: torch.Tensor, label_features: torch.Tensor) -> torch.Tensor:
         """Probabilities over labels, one row per image: softmax of scaled cosine similarities."""
-        scale = self.model.logit_scale.exp().float()
-        return (scale * image_features @ label_features.T).softmax(dim=-1).cpu()
+        return (self.logit_scale * image_features @ label_features.T).softmax(dim=-1).cpu()
+
+    def warm(self) -> None:
+        self.embed_images([Image.new("RGB", (224, 224))])
+        self.encode_prompts(["cat"], self.templates(False))
 
 
 def wrap(model: torch.nn.Module, tokenizer: Any, image_processor: Any, model_id: str) -> Clip:
+    """Places a network (loaded, or built with random weights by tests); the towers hold the only
+    reference to it, so it is freed once both run on the accelerated runtime."""
     language = "zh" if "zh" in config.languages(model_id) else "en"
-    return Clip.wrap(model, tokenizer, model_id, image_processor=image_processor, language=language)
+    model, device, dtype = place(model)
+    tower = functools.partial(Runner, model_id=model_id, device=device, dtype=dtype)
+    return Clip(model_id, device, dtype, None, tokenizer, model.config, image_processor=image_processor, language=language,
+                image_tower=tower(ImageTower(model), part="image"), text_tower=tower(TextTower(model), part="text"),
+                logit_scale=float(model.logit_scale.detach().exp()))
 
 
 def load(model_id: str) -> Clip:

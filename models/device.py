@@ -31,11 +31,31 @@ class LoadedModel:
     device: torch.device
     dtype: torch.dtype
 
-    runtime = "PyTorch"
+    def runners(self) -> list:
+        """The models.runtime.Runner of each network it runs (none: plain PyTorch)."""
+        return []
+
+    @property
+    def runtime(self) -> str:
+        runners = self.runners()
+        return runners[0].runtime if runners else "PyTorch"
 
     @property
     def precision(self) -> str:
+        runners = self.runners()
+        if runners:
+            return runners[0].precision
         return "fp16" if self.dtype == torch.float16 else "fp32"
+
+    def conversion_note(self) -> str:
+        """Once, after the request that converted the model for the accelerated runtime: how long it took."""
+        seconds = sum(runner.converted_s or 0 for runner in self.runners())
+        for runner in self.runners():
+            runner.converted_s = None
+        return f"First use: converted to {self.runtime} in {seconds:.1f} s; kept on disk for next time." if seconds else ""
+
+    def warm(self) -> None:
+        """Runs the model once on a dummy input, so the first visitor does not wait for compilation."""
 
 
 def place(module: torch.nn.Module, channels_last: bool = False) -> tuple[torch.nn.Module, torch.device, torch.dtype]:

@@ -43,10 +43,19 @@ def encode(tokenizer: Any, *args, **kwargs):
 
 @dataclass
 class HubModel(LoadedModel):
-    """A transformers network and its tokenizer, placed for inference."""
+    """A transformers network and its tokenizer, placed for inference.
 
-    model: torch.nn.Module
+    `model` is None once every network a family runs has moved to the accelerated runtime (its
+    PyTorch copy freed); `config` stays.
+    """
+
+    model: torch.nn.Module | None
     tokenizer: Any
+    config: Any = None
+
+    def __post_init__(self) -> None:
+        if self.config is None:
+            self.config = self.model.config
 
     @classmethod
     def wrap(cls, model: torch.nn.Module, tokenizer: Any, model_id: str, **extra):

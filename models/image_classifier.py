@@ -11,6 +11,7 @@ from PIL import Image
 
 from models.device import LoadedModel, place
 from models.errors import unavailable
+from models.runtime import Runner
 from models.tensors import IMAGES_PER_PASS, chunked, unit
 
 FROM_HUB = False
@@ -31,32 +32,34 @@ def categories(model_id: str) -> list[str]:
 
 @dataclass
 class ImageClassifier(LoadedModel):
-    network: torch.nn.Module
+    body: Runner  # every layer but the head: the pooled features (2,048 for ResNet-50)
+    head: torch.nn.Module  # the last layer: features -> logits
     transform: Callable[[Image.Image], torch.Tensor]  # exactly weights.transforms()
     categories: list[str]
     weights_name: str  # e.g. IMAGENET1K_V2
 
+    def runners(self) -> list[Runner]:
+        return [self.body]
+
     def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
         return torch.stack([self.transform(image) for image in images])
 
-    def _run(self, network: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        def one_pass(chunk: torch.Tensor) -> torch.Tensor:
-            return network(chunk.to(device=self.device, dtype=self.dtype, non_blocking=True)).flatten(1).float()
-
-        return chunked(one_pass, batch, IMAGES_PER_PASS)
+    def features(self, batch: torch.Tensor) -> torch.Tensor:
+        """The pooled features the classification head reads, for a preprocessed batch."""
+        return chunked(lambda chunk: self.body(input=chunk).flatten(1), batch, IMAGES_PER_PASS)
 
     def forward(self, batch: torch.Tensor) -> torch.Tensor:
         """Logits for a preprocessed batch."""
-        return self._run(self.network, batch)
-
-    def features(self, batch: torch.Tensor) -> torch.Tensor:
-        """The pooled features the classification head reads (2,048 for ResNet-50)."""
-        body = torch.nn.Sequential(*list(self.network.children())[:-1])  # every layer but the head
-        return self._run(body, batch)
+        features = self.features(batch)
+        with torch.inference_mode():
+            return self.head(features.to(device=self.device, dtype=self.dtype)).float()
 
     def embed_images(self, images: list[Image.Image]) -> torch.Tensor:
         """Unit feature vectors: a frozen backbone for classes it was never trained on."""
         return unit(self.features(self.preprocess(images)))
+
+    def warm(self) -> None:
+        self.forward(self.preprocess([Image.new("RGB", (256, 256))]))
 
 
 def wrap(network: torch.nn.Module, model_id: str) -> ImageClassifier:
@@ -64,7 +67,9 @@ def wrap(network: torch.nn.Module, model_id: str) -> ImageClassifier:
     weights = weights_for(model_id)
     # Channels-last convolutions: faster batches on CPU (oneDNN), the layout tensor cores want on CUDA.
     network, device, dtype = place(network, channels_last=True)
-    return ImageClassifier(model_id, device, dtype, network, weights.transforms(), categories(model_id), weights.name)
+    *body, head = network.children()
+    features = Runner(torch.nn.Sequential(*body), model_id, "features", device, dtype)
+    return ImageClassifier(model_id, device, dtype, features, head, weights.transforms(), categories(model_id), weights.name)
 
 
 def load(model_id: str) -> ImageClassifier:

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from models.hub import HubModel, from_hub
+from models.runtime import Runner
 from models.tensors import TEXTS_PER_PASS, chunked
 
 FROM_HUB = True
@@ -16,10 +17,21 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
 
 @dataclass
 class SentenceEncoder(HubModel):
+    """Keeps its PyTorch network beside the accelerated one: attention weights and saving need it."""
+
+    states: Runner | None = None  # the token states, on the accelerated runtime
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.states = Runner(self.model, self.model_id, "states", self.device, self.dtype)
+
+    def runners(self) -> list[Runner]:
+        return [self.states]
+
     @property
     def shape(self) -> tuple[int, int]:
         """Layers and attention heads."""
-        return self.model.config.num_hidden_layers, self.model.config.num_attention_heads
+        return self.config.num_hidden_layers, self.config.num_attention_heads
 
     def preprocess(self, sentences: list[str], max_length: int = MAX_TOKENS) -> dict[str, torch.Tensor]:
         return dict(self.encode(sentences, padding=True, truncation=True, max_length=max_length, return_tensors="pt"))
@@ -27,15 +39,17 @@ class SentenceEncoder(HubModel):
     def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
         """Unit sentence embeddings: token states averaged over real (unpadded) tokens, then
         normalised, as sentence-transformers does for these models."""
+        states = self.states(**tokens)
         with torch.inference_mode():
-            inputs = self.to_device(tokens)
-            states = self.model(**inputs).last_hidden_state.float()
-            mask = inputs["attention_mask"].unsqueeze(-1).float()
+            mask = tokens["attention_mask"].to(states.device).unsqueeze(-1).float()
             mean = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1e-9)
             return torch.nn.functional.normalize(mean, dim=-1).cpu()
 
     def embed(self, sentences: list[str], max_length: int = MAX_TOKENS) -> torch.Tensor:
         return chunked(lambda part: self.forward(self.preprocess(part, max_length)), sentences, TEXTS_PER_PASS)
+
+    def warm(self) -> None:
+        self.embed(["warming up"])
 
     def attentions(self, sentence: str, max_tokens: int) -> tuple[list[str], np.ndarray, bool]:
         """The sentence's tokens, every layer's and head's attention weights over them

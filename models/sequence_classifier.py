@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import torch
 
+from models.device import place
 from models.hub import HubModel, from_hub
+from models.runtime import Runner
 from models.tensors import TEXTS_PER_PASS
 
 FROM_HUB = True
@@ -15,15 +17,25 @@ FROM_HUB = True
 
 @dataclass
 class SequenceClassifier(HubModel):
+    logits: Runner | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.logits is None:  # built around a network being fine-tuned: PyTorch, kept for saving
+            self.logits = Runner(self.model, self.model_id, "logits", self.device, self.dtype, accelerate=False)
+
+    def runners(self) -> list[Runner]:
+        return [self.logits]
+
     @property
     def labels(self) -> list[str]:
         """The classes in the order of the logits."""
-        id2label = self.model.config.id2label
+        id2label = self.config.id2label
         return [id2label[i] for i in range(len(id2label))]
 
     @property
     def max_tokens(self) -> int:
-        return min(self.tokenizer.model_max_length, self.model.config.max_position_embeddings)
+        return min(self.tokenizer.model_max_length, self.config.max_position_embeddings)
 
     def preprocess(self, texts: list[str], max_length: int | None = None) -> tuple[dict[str, torch.Tensor], list[bool]]:
         """Token tensors for a padded batch, and which texts were cut to the length limit."""
@@ -33,8 +45,7 @@ class SequenceClassifier(HubModel):
         return dict(tokens), [bool(encoding.overflowing) for encoding in tokens.encodings]
 
     def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
-        with torch.inference_mode():
-            return self.model(**self.to_device(tokens)).logits.float()
+        return self.logits(**tokens)
 
     def probabilities(self, texts: list[str], max_length: int | None = None) -> tuple[torch.Tensor, list[bool]]:
         """Each text's probability per label, TEXTS_PER_PASS texts per forward pass; and which were cut."""
@@ -45,12 +56,23 @@ class SequenceClassifier(HubModel):
             truncated += cut
         return torch.cat(rows), truncated
 
+    def warm(self) -> None:
+        self.probabilities(["warming up"])
+
+
+def wrap(model: torch.nn.Module, tokenizer, model_id: str) -> SequenceClassifier:
+    """Places a network (loaded, or built with random weights by tests) for inference on the
+    accelerated runtime, which then holds the only reference to it."""
+    model, device, dtype = place(model)
+    return SequenceClassifier(model_id, device, dtype, None, tokenizer, model.config,
+                              logits=Runner(model, model_id, "logits", device, dtype))
+
 
 def load(model_id: str) -> SequenceClassifier:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     model, tokenizer = from_hub(model_id, AutoModelForSequenceClassification.from_pretrained, AutoTokenizer.from_pretrained)
-    return SequenceClassifier.wrap(model, tokenizer, model_id)
+    return wrap(model, tokenizer, model_id)
 
 
 def fresh_head(base_model: str, classes: list[str]) -> tuple[torch.nn.Module, object]:

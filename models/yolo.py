@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from models import runtime
 from models.device import LoadedModel, inference_dtype, pick_device
 from models.errors import unavailable
+
+log = logging.getLogger("showcase")
 
 FROM_HUB = False
 
@@ -31,7 +36,24 @@ def available_offline(model_id: str) -> bool:
 
 @dataclass
 class Detector(LoadedModel):
-    model: object  # ultralytics.YOLO
+    model: object  # ultralytics.YOLO: the PyTorch weights, or their OpenVINO export
+    openvino: bool = False  # `model` is the OpenVINO export
+    converted_s: float | None = None  # this process exported it, in so many seconds
+
+    @property
+    def runtime(self) -> str:
+        return runtime.OPENVINO if self.openvino else runtime.PYTORCH
+
+    @property
+    def precision(self) -> str:
+        return runtime.default_precision() if self.openvino else super().precision
+
+    def conversion_note(self) -> str:
+        seconds, self.converted_s = self.converted_s, None
+        return f"First use: exported to OpenVINO in {seconds:.1f} s; kept on disk for next time." if seconds else ""
+
+    def warm(self) -> None:
+        self.forward([np.zeros((480, 640, 3), np.uint8)], 0.25, 0.45)
 
     @property
     def segments(self) -> bool:
@@ -64,6 +86,30 @@ class Detector(LoadedModel):
         )
 
 
+def accelerated(model, model_id: str) -> tuple[object, bool, float | None]:
+    """The model exported by Ultralytics to OpenVINO (dynamic input size, fp32 weights), kept in the
+    cache, whether it is, and the export's seconds; the PyTorch model, with a log line, if it fails."""
+    from ultralytics import YOLO
+
+    weights = Path(model.ckpt_path)
+    # No ".pt" in the folder's name: Ultralytics names the export by replacing it in the whole path.
+    folder = runtime.cache_folder(weights.stem) / f"{runtime.file_fingerprint(weights)}-ov{runtime.openvino_version()}"
+    exported = folder / f"{weights.stem}_openvino_model"
+
+    def export() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = shutil.copy(weights, folder / weights.name)  # Ultralytics writes the export beside the weights
+        YOLO(copy).export(format="openvino", dynamic=True, half=False, verbose=False)
+        Path(copy).unlink()
+
+    try:
+        seconds = runtime.convert_once(exported / "metadata.yaml", export)
+        return YOLO(str(exported), task=model.task), True, seconds
+    except Exception as error:  # any failure: the PyTorch model still answers
+        log.warning("%s: OpenVINO export failed (%s: %s); running in PyTorch", model_id, type(error).__name__, error)
+        return model, False, None
+
+
 def load(model_id: str) -> Detector:
     from ultralytics import YOLO
 
@@ -78,5 +124,7 @@ def load(model_id: str) -> Detector:
             "in the folder that SHOWCASE_MODEL_DIR names.",
         ) from error
     device = pick_device()
+    if runtime.wanted(device):
+        return Detector(model_id, device, inference_dtype(device), *accelerated(model, model_id))
     model.to(device)
     return Detector(model_id, device, inference_dtype(device), model)

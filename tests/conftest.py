@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
-# Tests run on the CPU, as CI does, whatever this machine has.
+# Tests run on the CPU, as CI does, whatever this machine has; converted networks go to a fresh
+# folder (never into ../shared); fp32 everywhere, so answers do not depend on the CPU having bf16.
 os.environ.setdefault("SHOWCASE_DEVICE", "cpu")
+os.environ.setdefault("SHOWCASE_CACHE", tempfile.mkdtemp(prefix="showcase-cache-"))
+os.environ.setdefault("SHOWCASE_PRECISION", "fp32")
 
 import pytest  # noqa: E402
 

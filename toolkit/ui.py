@@ -93,7 +93,8 @@ def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | N
     """The line under each result: which model answered, where and how, and how long it took."""
     text = (f"**{name or models.label(model.model_id)}** on `{model.device.type}` ({model.runtime} {model.precision})"
             + (f" · {ms:.0f} ms" if ms is not None else ""))
-    return f"{text}\n\n{note}" if note else text
+    notes = [part for part in (model.conversion_note(), note) if part]
+    return "\n\n".join([text, *notes])
 
 
 def one_request(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]]) -> Callable:

@@ -1,0 +1,193 @@
+"""The accelerated CPU runtime: a network's forward pass compiled by OpenVINO on first use, kept on disk.
+
+On the CPU every family's networks run through OpenVINO unless SHOWCASE_RUNTIME=torch; on CUDA they
+stay PyTorch in half precision. A network that fails to convert keeps running in PyTorch, with a
+log line, never an error for the visitor. Converted networks are written to SHOWCASE_CACHE (default
+~/.cache/model-showcase), keyed by model id, part, a fingerprint of the weights and the OpenVINO
+version, so a restart reads them back instead of converting again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import logging
+import os
+import re
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+log = logging.getLogger("showcase")
+
+OPENVINO = "OpenVINO"
+PYTORCH = "PyTorch"
+# OpenVINO's element types, named as the info line names precisions.
+PRECISION_NAMES = {"f32": "fp32", "bf16": "bf16", "f16": "fp16"}
+
+
+def wanted(device: torch.device) -> bool:
+    """Whether networks on this device should run through OpenVINO."""
+    choice = os.environ.get("SHOWCASE_RUNTIME", "openvino").strip().lower()
+    if choice not in ("openvino", "torch"):
+        log.warning("SHOWCASE_RUNTIME=%s is neither 'openvino' nor 'torch'; using openvino", choice)
+    return device.type == "cpu" and choice != "torch" and importlib.util.find_spec("openvino") is not None
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("SHOWCASE_CACHE") or Path.home() / ".cache" / "model-showcase")
+
+
+def cache_folder(model_id: str) -> Path:
+    """The model's folder in the cache (an id like 'openai/clip-vit-base-patch32' made one name)."""
+    return cache_dir() / re.sub(r"[^A-Za-z0-9._-]+", "--", model_id)
+
+
+def fingerprint(network: torch.nn.Module) -> str:
+    """A short hash of the weights: a fine-tuned or random-weight copy never reads another's conversion."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for name, tensor in network.state_dict().items():
+        digest.update(f"{name}{tuple(tensor.shape)}{tensor.dtype}".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+    return digest.hexdigest()[:16]
+
+
+def file_fingerprint(path: str | Path) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    with open(path, "rb") as weights:
+        for block in iter(lambda: weights.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def openvino_version() -> str:
+    import openvino
+
+    return openvino.__version__.split("-")[0]
+
+
+def compile_options() -> dict[str, str]:
+    """LATENCY: one request at a time uses every core. SHOWCASE_PRECISION=fp32 keeps full precision on
+    CPUs where OpenVINO would pick bf16 (answers identical to PyTorch's, at some speed)."""
+    options = {"PERFORMANCE_HINT": "LATENCY"}
+    if os.environ.get("SHOWCASE_PRECISION", "").lower() == "fp32":
+        options["INFERENCE_PRECISION_HINT"] = "f32"
+    return options
+
+
+def default_precision() -> str:
+    """The precision OpenVINO computes in on this CPU when nothing else is asked (bf16 where it is fast)."""
+    return PRECISION_NAMES.get(_core().get_property("CPU", "INFERENCE_PRECISION_HINT").to_string(), "fp32")
+
+
+@functools.cache
+def _core():
+    import openvino
+
+    core = openvino.Core()
+    # OpenVINO's own cache of compiled networks: a restart compiles from the IR in a fraction of the time.
+    core.set_property({"CACHE_DIR": str(cache_dir() / "openvino-compiled")})
+    return core
+
+
+def convert_once(path: Path, convert: Callable[[], None]) -> float | None:
+    """Runs convert() (which writes path) unless path exists; the seconds it took, or None if cached."""
+    if path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    convert()
+    return time.perf_counter() - started
+
+
+class Runner:
+    """One network's forward pass: PyTorch until its first call on the CPU compiles it with OpenVINO.
+
+    Called with the network's keyword inputs, it returns its first output as a float tensor. Once
+    compiled it drops its reference to the PyTorch network: a family that keeps no other reference
+    frees PyTorch's copy of the weights.
+    """
+
+    def __init__(self, network: torch.nn.Module, model_id: str, part: str, device: torch.device,
+                 dtype: torch.dtype, accelerate: bool = True) -> None:
+        self.network: torch.nn.Module | None = network
+        self.model_id, self.part, self.device, self.dtype = model_id, part, device, dtype
+        self.pending = accelerate and wanted(device)
+        self.compiled = None
+        self.request = None
+        self.input_names: list[str] = []
+        self.converted_s: float | None = None  # this process converted it, in so many seconds
+        self.lock = threading.Lock()
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """The weights' fingerprint, computed once (the network may be dropped after)."""
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self.network)
+        return self._fingerprint
+
+    @property
+    def runtime(self) -> str:
+        return OPENVINO if self.compiled is not None else PYTORCH
+
+    @property
+    def precision(self) -> str:
+        if self.compiled is not None:
+            return PRECISION_NAMES.get(self.compiled.get_property("INFERENCE_PRECISION_HINT").to_string(), "fp32")
+        return "fp16" if self.dtype == torch.float16 else "fp32"
+
+    def __call__(self, **inputs: torch.Tensor) -> torch.Tensor:
+        if self.pending:
+            self.compile(inputs)
+        if self.compiled is not None:  # set before the PyTorch network is dropped, never after
+            with self.lock:  # one inference request per network; a request uses every core anyway
+                output = self.request.infer({name: inputs[name].numpy() for name in self.input_names})
+            return torch.from_numpy(output[0])
+        with torch.inference_mode():
+            moved = {name: tensor.to(self.device, dtype=self.dtype if tensor.is_floating_point() else None)
+                     for name, tensor in inputs.items()}
+            output = self.network(**moved)
+        return (output if isinstance(output, torch.Tensor) else output[0]).float()
+
+    def compile(self, example: dict[str, torch.Tensor]) -> None:
+        """Converts (or reads back) and compiles the network; on failure it stays PyTorch."""
+        with self.lock:
+            if not self.pending:
+                return
+            try:
+                import openvino
+
+                path = cache_folder(self.model_id) / f"{self.part}-{self.fingerprint}-ov{openvino_version()}.xml"
+
+                def convert() -> None:
+                    with warnings.catch_warnings():  # tracing warns about every shape-dependent branch
+                        warnings.simplefilter("ignore")
+                        converted = openvino.convert_model(self.network, example_input=dict(example))
+                    # fp32 weights on disk: fp16 compression would change answers; part file, then rename,
+                    # so a crash never leaves a half-written network that a restart would read.
+                    partial = path.with_suffix(".partial.xml")
+                    openvino.save_model(converted, partial, compress_to_fp16=False)
+                    partial.with_suffix(".bin").replace(path.with_suffix(".bin"))
+                    partial.replace(path)
+
+                with torch.inference_mode():
+                    self.converted_s = convert_once(path, convert)
+                self.compiled = _core().compile_model(path, "CPU", compile_options())
+                self.request = self.compiled.create_infer_request()
+                # A port has several names ('34', 'input.1', 'pixel_values'); ours is the one the example used.
+                self.input_names = [next(name for name in port.get_names() if name in example) for port in self.compiled.inputs]
+                self.network = None
+                log.info("%s %s: OpenVINO %s%s", self.model_id, self.part, self.precision,
+                         f", converted in {self.converted_s:.1f} s" if self.converted_s else ", read from the cache")
+            except Exception as error:  # any failure: the PyTorch network still answers
+                self.compiled = None
+                log.warning("%s %s: OpenVINO conversion failed (%s: %s); running in PyTorch",
+                            self.model_id, self.part, type(error).__name__, error)
+            finally:
+                self.pending = False  # callers waiting on the lock now use the result, either way

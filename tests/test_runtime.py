@@ -1,0 +1,165 @@
+"""The accelerated CPU runtime: conversion on first use, the disk cache, fallback to PyTorch, parity."""
+
+import logging
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import examples
+import models
+from harness import stand_ins
+from models import runtime
+from models import yolo as yolo_family
+from models.cache import ModelCache
+from models.runtime import Runner
+from toolkit import ui
+
+CPU = torch.device("cpu")
+
+
+def tiny_network(seed: int = 0) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+
+
+def expected(network: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    with torch.inference_mode():
+        return network(batch)
+
+
+def test_first_call_converts_keeps_it_on_disk_and_frees_pytorch(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    batch = torch.rand(2, 3, 32, 32)
+    runner = Runner(tiny_network(), "test/net", "body", CPU, torch.float32)
+    assert runner.runtime == "PyTorch"  # nothing converted before the first call
+    answer = runner(input=batch)
+    torch.testing.assert_close(answer, expected(tiny_network(), batch), rtol=1e-4, atol=1e-5)
+    assert runner.runtime == "OpenVINO" and runner.precision == "fp32" and runner.network is None
+    assert runner.converted_s is not None
+    assert [p.name.split("-")[0] for p in (tmp_path / "test--net").glob("*.xml")] == ["body"]
+    # Another shape (batch and size) through the same compiled network.
+    other = torch.rand(5, 3, 48, 40)
+    torch.testing.assert_close(runner(input=other), expected(tiny_network(), other), rtol=1e-4, atol=1e-5)
+
+    again = Runner(tiny_network(), "test/net", "body", CPU, torch.float32)
+    again(input=batch)
+    assert again.runtime == "OpenVINO" and again.converted_s is None  # read back, not converted
+
+    different = Runner(tiny_network(seed=1), "test/net", "body", CPU, torch.float32)
+    torch.testing.assert_close(different(input=batch), expected(tiny_network(seed=1), batch), rtol=1e-4, atol=1e-5)
+    assert len(list((tmp_path / "test--net").glob("*.xml"))) == 2  # other weights, another file
+
+
+def test_a_failed_conversion_runs_in_pytorch_with_a_log_line(monkeypatch, tmp_path, caplog):
+    import openvino
+
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unsupported operation")
+
+    monkeypatch.setattr(openvino, "convert_model", broken)
+    batch = torch.rand(1, 3, 16, 16)
+    runner = Runner(tiny_network(), "test/broken", "body", CPU, torch.float32)
+    with caplog.at_level(logging.WARNING, logger="showcase"):
+        answer = runner(input=batch)
+    torch.testing.assert_close(answer, expected(tiny_network(), batch))
+    assert runner.runtime == "PyTorch"
+    assert "OpenVINO conversion failed (RuntimeError: unsupported operation); running in PyTorch" in caplog.text
+    assert not list(tmp_path.rglob("*.xml"))
+
+
+def test_showcase_runtime_torch_keeps_pytorch(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    monkeypatch.setenv("SHOWCASE_RUNTIME", "torch")
+    classifier = stand_ins.resnet()
+    classifier.forward(classifier.preprocess([Image.new("RGB", (64, 64))]))
+    assert classifier.runtime == "PyTorch" and classifier.precision == "fp32"
+    assert not list(tmp_path.rglob("*.xml"))
+    assert not runtime.wanted(torch.device("cuda"))  # CUDA keeps PyTorch half precision
+
+
+def test_every_family_agrees_with_pytorch_on_the_accelerated_runtime(monkeypatch):
+    """Each family's stand-in on OpenVINO against the same seeded weights kept in PyTorch."""
+    photos = [Image.open(examples.cheetah()).convert("RGB"), Image.open(examples.bus()).convert("RGB")]
+    fast = stand_ins.resnet()
+    monkeypatch.setenv("SHOWCASE_RUNTIME", "torch")
+    plain = stand_ins.resnet()
+    monkeypatch.delenv("SHOWCASE_RUNTIME")
+    batch = fast.preprocess(photos)
+    torch.testing.assert_close(fast.forward(batch), plain.forward(batch), rtol=1e-3, atol=1e-4)
+    assert (fast.runtime, plain.runtime) == ("OpenVINO", "PyTorch")
+
+    sentences = ["short", "a considerably longer sentence, so the batch is padded", "与中文混合的一句话"]
+    encoder = models.load("sentence-transformers/all-MiniLM-L6-v2")  # real weights
+    reference = encoder.model  # the encoder keeps PyTorch for attention weights
+    tokens = encoder.preprocess(sentences)
+    with torch.inference_mode():
+        states = reference(**tokens).last_hidden_state
+    mask = tokens["attention_mask"].unsqueeze(-1).float()
+    mean = torch.nn.functional.normalize((states * mask).sum(1) / mask.sum(1), dim=-1)
+    assert encoder.runtime == "OpenVINO"
+    assert (encoder.embed(sentences) * mean).sum(dim=1).min() > 0.9999
+
+
+def test_yolo_export_finds_what_pytorch_finds(yolo, monkeypatch):
+    assert yolo.runtime == "OpenVINO"
+    photo = yolo.preprocess(Image.open(examples.bus()).convert("RGB"))
+    accelerated = yolo.forward([photo], 0.25, 0.45)[0].boxes
+    monkeypatch.setenv("SHOWCASE_RUNTIME", "torch")
+    plain = yolo_family.load("yolov8n.pt")
+    assert plain.runtime == "PyTorch"
+    reference = plain.forward([photo], 0.25, 0.45)[0].boxes
+    assert accelerated.cls.tolist() == reference.cls.tolist()
+    np.testing.assert_allclose(accelerated.xyxy.numpy(), reference.xyxy.numpy(), atol=1.0)
+    np.testing.assert_allclose(accelerated.conf.numpy(), reference.conf.numpy(), atol=0.01)
+
+
+def test_large_label_sets_are_kept_on_disk(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    labels = [f"class {n}" for n in range(120)]
+    first = stand_ins.clip().label_embeddings(labels)
+    assert len(list(tmp_path.rglob("labels-*.pt"))) == 1
+    later = stand_ins.clip()  # a restart: same weights, nothing in memory
+
+    def never(*args, **kwargs):
+        raise AssertionError("the label set was computed again")
+
+    monkeypatch.setattr(later, "encode_prompts", never)
+    torch.testing.assert_close(later.label_embeddings(labels), first)
+    with pytest.raises(AssertionError):
+        later.label_embeddings(labels[:3])  # small sets are not written to disk
+
+
+def test_the_info_line_names_the_runtime_and_the_first_conversion_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    classifier = stand_ins.resnet()
+    classifier.warm()
+    line = ui.run_info(classifier, 12.3)
+    assert "(OpenVINO fp32) · 12 ms" in line and "First use: converted to OpenVINO in" in line
+    assert "First use" not in ui.run_info(classifier, 10.0)
+
+
+def test_a_request_waiting_for_a_warming_model_is_told(monkeypatch):
+    cache = ModelCache()
+    told = []
+    cache.on_wait = told.append
+    loading = threading.Event()
+
+    def slow():
+        loading.set()
+        time.sleep(0.3)
+        return "model"
+
+    warm_up = threading.Thread(target=cache.get, args=("m", slow))
+    warm_up.start()
+    loading.wait()
+    assert cache.get("m", slow) == "model"
+    warm_up.join()
+    assert told == ["m"]
+    cache.get("m", slow)
+    assert told == ["m"]  # loaded: nobody waits
