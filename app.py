@@ -81,6 +81,7 @@ def preload_all() -> None:
             task.warm()
         except ModelUnavailable as error:
             log.warning("%s: %s", task.title, error)
+    runtime.return_freed_memory()  # what the warm-ups freed (batches of label prompts, dropped weights)
 
 
 def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs):

@@ -22,8 +22,11 @@ def main() -> None:
     parser.add_argument("--tiny", action="store_true")
     parser.add_argument("--preload", action="store_true")
     args = parser.parse_args()
-    stand_ins.install(stand_ins.defaults(args.tiny))
+    installed = stand_ins.defaults(args.tiny)
+    stand_ins.install(installed)
     if args.preload:
+        for model in installed.values():
+            model.warm()  # what models.load does for a loaded model: convert for the CPU runtime
         app.preload_all()
     print("stand-ins installed", flush=True)
     app.launch(app.build_app(), "127.0.0.1", args.port, quiet=True)

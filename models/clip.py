@@ -136,7 +136,11 @@ class Clip(HubModel):
         """encode_prompts, read from the disk cache for a large label set computed before."""
         if len(labels) < DISK_LABELS:
             return self.encode_prompts(labels, templates, on_progress)
-        key = hashlib.sha1(json.dumps([self.text_tower.fingerprint, labels, templates]).encode(), usedforsecurity=False)
+        if self.text_tower.pending:
+            self.encode_prompts(labels[:1], templates[:1])  # compiles first: the key names the runtime
+        tower = self.text_tower
+        key = hashlib.sha1(json.dumps([tower.fingerprint, tower.runtime, tower.precision, labels, templates]).encode(),
+                           usedforsecurity=False)
         path = runtime.cache_folder(self.model_id) / f"labels-{key.hexdigest()[:16]}.pt"
         if path.exists():
             return torch.load(path, weights_only=True).to(self.device)

@@ -9,7 +9,9 @@ version, so a restart reads them back instead of converting again.
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import gc
 import hashlib
 import importlib.util
 import logging
@@ -71,11 +73,16 @@ def openvino_version() -> str:
     return openvino.__version__.split("-")[0]
 
 
+def full_precision() -> bool:
+    """SHOWCASE_PRECISION=fp32: weights kept in fp32 on disk, and fp32 arithmetic on CPUs where
+    OpenVINO would pick bf16 (answers as PyTorch's, for more memory and some speed)."""
+    return os.environ.get("SHOWCASE_PRECISION", "").lower() == "fp32"
+
+
 def compile_options() -> dict[str, str]:
-    """LATENCY: one request at a time uses every core. SHOWCASE_PRECISION=fp32 keeps full precision on
-    CPUs where OpenVINO would pick bf16 (answers identical to PyTorch's, at some speed)."""
+    # LATENCY: one request at a time uses every core.
     options = {"PERFORMANCE_HINT": "LATENCY"}
-    if os.environ.get("SHOWCASE_PRECISION", "").lower() == "fp32":
+    if full_precision():
         options["INFERENCE_PRECISION_HINT"] = "f32"
     return options
 
@@ -83,6 +90,21 @@ def compile_options() -> dict[str, str]:
 def default_precision() -> str:
     """The precision OpenVINO computes in on this CPU when nothing else is asked (bf16 where it is fast)."""
     return PRECISION_NAMES.get(_core().get_property("CPU", "INFERENCE_PRECISION_HINT").to_string(), "fp32")
+
+
+@functools.cache
+def _libc():
+    return ctypes.CDLL("libc.so.6")
+
+
+def return_freed_memory() -> None:
+    """Hands the memory of dropped PyTorch weights back to the system: glibc otherwise keeps it for
+    the process, and a server that moved every model to OpenVINO would hold both."""
+    gc.collect()
+    try:
+        _libc().malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        pass
 
 
 @functools.cache
@@ -122,6 +144,7 @@ class Runner:
         self.request = None
         self.input_names: list[str] = []
         self.converted_s: float | None = None  # this process converted it, in so many seconds
+        self.stored = "fp32"  # the precision of the converted weights
         self.lock = threading.Lock()
         self._fingerprint: str | None = None
 
@@ -139,7 +162,8 @@ class Runner:
     @property
     def precision(self) -> str:
         if self.compiled is not None:
-            return PRECISION_NAMES.get(self.compiled.get_property("INFERENCE_PRECISION_HINT").to_string(), "fp32")
+            compute = PRECISION_NAMES.get(self.compiled.get_property("INFERENCE_PRECISION_HINT").to_string(), "fp32")
+            return f"{compute}, fp16 weights" if compute == "fp32" and self.stored == "fp16" else compute
         return "fp16" if self.dtype == torch.float16 else "fp32"
 
     def __call__(self, **inputs: torch.Tensor) -> torch.Tensor:
@@ -163,16 +187,19 @@ class Runner:
             try:
                 import openvino
 
-                path = cache_folder(self.model_id) / f"{self.part}-{self.fingerprint}-ov{openvino_version()}.xml"
+                # fp16 weights on disk (unless full_precision()): OpenVINO widens them once at compile
+                # time and then holds much less memory than with fp32 weights (bench/RESULTS.md, section 8).
+                self.stored = "fp32" if full_precision() else "fp16"
+                stored = self.stored
+                path = cache_folder(self.model_id) / f"{self.part}-{self.fingerprint}-{stored}-ov{openvino_version()}.xml"
 
                 def convert() -> None:
                     with warnings.catch_warnings():  # tracing warns about every shape-dependent branch
                         warnings.simplefilter("ignore")
                         converted = openvino.convert_model(self.network, example_input=dict(example))
-                    # fp32 weights on disk: fp16 compression would change answers; part file, then rename,
-                    # so a crash never leaves a half-written network that a restart would read.
+                    # A part file, then rename: a crash never leaves a half-written network for a restart.
                     partial = path.with_suffix(".partial.xml")
-                    openvino.save_model(converted, partial, compress_to_fp16=False)
+                    openvino.save_model(converted, partial, compress_to_fp16=stored == "fp16")
                     partial.with_suffix(".bin").replace(path.with_suffix(".bin"))
                     partial.replace(path)
 
@@ -183,6 +210,7 @@ class Runner:
                 # A port has several names ('34', 'input.1', 'pixel_values'); ours is the one the example used.
                 self.input_names = [next(name for name in port.get_names() if name in example) for port in self.compiled.inputs]
                 self.network = None
+                return_freed_memory()
                 log.info("%s %s: OpenVINO %s%s", self.model_id, self.part, self.precision,
                          f", converted in {self.converted_s:.1f} s" if self.converted_s else ", read from the cache")
             except Exception as error:  # any failure: the PyTorch network still answers

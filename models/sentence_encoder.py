@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from models import runtime
+from models.device import place
 from models.hub import HubModel, from_hub
 from models.runtime import Runner
 from models.tensors import TEXTS_PER_PASS, chunked
@@ -17,13 +20,26 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
 
 @dataclass
 class SentenceEncoder(HubModel):
-    """Keeps its PyTorch network beside the accelerated one: attention weights and saving need it."""
+    """Embeddings run on the accelerated runtime. The PyTorch network, which attention weights and
+    saving need, is dropped when a loaded encoder warms up, and loaded again the first time one of
+    those asks for it (network())."""
 
     states: Runner | None = None  # the token states, on the accelerated runtime
+    reload_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.states = Runner(self.model, self.model_id, "states", self.device, self.dtype)
+
+    def network(self) -> torch.nn.Module:
+        with self.reload_lock:
+            if self.model is None:
+                self.model = place(pretrained(self.model_id))[0]
+            return self.model
+
+    def save(self, folder) -> None:
+        self.network().save_pretrained(folder)
+        self.tokenizer.save_pretrained(folder)
 
     def runners(self) -> list[Runner]:
         return [self.states]
@@ -50,13 +66,16 @@ class SentenceEncoder(HubModel):
 
     def warm(self) -> None:
         self.embed(["warming up"])
+        if self.states.runtime == runtime.OPENVINO:
+            self.model = None
+            runtime.return_freed_memory()
 
     def attentions(self, sentence: str, max_tokens: int) -> tuple[list[str], np.ndarray, bool]:
         """The sentence's tokens, every layer's and head's attention weights over them
         ([layers, heads, query, key], rows summing to 1), and whether the sentence was cut."""
         tokens = self.encode(sentence, truncation=True, max_length=max_tokens, return_tensors="pt")
         with torch.inference_mode():
-            output = self.model(**self.to_device(tokens), output_attentions=True)
+            output = self.network()(**self.to_device(tokens), output_attentions=True)
         weights = torch.stack([layer[0].float() for layer in output.attentions]).cpu().numpy()
         names = self.tokenizer.convert_ids_to_tokens(tokens["input_ids"][0])
         return names, weights, bool(tokens.encodings[0].overflowing)
@@ -74,10 +93,15 @@ def shape_of(model_id: str, local_only: bool = False) -> tuple[int, int]:
     return config.num_hidden_layers, config.num_attention_heads
 
 
-def load(model_id: str) -> SentenceEncoder:
-    from transformers import AutoModel, AutoTokenizer
+def pretrained(model_id: str) -> torch.nn.Module:
+    from transformers import AutoModel
 
     # Eager attention returns the weights (fused kernels do not), so one copy serves every tab.
-    model, tokenizer = from_hub(model_id, lambda i: AutoModel.from_pretrained(i, attn_implementation="eager"),
-                                AutoTokenizer.from_pretrained)
+    return AutoModel.from_pretrained(model_id, attn_implementation="eager")
+
+
+def load(model_id: str) -> SentenceEncoder:
+    from transformers import AutoTokenizer
+
+    model, tokenizer = from_hub(model_id, pretrained, AutoTokenizer.from_pretrained)
     return SentenceEncoder.wrap(model, tokenizer, model_id)

@@ -104,7 +104,9 @@ def accelerated(model, model_id: str) -> tuple[object, bool, float | None]:
 
     try:
         seconds = runtime.convert_once(exported / "metadata.yaml", export)
-        return YOLO(str(exported), task=model.task), True, seconds
+        accelerated = YOLO(str(exported), task=model.task)
+        runtime.return_freed_memory()
+        return accelerated, True, seconds
     except Exception as error:  # any failure: the PyTorch model still answers
         log.warning("%s: OpenVINO export failed (%s: %s); running in PyTorch", model_id, type(error).__name__, error)
         return model, False, None

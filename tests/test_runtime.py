@@ -96,7 +96,7 @@ def test_every_family_agrees_with_pytorch_on_the_accelerated_runtime(monkeypatch
 
     sentences = ["short", "a considerably longer sentence, so the batch is padded", "与中文混合的一句话"]
     encoder = models.load("sentence-transformers/all-MiniLM-L6-v2")  # real weights
-    reference = encoder.model  # the encoder keeps PyTorch for attention weights
+    reference = encoder.network()
     tokens = encoder.preprocess(sentences)
     with torch.inference_mode():
         states = reference(**tokens).last_hidden_state
@@ -125,6 +125,7 @@ def test_large_label_sets_are_kept_on_disk(monkeypatch, tmp_path):
     first = stand_ins.clip().label_embeddings(labels)
     assert len(list(tmp_path.rglob("labels-*.pt"))) == 1
     later = stand_ins.clip()  # a restart: same weights, nothing in memory
+    later.warm()  # as models.load does
 
     def never(*args, **kwargs):
         raise AssertionError("the label set was computed again")
@@ -163,3 +164,25 @@ def test_a_request_waiting_for_a_warming_model_is_told(monkeypatch):
     assert told == ["m"]
     cache.get("m", slow)
     assert told == ["m"]  # loaded: nobody waits
+
+
+def test_by_default_weights_are_stored_in_fp16_and_answers_stay_close(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    monkeypatch.delenv("SHOWCASE_PRECISION", raising=False)
+    batch = torch.rand(2, 3, 32, 32)
+    runner = Runner(tiny_network(), "test/net", "body", CPU, torch.float32)
+    answer = runner(input=batch)
+    assert [p.name.split("-")[2] for p in (tmp_path / "test--net").glob("*.xml")] == ["fp16"]
+    assert runner.precision in ("fp32, fp16 weights", "bf16")
+    torch.testing.assert_close(answer, expected(tiny_network(), batch), rtol=2e-2, atol=2e-3)
+
+
+def test_a_warmed_encoder_drops_pytorch_and_loads_it_again_for_attention():
+    from models import sentence_encoder
+
+    encoder = sentence_encoder.load("sentence-transformers/all-MiniLM-L6-v2")
+    encoder.warm()
+    assert encoder.model is None and encoder.runtime == "OpenVINO"
+    tokens, weights, _ = encoder.attentions("The cat sat.", 32)
+    assert encoder.model is not None and weights.shape[:2] == encoder.shape
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-4)
