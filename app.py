@@ -9,12 +9,15 @@ import sys
 import threading
 from pathlib import Path
 
+# No third-party telemetry unless the user turns it on (Ultralytics': models/yolo.py).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 
 import models  # noqa: E402
 import tasks  # noqa: E402
+from toolkit import ui  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import pick_device  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
@@ -63,6 +66,7 @@ def build_app() -> gr.Blocks:
                                 task.build_ui()
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable.
     demo.queue(default_concurrency_limit=2)
+    ui.name_tools(demo)
     return demo
 
 
@@ -104,6 +108,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default=host, help=f"address to listen on (default {host})")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 7860)), help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
+    parser.add_argument("--mcp", action="store_true",
+                        help="also serve the inference tabs as MCP tools at /gradio_api/mcp/ (or set GRADIO_MCP_SERVER=true)")
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--preload", action="store_true", help="load every default model before serving the page")
     when.add_argument("--lazy", action="store_true",
@@ -128,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = build_app()
     if args.preload:
         preload_all()
-    launch(demo, args.host, args.port, args.share, prevent_thread_lock=True)
+    launch(demo, args.host, args.port, args.share, prevent_thread_lock=True, mcp_server=args.mcp or None)
     if not (args.preload or args.lazy):
         # After the page is up: a visitor can open it at once, and a tab still warming says so.
         threading.Thread(target=preload_all, name="showcase-warm-up", daemon=True).start()

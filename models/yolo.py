@@ -112,9 +112,19 @@ def accelerated(model, model_id: str) -> tuple[object, bool, float | None]:
         return model, False, None
 
 
+def no_usage_events() -> None:
+    """Ultralytics sends a usage event per prediction and export by default; none unless
+    SHOWCASE_TELEMETRY=1."""
+    if os.environ.get("SHOWCASE_TELEMETRY") != "1":
+        from ultralytics.utils.events import events
+
+        events.enabled = False
+
+
 def load(model_id: str) -> Detector:
     from ultralytics import YOLO
 
+    no_usage_events()
     source = local_file(model_id) or model_id
     try:
         model = YOLO(str(source))

@@ -67,6 +67,17 @@ def fit_sliders(model_id, layer, head):
 
 @ui.user_errors
 def run(sentence, layer, head, model_id):
+    """Shows which words each word attends to in one layer and head of a BERT-family encoder.
+
+    Args:
+        sentence: the sentence to analyse
+        layer: the layer, from 1
+        head: the attention head, from 1
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+
+    Returns:
+        the chosen head's attention heatmap, the layer's mean over heads, and which model answered
+    """
     sentence = clean_text(sentence, "a sentence")
     encoder = TASK.load(model_id)
     result = attention(encoder, sentence)

@@ -35,9 +35,7 @@ def candidate_labels(classifier_id: str, labels_text: str | None) -> list[str]:
 def true_label(path: str | Path) -> str | None:
     """The class a file name carries, as in ImageNet samples named `<wnid>_<class>.JPEG`."""
     stem = Path(path).stem
-    if not WNID_PREFIX.match(stem):
-        return None
-    return WNID_PREFIX.sub("", stem).replace("_", " ")
+    return WNID_PREFIX.sub("", stem).replace("_", " ") if WNID_PREFIX.match(stem) else None
 
 
 def same_label(a: str | None, b: str | None) -> bool:
@@ -49,9 +47,7 @@ def first(top: dict[str, float]) -> str:
 
 
 def hit(truth: str | None, top: dict[str, float], k: int) -> bool | None:
-    if truth is None:
-        return None
-    return any(same_label(truth, label) for label in list(top)[:k])
+    return None if truth is None else any(same_label(truth, label) for label in list(top)[:k])
 
 
 @dataclass
@@ -176,6 +172,12 @@ def load_models(classifier_id: str, clip_id: str, labels: list[str], ensemble: b
 
 @ui.user_errors
 def run(image, labels_text, ensemble, clip_id, classifier_id=None, progress=gr.Progress()):
+    """Asks an ImageNet classifier and CLIP zero-shot the same question about one photo.
+
+    Args:
+        image: the photo (JPEG, PNG, WebP or HEIC)
+        labels_text: CLIP's labels, comma-separated; empty: the classifier's 1,000 ImageNet classes
+    """
     classifier_id = classifier_id or TASK.default("classifier")
     labels = candidate_labels(TASK.check(classifier_id, "classifier"), labels_text)
     rgb = open_image(image)
@@ -186,6 +188,7 @@ def run(image, labels_text, ensemble, clip_id, classifier_id=None, progress=gr.P
 
 @ui.user_errors
 def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progress=gr.Progress()):
+    """The same comparison over many photos (or a folder); a name like n02123045_tabby.jpg gives the true class."""
     if not files:
         raise ShowcaseError("Upload some images (or a folder) first.")
     classifier_id = classifier_id or TASK.default("classifier")

@@ -60,6 +60,17 @@ def detect(detector: Detector, image, confidence: float = 0.25, iou: float = 0.4
 
 @ui.user_errors
 def run(image, confidence, iou, model_id):
+    """Finds the objects of the 80 COCO classes in a photo with Ultralytics YOLO and outlines them.
+
+    Args:
+        image: the photo (JPEG, PNG, WebP or HEIC)
+        confidence: keep objects found with at least this confidence, 0 to 1 (0.25 is usual)
+        iou: boxes overlapping more than this are one object, 0 to 1 (0.45 is usual)
+        model_id: one of the models the tab offers (the API page lists them); the first is the default; the -seg models also outline each object's mask
+
+    Returns:
+        the photo with boxes drawn, a table of the objects (class, confidence, box corners in pixels), and which model answered, how and how fast
+    """
     detector = TASK.load(model_id)
     found = detect(detector, image, confidence, iou)
     kinds = found.table["class"].value_counts()

@@ -60,6 +60,7 @@ def fit(backbone_id: str, features: torch.Tensor, labels: list[str]) -> FewShotC
     return FewShotClassifier(backbone_id, fit_linear(features, labels), scores, folds, counts)
 
 
+@ui.not_a_tool
 @ui.user_errors
 def run(files, backbone_id, progress=gr.Progress()):
     if not files:
@@ -87,6 +88,7 @@ def run(files, backbone_id, progress=gr.Progress()):
     return summary, confusion, per_class, model
 
 
+@ui.not_a_tool
 @ui.user_errors
 def try_model(model, image):
     if model is None:

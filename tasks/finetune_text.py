@@ -158,6 +158,7 @@ def columns_of(file):
             gr.update(choices=columns, value=text_data.guess_column(columns, text_data.LABEL_COLUMNS)))
 
 
+@ui.not_a_tool
 @ui.user_errors
 def run(file, validation_file, text_column, label_column, base_model, mode, epochs, learning_rate, batch_size,
         max_length, max_rows, progress=gr.Progress()):
@@ -185,6 +186,7 @@ def run(file, validation_file, text_column, label_column, base_model, mode, epoc
            confusion, str(archive), trained)
 
 
+@ui.not_a_tool
 @ui.user_errors
 def try_model(trained, text):
     if trained is None:

@@ -158,6 +158,23 @@ def stats(update: Update) -> str:
 @ui.user_errors
 def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat_ngram_size,
         repetition_penalty, seed):
+    """Continues a prompt with a GPT-2 family model, streaming the text as it is written.
+
+    Args:
+        prompt: the text to continue
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+        max_new_tokens: how many tokens to add at most (a whole number)
+        strategy: "greedy", "sampling" or "beam search"
+        temperature: sampling randomness, above 0 (1 is the model's own distribution)
+        top_k: sample among this many most likely tokens (0: no limit)
+        top_p: sample among the most likely tokens that make up this probability, 0 to 1
+        no_repeat_ngram_size: never repeat a sequence of this many tokens (0: allowed)
+        repetition_penalty: above 1 makes repeated tokens less likely
+        seed: a whole number to make sampling repeatable; -1 for a random one
+
+    Returns:
+        the text so far, growing as tokens arrive, and the speed in tokens per second
+    """
     settings = Settings(
         number(max_new_tokens, "Max new tokens", whole=True), strategy, number(temperature, "Temperature"),
         number(top_k, "Top-k", 0, whole=True), number(top_p, "Top-p"),

@@ -70,6 +70,17 @@ def cut_out(segmenter: Detector, image, keep: str | None = None, confidence: flo
 
 @ui.user_errors
 def run(image, keep, confidence, model_id):
+    """Cuts the named kinds of object out of a photo onto a transparent background (YOLO segmentation).
+
+    Args:
+        image: the photo (JPEG, PNG, WebP or HEIC)
+        keep: the COCO classes to keep, separated by commas (for example "person, dog"); empty keeps every object found
+        confidence: keep objects found with at least this confidence, 0 to 1
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+
+    Returns:
+        the cut-out (PNG with transparency), the mask, a table of the objects kept, and which model answered
+    """
     segmenter = TASK.load(model_id)
     result = cut_out(segmenter, image, keep, confidence)
     counts = result.table["class"].value_counts()

@@ -55,6 +55,16 @@ def similarities(encoder: SentenceEncoder, queries: list[str], sentences: list[s
 
 @ui.user_errors
 def run(queries_text, sentences_text, model_id):
+    """Semantic search: ranks sentences by how close their meaning is to each query (sentence embeddings).
+
+    Args:
+        queries_text: one query per line
+        sentences_text: the sentences to search, one per line
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+
+    Returns:
+        the sentences ranked by cosine similarity to each query, a similarity heatmap, and which model answered
+    """
     queries = text_lines(queries_text, "a query", MAX_SENTENCES)
     sentences = text_lines(sentences_text, "sentences to search (one per line)", MAX_SENTENCES)
     encoder = TASK.load(model_id)

@@ -56,6 +56,15 @@ def read_lines(text) -> list[str]:
 
 @ui.user_errors
 def run(text, model_id):
+    """Sentiment of each line of text (positive or negative, with probabilities).
+
+    Args:
+        text: one text per line (up to the tab's limit of lines)
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+
+    Returns:
+        the first line's label probabilities, a table with every line's label, counts per label, and which model answered
+    """
     texts = read_lines(text)
     classifier = TASK.load(model_id)
     scores = classify(classifier, texts)

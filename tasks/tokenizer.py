@@ -84,6 +84,16 @@ def summary(model_id: str, text: str, tokens: list[Token]) -> str:
 
 @ui.user_errors
 def run(text, left_id, right_id):
+    """Splits a text into tokens with two tokenizers side by side (for example GPT-2's BPE and BERT's WordPiece).
+
+    Args:
+        text: the text to split
+        left_id: the first tokenizer's model id
+        right_id: the second tokenizer's model id
+
+    Returns:
+        for each tokenizer: its tokens coloured in the text, their ids, and a summary line
+    """
     text = clean_text(text, "some text", MAX_CHARS)
     outputs = []
     for model_id in (left_id, right_id):
@@ -134,6 +144,7 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
     return TrainedBpe(learned, tokenizer.get_vocab_size(), segmentation, notes)
 
 
+@ui.not_a_tool
 @ui.user_errors
 def run_training(corpus, merges, sample):
     bpe = train_bpe(corpus, merges, sample)

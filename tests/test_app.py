@@ -90,7 +90,7 @@ def test_image_inputs_render_as_gradio_images():
 
 def test_help_lists_the_options():
     help_text = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for option in ("--host", "--port", "--share", "--preload"):
+    for option in ("--host", "--port", "--share", "--mcp", "--preload", "--lazy"):
         assert option in help_text
 
 
@@ -311,3 +311,24 @@ def test_batched_twins_answer_like_the_plain_endpoints(client, language_client):
     label, info = language_client.predict("Lovely\nAwful", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
                                           api_name="/classify_text_batched")
     assert label["label"] in {"POSITIVE", "NEGATIVE"}
+
+
+def test_no_third_party_telemetry_unless_turned_on(monkeypatch):
+    import os
+
+    from ultralytics.utils.events import events
+
+    from models import yolo
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_DISABLE_TELEMETRY", "GRADIO_ANALYTICS_ENABLED")}
+    printed = subprocess.run([sys.executable, "-c", "import app, os; print(os.environ['HF_HUB_DISABLE_TELEMETRY'], "
+                              "os.environ['GRADIO_ANALYTICS_ENABLED'])"], cwd=ROOT, env=clean, capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert printed == ["1", "False"]
+    monkeypatch.setattr(events, "enabled", True)
+    monkeypatch.setenv("SHOWCASE_TELEMETRY", "1")
+    yolo.no_usage_events()
+    assert events.enabled  # the user turned it on
+    monkeypatch.delenv("SHOWCASE_TELEMETRY")
+    yolo.no_usage_events()
+    assert not events.enabled

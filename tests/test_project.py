@@ -95,4 +95,23 @@ def test_readme_front_matter_agrees_with_spaces_yaml():
     assert set(front["models"]) == set(models.hub_models())
     assert set(front["preload_from_hub"]) <= set(models.hub_models())
     requirements = (ROOT / "requirements.txt").read_text()
-    assert f"gradio=={spaces['space']['sdk_version']}" in requirements
+    assert re.search(rf"^gradio(\[[a-z,]+\])?=={re.escape(spaces['space']['sdk_version'])}$", requirements, re.M)
+
+
+def test_the_spaces_python_runs_every_pinned_package():
+    """Each pin's own Requires-Python admits the front matter's python_version (Spaces' default, 3.10,
+    fails to install numpy 2.4, pandas 3.1 and transformers 5.23)."""
+    from importlib.metadata import metadata
+
+    from packaging.specifiers import SpecifierSet
+
+    python = config.spaces()["space"]["python_version"]
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)(?:\[[a-z,]+\])?==([^\s#]+)", (ROOT / "requirements.txt").read_text(), re.M)
+    assert len(pins) > 10
+    refused = []
+    for name, version in pins:
+        info = metadata(name)
+        assert info["Version"] == version, f"{name} {info['Version']} installed, {version} pinned"
+        if python not in SpecifierSet(info.get("Requires-Python") or ""):
+            refused.append(f"{name}=={version} requires Python {info['Requires-Python']}")
+    assert not refused, refused

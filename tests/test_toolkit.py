@@ -1,3 +1,4 @@
+import inspect
 import gradio as gr
 import numpy as np
 import pytest
@@ -115,8 +116,10 @@ def test_one_request_is_a_batch_of_one():
     def predict(key, xs):
         return [(x * 10, f"{key}: batch of {len(xs)}") for x in xs]
 
-    handler = ui.one_request(prepare, predict)
+    handler = ui.one_request(prepare, predict, "Tens.\n\nArgs:\n    x: a number\n    key: a group")
     assert handler(2, "a") == (20, "a: batch of 1")
+    # What Gradio's API page and MCP tools read: the parameters by name, and the docstring.
+    assert list(inspect.signature(handler).parameters) == ["x", "key"] and handler.__doc__.startswith("Tens.")
     with pytest.raises(gr.Error, match="-1 is negative"):
         handler(-1, "a")
 

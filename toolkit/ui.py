@@ -21,6 +21,8 @@ log = logging.getLogger("showcase")
 
 # Requests Gradio's queue may put in one batch (batched twins).
 MAX_BATCH = 8
+# How every endpoint's docstring describes its model parameter (the API page lists the choices).
+MODEL_PARAMETER = "one of the models the tab offers (the API page lists them); the first is the default"
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -97,14 +99,18 @@ def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | N
     return "\n\n".join([text, *notes])
 
 
-def one_request(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]]) -> Callable:
-    """A plain endpoint's handler from the same two steps as its batched twin: a batch of one."""
+def one_request(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]],
+                description: str) -> Callable:
+    """A plain endpoint's handler from the same two steps as its batched twin: a batch of one.
+    `description` is its docstring (API page and MCP tool): what it does, its Args and Returns."""
 
     def handler(*request):
         key, prepared = prepare(*request)
         return predict(key, [prepared])[0]
 
     handler.__name__ = predict.__module__.rsplit(".", 1)[-1]
+    handler.__signature__ = inspect.signature(prepare)  # named parameters, not *request
+    handler.__doc__ = description
     return user_errors(handler)
 
 
@@ -152,5 +158,21 @@ def add_batched_api(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[
     def failed(message: str) -> tuple:
         return (*([None] * (len(outputs) - 1)), f"**Error:** {message}")
 
-    gr.Button(visible=False).click(batch_endpoint(prepare, predict, failed), inputs, outputs, api_name=api_name,
+    gr.Button(visible=False).click(not_a_tool(batch_endpoint(prepare, predict, failed)), inputs, outputs, api_name=api_name,
                                    batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1)
+
+
+def not_a_tool(fn: Callable) -> Callable:
+    """Keeps an endpoint out of the MCP tool list (training, batched twins, trying a trained model):
+    Gradio lists a function as a tool unless it is marked as another kind of MCP object."""
+    fn._mcp_type = "not a tool"
+    return fn
+
+
+def name_tools(demo: gr.Blocks) -> None:
+    """Names each endpoint's MCP tool after its API name (`detect`, not the handler's `run`); the tool's
+    description and parameters come from the handler's docstring."""
+    for block_fn in demo.fns.values():
+        if (block_fn.api_visibility == "public" and block_fn.api_name and block_fn.fn is not None
+                and getattr(block_fn.fn, "_mcp_type", "tool") == "tool"):
+            block_fn.fn.__name__ = block_fn.api_name

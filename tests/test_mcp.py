@@ -1,0 +1,62 @@
+"""The MCP server (`python app.py --mcp`): named, described tools for the inference tabs, called on real weights."""
+
+import asyncio
+import base64
+import json
+
+import pytest
+
+import app
+import examples
+from harness.server import free_port
+from harness.stand_ins import install
+
+
+def tools_and_calls(url: str, calls: dict[str, dict]) -> tuple[list, dict]:
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    async def session():
+        async with streamablehttp_client(url) as (read, write, _):
+            async with ClientSession(read, write) as client:
+                await client.initialize()
+                listed = (await client.list_tools()).tools
+                answers = {name: await client.call_tool(name, arguments) for name, arguments in calls.items()}
+                return listed, answers
+
+    return asyncio.run(session())
+
+
+@pytest.fixture(scope="module")
+def mcp_url(tiny_defaults):
+    install(tiny_defaults)
+    demo = app.build_app()
+    port = free_port()
+    app.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True, mcp_server=True)
+    yield f"http://127.0.0.1:{port}/gradio_api/mcp/"
+    demo.close()
+
+
+def test_tools_are_named_described_and_exclude_training(mcp_url):
+    bus = "data:image/jpeg;base64," + base64.b64encode(open(examples.bus(), "rb").read()).decode()
+    calls = {
+        "detect": {"image": bus, "confidence": 0.25, "iou": 0.45, "model_id": "yolov8n.pt"},
+        "similarity": {"queries_text": "I can't log in", "sentences_text": "Reset my password\nThe cat sleeps",
+                       "model_id": "sentence-transformers/all-MiniLM-L6-v2"},
+    }
+    listed, answers = tools_and_calls(mcp_url, calls)
+    tools = {tool.name: tool for tool in listed}
+    assert set(tools) == {"detect", "cut_out", "classify_image", "zero_shot", "compare", "compare_batch", "generate",
+                          "classify_text", "similarity", "tokenize", "attention"}
+    detect = tools["detect"]
+    assert detect.description.startswith("Finds the objects of the 80 COCO classes")
+    properties = detect.inputSchema["properties"]
+    assert properties["confidence"]["description"].startswith("keep objects found with at least this confidence")
+    assert properties["model_id"]["description"].startswith("one of the models the tab offers")
+
+    detected = json.dumps([part.model_dump() for part in answers["detect"].content])
+    assert not answers["detect"].isError, detected
+    assert "bus" in detected and "person" in detected
+    ranked = json.dumps([part.model_dump() for part in answers["similarity"].content])
+    assert not answers["similarity"].isError, ranked
+    assert ranked.index("Reset my password") < ranked.index("The cat sleeps")
