@@ -103,10 +103,10 @@ def build_ui() -> None:
         model_id = ui.model_dropdown(TASK, label="Encoder")
     layers, heads = shape_of(TASK.default(), local_only=True)
     with gr.Row():
-        layer = gr.Slider(1, layers, value=1, step=1, label="Layer")
-        head = gr.Slider(1, heads, value=1, step=1, label="Head")
+        layer = gr.Slider(1, layers, value=1, step=1, label="Layer", precision=0)
+        head = gr.Slider(1, heads, value=1, step=1, label="Head", precision=0)
         button = gr.Button("Show attention", variant="primary")
-    info = gr.Markdown()
+    info = ui.info_line()
     with gr.Row():
         one = gr.Plot(label="One head")
         mean = gr.Plot(label="All heads averaged")

@@ -219,7 +219,7 @@ def build_ui() -> None:
                 button = gr.Button("Compare", variant="primary")
             classifier_label = gr.Label(num_top_classes=TOP_K, label="ImageNet classifier top 5")
             clip_label = gr.Label(num_top_classes=TOP_K, label="CLIP top 5")
-        verdict_box = gr.Markdown()
+        verdict_box = gr.Markdown(label="Verdict")
         gr.Examples([[examples.cheetah()], [examples.lion()], [examples.tower()]], inputs=[image])
     with gr.Tab("Many images"):
         gr.Markdown(
@@ -230,7 +230,7 @@ def build_ui() -> None:
             files = gr.File(file_count="multiple", file_types=["image"], label="Images")
             folder = gr.File(file_count="directory", label="…or a folder")
         batch_button = gr.Button("Compare all", variant="primary")
-        note = gr.Markdown()
+        note = gr.Markdown(label="Note")
         summary = gr.DataFrame(label="Summary")
         chart = gr.BarPlot(x="bar", y="value", color="model", y_lim=[0, 1], label="Accuracy and agreement")
         table = gr.DataFrame(label="Per image", wrap=True)

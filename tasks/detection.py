@@ -95,7 +95,7 @@ def build_ui() -> None:
             button = gr.Button("Detect", variant="primary")
         with gr.Column():
             annotated = gr.Image(type="numpy", label="Detections", format="jpeg")
-            info = gr.Markdown()
+            info = ui.info_line()
             table = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label="Objects", wrap=True)
     gr.Examples(
         [[examples.bus(), 0.25, 0.45], [examples.zidane(), 0.25, 0.45], [examples.tower(), 0.4, 0.45]],

@@ -63,6 +63,7 @@ def fit(backbone_id: str, features: torch.Tensor, labels: list[str]) -> FewShotC
 @ui.not_a_tool
 @ui.user_errors
 def run(files, backbone_id, progress=gr.Progress()):
+    """Builds a few-shot image classifier from a zip of class folders on a frozen backbone."""
     if not files:
         raise ShowcaseError("Upload a zip of class folders, or images named class_xxx.jpg.")
     TASK.check(backbone_id)
@@ -91,6 +92,7 @@ def run(files, backbone_id, progress=gr.Progress()):
 @ui.not_a_tool
 @ui.user_errors
 def try_model(model, image):
+    """Classifies one photo with the classifier this session built."""
     if model is None:
         raise ShowcaseError("Build a classifier first; then try it here.")
     return model.classify(TASK.load(model.backbone_id), image)
@@ -108,7 +110,7 @@ def build_ui() -> None:
             backbone_id = gr.Dropdown([(backbone_name(m), m) for m in TASK.choices()], value=TASK.default(),
                                       label="Backbone")
             button = gr.Button("Build classifier", variant="primary")
-            summary = gr.Markdown()
+            summary = gr.Markdown(label="Summary")
             per_class = gr.DataFrame(label="Per class")
         with gr.Column():
             confusion = gr.Plot(label="Cross-validated confusion matrix")

@@ -162,6 +162,7 @@ def columns_of(file):
 @ui.user_errors
 def run(file, validation_file, text_column, label_column, base_model, mode, epochs, learning_rate, batch_size,
         max_length, max_rows, progress=gr.Progress()):
+    """Trains a text classifier on a CSV (a linear probe or full fine-tuning), streaming progress."""
     TASK.check(base_model)
     settings = Settings(MODES.get(mode, mode), number(epochs, "Epochs", 1, 100, whole=True),
                         number(learning_rate, "The learning rate", 1e-7, 1.0), number(batch_size, "Batch size", 1, 512, whole=True),
@@ -189,6 +190,7 @@ def run(file, validation_file, text_column, label_column, base_model, mode, epoc
 @ui.not_a_tool
 @ui.user_errors
 def try_model(trained, text):
+    """Classifies one text with the classifier this session trained."""
     if trained is None:
         raise ShowcaseError("Train a model first; then try it here.")
     return trained.predict(text_lines(text, "a sentence to classify", 100)[:1])[0]
@@ -213,16 +215,16 @@ def build_ui() -> None:
             base_model = ui.model_dropdown(TASK, label="Base model")
             mode = gr.Radio(list(MODES), value=list(MODES)[0], label="Mode")
             with gr.Accordion("Training settings", open=False):
-                epochs = gr.Slider(1, 10, value=3, step=1, label="Epochs (full fine-tuning)")
+                epochs = gr.Slider(1, 10, value=3, step=1, label="Epochs (full fine-tuning)", precision=0)
                 learning_rate = gr.Number(value=5e-5, label="Learning rate (full fine-tuning)")
-                batch_size = gr.Slider(4, 64, value=16, step=4, label="Batch size")
-                max_length = gr.Slider(16, 512, value=128, step=16, label="Max length (tokens)")
+                batch_size = gr.Slider(4, 64, value=16, step=4, label="Batch size", precision=0)
+                max_length = gr.Slider(16, 512, value=128, step=16, label="Max length (tokens)", precision=0)
                 max_rows = gr.Number(value=text_data.DEFAULT_MAX_ROWS, precision=0, label="Max rows used")
             with gr.Row():
                 button = gr.Button("Train", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
         with gr.Column():
-            status = gr.Markdown()
+            status = gr.Markdown(label="Status")
             losses = gr.LinePlot(x="step", y="loss", label="Training loss", height=220)
             confusion_plot = gr.Plot(label="Confusion matrix")
             confusion_table = gr.DataFrame(label="Confusion matrix (counts)")

@@ -201,17 +201,17 @@ def build_ui() -> None:
                 stop = gr.Button("Stop", variant="stop")
             with gr.Accordion("Decoding settings", open=False):
                 defaults = Settings()
-                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label="Max new tokens")
+                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label="Max new tokens", precision=0)
                 strategy = gr.Radio(STRATEGIES, value=defaults.strategy, label="Decoding")
                 temperature = gr.Slider(0.05, 2.0, value=defaults.temperature, step=0.05, label="Temperature")
-                top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label="Top-k (0: off)")
+                top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label="Top-k (0: off)", precision=0)
                 top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label="Top-p")
-                no_repeat = gr.Slider(0, 6, value=defaults.no_repeat_ngram_size, step=1, label="No-repeat n-gram size (0: off)")
+                no_repeat = gr.Slider(0, 6, value=defaults.no_repeat_ngram_size, step=1, label="No-repeat n-gram size (0: off)", precision=0)
                 penalty = gr.Slider(0.5, 2.0, value=defaults.repetition_penalty, step=0.05, label="Repetition penalty")
                 seed = gr.Number(value=defaults.seed, precision=0, minimum=-1, label="Seed (-1: random)")
         with gr.Column():
             output = gr.Textbox(label="Text", lines=14, autoscroll=True)
-            info = gr.Markdown()
+            info = ui.info_line()
     gr.Examples([[e] for e in EXAMPLES], inputs=[prompt])
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]
     # One generation at a time: the seed sets torch's global generator, and the CPU is saturated anyway.

@@ -62,7 +62,7 @@ def build_ui() -> None:
             button = gr.Button("Classify", variant="primary")
         with gr.Column():
             label = gr.Label(num_top_classes=TOP_K, label="Top 5")
-            info = gr.Markdown()
+            info = ui.info_line()
     gr.Examples([[examples.cheetah()], [examples.lion()], [examples.bus()]], inputs=[image])
     button.click(run, [image, model_id], [label, info], api_name="classify_image")
     ui.add_batched_api(prepare, predict, [image, model_id], [label, info], "classify_image_batched")

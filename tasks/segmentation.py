@@ -107,7 +107,7 @@ def build_ui() -> None:
             button = gr.Button("Cut out", variant="primary")
         with gr.Column():
             cut = gr.Image(type="numpy", image_mode="RGBA", format="png", label="Cut-out (transparent background)")
-            info = gr.Markdown()
+            info = ui.info_line()
             with gr.Row():
                 mask = gr.Image(type="numpy", label="Mask", format="png")
                 table = gr.DataFrame(headers=TABLE_COLUMNS, label="Kept objects")

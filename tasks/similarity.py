@@ -86,7 +86,7 @@ def build_ui() -> None:
             model_id = ui.model_dropdown(TASK)
             button = gr.Button("Search", variant="primary")
         with gr.Column():
-            info = gr.Markdown()
+            info = ui.info_line()
             ranking = gr.DataFrame(label="Ranked matches", wrap=True)
             heat = gr.Plot(label="Similarity heatmap")
     gr.Examples(

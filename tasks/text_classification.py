@@ -116,7 +116,7 @@ def build_ui() -> None:
             button = gr.Button("Classify", variant="primary")
         with gr.Column():
             label = gr.Label(label="First line")
-            info = gr.Markdown()
+            info = ui.info_line()
     counts = gr.BarPlot(x="label", y="texts", label="Labels over all lines", visible=False)
     rows = gr.DataFrame(label="Every line", wrap=True, visible=False)
     gr.Examples([[e] for e in EXAMPLES], inputs=[text])

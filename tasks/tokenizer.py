@@ -147,6 +147,13 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
 @ui.not_a_tool
 @ui.user_errors
 def run_training(corpus, merges, sample):
+    """Learns byte-pair-encoding merges from a corpus and segments a sample with them.
+
+    Args:
+        corpus: the text to learn from
+        merges: how many merges to learn (a whole number)
+        sample: the text to segment (empty: the start of the corpus's first line)
+    """
     bpe = train_bpe(corpus, merges, sample)
     table = pd.DataFrame({"step": range(1, min(len(bpe.merges), SHOWN_MERGES) + 1),
                           "left": [a for a, _ in bpe.merges[:SHOWN_MERGES]],
@@ -173,7 +180,7 @@ def build_ui() -> None:
     with gr.Row():
         for side in ("Left", "Right"):
             with gr.Column():
-                info = gr.Markdown()
+                info = gr.Markdown(label=f"{side}: summary")
                 pieces = gr.HighlightedText(label=f"{side}: tokens", color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
                 table = gr.DataFrame(label=f"{side}: ids", wrap=True, max_height=300)
                 outputs += [pieces, table, info]
@@ -193,7 +200,7 @@ def build_ui() -> None:
                                     value="the slowest renewal")
                 train = gr.Button("Learn merges")
             with gr.Column():
-                learned_info = gr.Markdown()
+                learned_info = gr.Markdown(label="Summary")
                 segments = gr.HighlightedText(label="Segmentation", color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
                 learned = gr.DataFrame(label=f"First {SHOWN_MERGES} merges, in order", max_height=350)
         train.click(run_training, [corpus, merges, sample], [learned, segments, learned_info], api_name="train_bpe")

@@ -104,7 +104,7 @@ def build_ui() -> None:
             button = gr.Button("Classify", variant="primary")
         with gr.Column():
             label = gr.Label(num_top_classes=SHOWN_LABELS, label="Probabilities")
-            info = gr.Markdown()
+            info = ui.info_line()
     gr.Examples(
         [
             [examples.cheetah(), "cheetah, leopard, lion, house cat, dog", False],

@@ -332,3 +332,17 @@ def test_no_third_party_telemetry_unless_turned_on(monkeypatch):
     monkeypatch.delenv("SHOWCASE_TELEMETRY")
     yolo.no_usage_events()
     assert not events.enabled
+
+
+def test_the_api_page_names_and_describes_every_endpoint():
+    demo = app.build_app()
+    endpoints = demo.get_api_info()["named_endpoints"]
+    assert len(endpoints) >= 19
+    described = {f"/{fn.api_name}": fn.fn.__doc__ for fn in demo.fns.values() if fn.api_visibility == "public"}
+    for name, endpoint in endpoints.items():
+        outputs = [r.get("label") for r in endpoint["returns"]]
+        assert None not in outputs and len(set(outputs)) == len(outputs), (name, outputs)
+        assert not [p["parameter_name"] for p in endpoint["parameters"] if p["parameter_name"].startswith("param_")], name
+        assert (described[name] or "").strip(), f"{name} has no description"
+    integers = {p["parameter_name"] for p in endpoints["/generate"]["parameters"] if p["type"].get("type") == "integer"}
+    assert {"max_new_tokens", "top_k", "no_repeat_ngram_size", "seed"} <= integers

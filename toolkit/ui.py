@@ -91,6 +91,11 @@ def model_dropdown(task: Task, role: str = "model", label: str = "Model") -> gr.
     return gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=label)
 
 
+def info_line() -> gr.Markdown:
+    """The output that shows run_info; labelled so that the API page and MCP tools name it."""
+    return gr.Markdown(label="Info: the model, where and how it ran, and how long it took")
+
+
 def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | None = None) -> str:
     """The line under each result: which model answered, where and how, and how long it took."""
     text = (f"**{name or models.label(model.model_id)}** on `{model.device.type}` ({model.runtime} {model.precision})"
@@ -158,7 +163,11 @@ def add_batched_api(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[
     def failed(message: str) -> tuple:
         return (*([None] * (len(outputs) - 1)), f"**Error:** {message}")
 
-    gr.Button(visible=False).click(not_a_tool(batch_endpoint(prepare, predict, failed)), inputs, outputs, api_name=api_name,
+    handler = batch_endpoint(prepare, predict, failed)
+    handler.__signature__ = inspect.signature(prepare)  # the API page names the inputs
+    handler.__doc__ = (f"The batched twin of /{api_name.removesuffix('_batched')}: the same inputs and outputs, "
+                       "each a list with one item per request; concurrent requests share one forward pass.")
+    gr.Button(visible=False).click(not_a_tool(handler), inputs, outputs, api_name=api_name,
                                    batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1)
 
 
