@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
 import threading
 from pathlib import Path
 
+PERSISTENT_STORAGE = "/data"  # where a Space's persistent storage is mounted, when it has some
+
+
+def use_persistent_storage(root: str = PERSISTENT_STORAGE) -> None:
+    """Downloads and conversions go to persistent storage when there is some, so that they survive
+    restarts; variables already set win."""
+    if os.path.isdir(root) and os.access(root, os.W_OK):
+        os.environ.setdefault("TORCH_HOME", f"{root}/torch")  # torchvision's ResNet weights
+        os.environ.setdefault("SHOWCASE_MODEL_DIR", f"{root}/ultralytics")  # YOLO weights
+        os.environ.setdefault("SHOWCASE_CACHE", f"{root}/model-showcase")  # OpenVINO conversions, label embeddings
+
+
+use_persistent_storage()
+
+if importlib.util.find_spec("spaces"):
+    # Hugging Face's Spaces package: first, before torch loads, as ZeroGPU requires (it patches CUDA).
+    import spaces  # noqa: F401
+
 # No third-party telemetry unless the user turns it on (Ultralytics': models/yolo.py).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
+import torch  # noqa: E402
 
 import models  # noqa: E402
 import tasks  # noqa: E402
 from toolkit import ui  # noqa: E402
 from models import runtime  # noqa: E402
-from models.device import pick_device  # noqa: E402
+from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
 
 log = logging.getLogger("showcase")
@@ -40,6 +60,9 @@ def header() -> str:
         where = f"CPU (OpenVINO {runtime.default_precision()})"
     else:
         where = "CPU (PyTorch float32)"
+    if unusable_gpu():
+        where += (". An NVIDIA GPU is attached, but this PyTorch build cannot use it (its CUDA needs a newer "
+                  "driver; README, Host it on Spaces)")
     return (
         "<div class='showcase-header'><h1>🔭 Model Showcase</h1>"
         "<p>Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP "
@@ -131,11 +154,14 @@ def main(argv: list[str] | None = None) -> None:
             "who can reach this machine.",
             file=sys.stderr,
         )
+    if unusable_gpu():
+        log.warning("an NVIDIA GPU is attached but torch %s cannot use it (built for CUDA %s; the driver is "
+                    "older?): running on the CPU", torch.__version__, torch.version.cuda)
     demo = build_app()
-    if args.preload:
+    if args.preload or on_zero_gpu():  # ZeroGPU moves models to its GPU at start-up, before serving
         preload_all()
     launch(demo, args.host, args.port, args.share, prevent_thread_lock=True, mcp_server=args.mcp or None)
-    if not (args.preload or args.lazy):
+    if not (args.preload or args.lazy or on_zero_gpu()):
         # After the page is up: a visitor can open it at once, and a tab still warming says so.
         threading.Thread(target=preload_all, name="showcase-warm-up", daemon=True).start()
     demo.block_thread()

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from models import config
 from models.cache import ModelCache
-from models.device import LoadedModel, pick_device
+from models.device import LoadedModel, on_zero_gpu, pick_device
 from models.errors import ModelUnavailable, ShowcaseError
 
 __all__ = ["FAMILIES", "LoadedModel", "ModelUnavailable", "ShowcaseError", "default", "family_of", "hub_models",
@@ -47,7 +47,8 @@ def load(model_id: str) -> Any:
 
     def ready():
         model = family(family_of(model_id)).load(model_id)
-        model.warm()
+        if not on_zero_gpu():  # on ZeroGPU, CUDA work runs only inside a request's GPU call
+            model.warm()
         return model
 
     return _cache.get(_key(model_id), ready)

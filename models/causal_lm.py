@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
+from models.device import on_zero_gpu
 from models.hub import HubModel, from_hub
 
 FROM_HUB = True
@@ -103,7 +104,10 @@ class CausalLM(HubModel):
             finally:
                 del _stops[threading.get_ident()]
 
-        job = _WORKERS.submit(run)
+        # On ZeroGPU a request runs in a process forked from the server, where the server's pool hangs:
+        # there each request gets its own worker, made inside the GPU call.
+        workers = ThreadPoolExecutor(max_workers=1) if on_zero_gpu() else _WORKERS
+        job = workers.submit(run)
         _in_flight.add(job)
         job.add_done_callback(_in_flight.discard)
         try:
@@ -111,6 +115,8 @@ class CausalLM(HubModel):
         finally:
             stop.set()
             wait([job], timeout=30)
+            if workers is not _WORKERS:
+                workers.shutdown(wait=False)
 
     def stream(self, ids: torch.Tensor, seed: int | None = None, **generate_kwargs) -> Iterator[tuple[str, int]]:
         """Yields (new text, new tokens so far) as tokens arrive; the last pair, once generation has

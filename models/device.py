@@ -6,6 +6,7 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -16,6 +17,18 @@ def pick_device() -> torch.device:
     if wanted:
         return torch.device(wanted)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def unusable_gpu(driver_gpus: Path = Path("/proc/driver/nvidia/gpus")) -> bool:
+    """An NVIDIA GPU with its driver is attached, but this PyTorch build cannot use it: most often a
+    CUDA build newer than the driver (PyPI's torch is built for CUDA 13)."""
+    attached = driver_gpus.is_dir() and any(driver_gpus.iterdir())
+    return attached and not torch.cuda.is_available()
+
+
+def on_zero_gpu() -> bool:
+    """A Hugging Face ZeroGPU Space: a GPU is attached only inside functions decorated with spaces.GPU."""
+    return os.environ.get("SPACES_ZERO_GPU", "").lower() in ("1", "t", "true")
 
 
 def inference_dtype(device: torch.device) -> torch.dtype:

@@ -28,10 +28,13 @@ def local_file(name: str) -> Path | None:
     return None
 
 
+def offline() -> bool:
+    return bool(os.environ.get("YOLO_OFFLINE") or os.environ.get("HF_HUB_OFFLINE"))
+
+
 def available_offline(model_id: str) -> bool:
     """Whether the model can load here: online anything can; offline only files on disk."""
-    offline = os.environ.get("YOLO_OFFLINE") or os.environ.get("HF_HUB_OFFLINE")
-    return not offline or local_file(model_id) is not None
+    return not offline() or local_file(model_id) is not None
 
 
 @dataclass
@@ -125,7 +128,10 @@ def load(model_id: str) -> Detector:
     from ultralytics import YOLO
 
     no_usage_events()
-    source = local_file(model_id) or model_id
+    # Online with SHOWCASE_MODEL_DIR set, a missing file downloads into that folder (a Space's
+    # persistent /data survives restarts), not into the working directory.
+    folder = os.environ.get("SHOWCASE_MODEL_DIR")
+    source = local_file(model_id) or (Path(folder) / model_id if folder and not offline() else model_id)
     try:
         model = YOLO(str(source))
     except Exception as error:  # Ultralytics raises ConnectionError, FileNotFoundError, ...

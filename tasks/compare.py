@@ -90,9 +90,7 @@ def table_row(path: Path, name: str, result: Comparison, row: int) -> dict:
     for model, top in answers.items():
         cells |= {model: first(top), f"{model} p": next(iter(top.values()))}
     cells["agree"] = result.agree(row)
-    for model, top in answers.items():
-        cells |= {f"{model} top-1": hit(truth, top, 1), f"{model} top-5": hit(truth, top, TOP_K)}
-    return cells
+    return cells | {f"{model} top-{k}": hit(truth, top, k) for model, top in answers.items() for k in (1, TOP_K)}
 
 
 def compare_batch(classifier: ImageClassifier, clip: Clip, paths: list[str | Path], labels: list[str],
@@ -187,6 +185,7 @@ def run(image, labels_text, ensemble, clip_id, classifier_id=None, progress=gr.P
 
 
 @ui.user_errors
+@ui.gpu_seconds(120)
 def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progress=gr.Progress()):
     """The same comparison over many photos (or a folder); a name like n02123045_tabby.jpg gives the true class."""
     if not files:

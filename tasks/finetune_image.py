@@ -62,6 +62,7 @@ def fit(backbone_id: str, features: torch.Tensor, labels: list[str]) -> FewShotC
 
 @ui.not_a_tool
 @ui.user_errors
+@ui.gpu_seconds(300)
 def run(files, backbone_id, progress=gr.Progress()):
     """Builds a few-shot image classifier from a zip of class folders on a frozen backbone."""
     if not files:

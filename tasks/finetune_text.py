@@ -160,6 +160,7 @@ def columns_of(file):
 
 @ui.not_a_tool
 @ui.user_errors
+@ui.gpu_seconds(300)
 def run(file, validation_file, text_column, label_column, base_model, mode, epochs, learning_rate, batch_size,
         max_length, max_rows, progress=gr.Progress()):
     """Trains a text classifier on a CSV (a linear probe or full fine-tuning), streaming progress."""

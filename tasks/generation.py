@@ -156,6 +156,7 @@ def stats(update: Update) -> str:
 
 
 @ui.user_errors
+@ui.gpu_seconds(120)  # up to 500 tokens, or a beam search
 def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat_ngram_size,
         repetition_penalty, seed):
     """Continues a prompt with a GPT-2 family model, streaming the text as it is written.

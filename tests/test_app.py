@@ -1,5 +1,6 @@
 """The launched app, driven through gradio_client as a user's script would."""
 
+import os
 import re
 import subprocess
 import sys
@@ -346,3 +347,25 @@ def test_the_api_page_names_and_describes_every_endpoint():
         assert (described[name] or "").strip(), f"{name} has no description"
     integers = {p["parameter_name"] for p in endpoints["/generate"]["parameters"] if p["type"].get("type") == "integer"}
     assert {"max_new_tokens", "top_k", "no_repeat_ngram_size", "seed"} <= integers
+
+
+def test_downloads_go_to_persistent_storage_when_a_space_has_some(monkeypatch, tmp_path):
+    for name in ("TORCH_HOME", "SHOWCASE_MODEL_DIR", "SHOWCASE_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    app.use_persistent_storage(str(tmp_path / "missing"))  # no persistent storage: nothing changes
+    assert "TORCH_HOME" not in os.environ
+    monkeypatch.setenv("SHOWCASE_CACHE", "/kept")  # set by the user: kept
+    app.use_persistent_storage(str(tmp_path))
+    assert os.environ["TORCH_HOME"] == f"{tmp_path}/torch" and os.environ["SHOWCASE_MODEL_DIR"] == f"{tmp_path}/ultralytics"
+    assert os.environ["SHOWCASE_CACHE"] == "/kept"
+
+
+def test_a_gpu_this_torch_cannot_use_is_reported(monkeypatch, tmp_path):
+    from models import device
+
+    assert not device.unusable_gpu(tmp_path / "none")
+    (tmp_path / "0000:00:1e.0").mkdir()
+    monkeypatch.setattr(device.torch.cuda, "is_available", lambda: False)
+    assert device.unusable_gpu(tmp_path)
+    monkeypatch.setattr(device.torch.cuda, "is_available", lambda: True)
+    assert not device.unusable_gpu(tmp_path)

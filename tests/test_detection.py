@@ -1,3 +1,4 @@
+from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
@@ -86,3 +87,28 @@ def test_annotated_image_keeps_the_photos_colours(yolo):
     assert found.table.empty
     assert found.image.shape == (48, 64, 3)
     assert tuple(found.image[24, 32]) == (220, 30, 10)
+
+
+def test_online_a_missing_model_downloads_into_the_model_folder(monkeypatch, tmp_path):
+    """What makes YOLO weights survive a Space's restarts: they land in SHOWCASE_MODEL_DIR (/data there)."""
+    import shutil
+
+    from ultralytics.utils import downloads
+
+    from models import yolo as yolo_family
+
+    fetched, on_disk = [], yolo_family.local_file("yolov8n.pt")
+
+    def fake_download(url, file=None, **kwargs):  # the network, replaced by a real file on disk
+        fetched.append((url, Path(file)))
+        shutil.copy(on_disk, file)
+
+    monkeypatch.setattr(downloads, "safe_download", fake_download)
+    monkeypatch.delenv("YOLO_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("SHOWCASE_MODEL_DIR", str(tmp_path))
+    monkeypatch.setenv("SHOWCASE_RUNTIME", "torch")
+    detector = yolo_family.load("yolo11n.pt")
+    assert fetched and fetched[0][0].endswith("/yolo11n.pt") and fetched[0][1] == tmp_path / "yolo11n.pt"
+    assert (tmp_path / "yolo11n.pt").is_file() and detector.class_names[5] == "bus"
+    assert not (on_disk.parent / "yolo11n.pt").exists()

@@ -13,7 +13,7 @@ import gradio as gr
 import torch
 
 import models
-from models.device import LoadedModel
+from models.device import LoadedModel, on_zero_gpu
 from models.errors import ShowcaseError
 from toolkit.task import Task
 
@@ -22,7 +22,28 @@ log = logging.getLogger("showcase")
 # Requests Gradio's queue may put in one batch (batched twins).
 MAX_BATCH = 8
 # How every endpoint's docstring describes its model parameter (the API page lists the choices).
+# GPU seconds a ZeroGPU Space reserves for one call (spaces.GPU's duration); see gpu_seconds.
+GPU_SECONDS = 60
 MODEL_PARAMETER = "one of the models the tab offers (the API page lists them); the first is the default"
+
+
+def gpu_seconds(seconds: int) -> Callable:
+    """Marks a handler that may need more than GPU_SECONDS of GPU per call on a ZeroGPU Space."""
+
+    def mark(fn: Callable) -> Callable:
+        fn.gpu_seconds = seconds
+        return fn
+
+    return mark
+
+
+def on_gpu(fn: Callable) -> Callable:
+    """fn as a ZeroGPU task (spaces.GPU, with its gpu_seconds) on a ZeroGPU Space; fn anywhere else."""
+    if not on_zero_gpu():
+        return fn
+    import spaces  # imported before torch by app.py, as ZeroGPU requires
+
+    return spaces.GPU(duration=getattr(fn, "gpu_seconds", GPU_SECONDS))(fn)
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -31,7 +52,10 @@ def user_errors(fn: Callable) -> Callable:
     ShowcaseError messages are shown as they are; anything else is logged with its traceback and
     shown as a short internal error, and the server keeps serving. Gradio renders the message as
     HTML, so it is escaped: "<urlopen error>" must show, and a file name must not inject markup.
+    On a ZeroGPU Space the handler runs as a GPU task (on_gpu); its errors are translated here,
+    back in the server.
     """
+    task = on_gpu(fn)
 
     def translate(error: BaseException) -> BaseException:
         if isinstance(error, gr.Error):
@@ -50,7 +74,7 @@ def user_errors(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def stream(*args, **kwargs):
             try:
-                yield from fn(*args, **kwargs)
+                yield from task(*args, **kwargs)
             except Exception as error:
                 raise translate(error) from error
 
@@ -59,7 +83,7 @@ def user_errors(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def call(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return task(*args, **kwargs)
         except Exception as error:
             raise translate(error) from error
 
@@ -163,7 +187,7 @@ def add_batched_api(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[
     def failed(message: str) -> tuple:
         return (*([None] * (len(outputs) - 1)), f"**Error:** {message}")
 
-    handler = batch_endpoint(prepare, predict, failed)
+    handler = on_gpu(batch_endpoint(prepare, predict, failed))
     handler.__signature__ = inspect.signature(prepare)  # the API page names the inputs
     handler.__doc__ = (f"The batched twin of /{api_name.removesuffix('_batched')}: the same inputs and outputs, "
                        "each a list with one item per request; concurrent requests share one forward pass.")
