@@ -1,6 +1,7 @@
 """The project's own rules: the task contract, the layering, the Space card, docs that name real files."""
 
 import ast
+import os
 import re
 
 import pytest
@@ -8,7 +9,7 @@ import yaml
 
 import models
 import tasks
-from harness.offline import ROOT
+from harness.offline import ROOT, SHARED
 from models import config
 
 LAYERS = ("app.py", "models", "toolkit", "tasks", "harness", "bench", "tests", "examples")
@@ -93,7 +94,9 @@ def test_readme_front_matter_agrees_with_spaces_yaml():
     for key, value in spaces["space"].items():
         assert front[key] == value, key
     assert set(front["models"]) == set(models.hub_models())
-    assert set(front["preload_from_hub"]) <= set(models.hub_models())
+    preloaded = dict(entry.split() for entry in front["preload_from_hub"])  # repo id -> its files
+    assert set(preloaded) <= set(models.hub_models())
+    assert all("model.safetensors" in files.split(",") for files in preloaded.values())  # one weight format only
     requirements = (ROOT / "requirements.txt").read_text()
     assert re.search(rf"^gradio(\[[a-z,]+\])?=={re.escape(spaces['space']['sdk_version'])}$", requirements, re.M)
 
@@ -115,3 +118,26 @@ def test_the_spaces_python_runs_every_pinned_package():
         if python not in SpecifierSet(info.get("Requires-Python") or ""):
             refused.append(f"{name}=={version} requires Python {info['Requires-Python']}")
     assert not refused, refused
+
+
+def test_the_files_preloaded_for_a_model_are_enough_to_load_it(tmp_path):
+    """all-MiniLM-L6-v2's preload list, alone in a hub cache, loads it (its real files are in ../shared)."""
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    files = dict(entry.split() for entry in yaml.safe_load(readme.split("---")[1])["preload_from_hub"])
+    model_id = "sentence-transformers/all-MiniLM-L6-v2"
+    shared = SHARED / "models" / "hf" / "hub" / f"models--{model_id.replace('/', '--')}"
+    revision = (shared / "refs" / "main").read_text().strip()
+    copy = tmp_path / "hub" / shared.name
+    (copy / "refs").mkdir(parents=True)
+    (copy / "refs" / "main").write_text(revision)
+    (copy / "snapshots" / revision).mkdir(parents=True)
+    for name in files[model_id].split(","):
+        (copy / "snapshots" / revision / name).symlink_to((shared / "snapshots" / revision / name).resolve())
+    code = (f"from transformers import AutoModel, AutoTokenizer; AutoTokenizer.from_pretrained('{model_id}'); "
+            f"print(AutoModel.from_pretrained('{model_id}').config.hidden_size)")
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.stdout.strip() == "384", done.stderr[-2000:]
