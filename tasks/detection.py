@@ -32,7 +32,8 @@ def check_thresholds(confidence: float, iou: float) -> None:
 
 
 def postprocess(result) -> tuple[np.ndarray, pd.DataFrame]:
-    boxes = result.boxes.data.cpu().numpy()  # x1, y1, x2, y2, confidence, class per row
+    # float64 before rounding: a rounded float32 reads 0.8730000257492065 in the page and the API.
+    boxes = result.boxes.data.cpu().numpy().astype(np.float64)  # x1, y1, x2, y2, confidence, class per row
     table = pd.DataFrame({
         "class": [result.names[int(c)] for c in boxes[:, 5]],
         "confidence": boxes[:, 4].round(3),

@@ -1,4 +1,5 @@
 from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -112,3 +113,9 @@ def test_online_a_missing_model_downloads_into_the_model_folder(monkeypatch, tmp
     assert fetched and fetched[0][0].endswith("/yolo11n.pt") and fetched[0][1] == tmp_path / "yolo11n.pt"
     assert (tmp_path / "yolo11n.pt").is_file() and detector.class_names[5] == "bus"
     assert not (on_disk.parent / "yolo11n.pt").exists()
+
+
+def test_table_numbers_read_as_rounded(yolo):
+    """0.873, not 0.8730000257492065: what the page and the API show."""
+    table = detection.detect(yolo, examples.bus()).table
+    assert len(table) and "0000" not in table.to_json() and "9999" not in table.to_json()
