@@ -76,17 +76,34 @@ def say_still_warming(model_id: str) -> None:
             "your request runs as soon as it is ready.")
 
 
+def linked_tab(key: str | None) -> list[str | None]:
+    """The section and tab that `?tab=<task key>` opens (`?tab=compare`), or Nones for no such tab."""
+    for section, members in tasks.by_section():
+        if any(task.key == key for task in members):
+            return [section, key]
+    return [None, None]
+
+
+def open_linked_tab(request: gr.Request):
+    """A link with `?tab=<task key>` opens that tab, so a presenter can send "open the comparison"."""
+    section, key = linked_tab(request.query_params.get("tab"))
+    return [gr.Tabs(selected=section) if section else gr.Tabs()] + [
+        gr.Tabs(selected=key) if name == section else gr.Tabs() for name, _ in tasks.by_section()]
+
+
 def build_app() -> gr.Blocks:
     models.when_waiting(say_still_warming)
     with gr.Blocks(title="Model Showcase") as demo:
         gr.HTML(header())
-        with gr.Tabs():
+        inner: dict[str, gr.Tabs] = {}
+        with gr.Tabs() as sections:
             for section, members in tasks.by_section():
-                with gr.Tab(section, elem_id=f"section-{section.lower()}"):
-                    with gr.Tabs():
+                with gr.Tab(section, id=section, elem_id=f"section-{section.lower()}"):
+                    with gr.Tabs() as inner[section]:
                         for task in members:
-                            with gr.Tab(task.title, elem_id=f"task-{task.key}"):
+                            with gr.Tab(task.title, id=task.key, elem_id=f"task-{task.key}"):
                                 task.build_ui()
+        demo.load(open_linked_tab, None, [sections, *inner.values()], api_visibility="private")
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable.
     demo.queue(default_concurrency_limit=2)
     ui.name_tools(demo)

@@ -93,3 +93,16 @@ def test_class_names_from_an_upload_show_as_text_not_markup(page, tmp_path):
     panel.locator("button.primary:visible").first.click()
     sync_api.expect(panel).to_contain_text(f"{evil} (3)", timeout=120_000)
     assert page.evaluate("window.pwned") is None
+
+
+def test_a_link_opens_its_tab(url, page):
+    """`?tab=<task key>` opens that tab in its section: a presenter can send a link to one demo."""
+    page.goto(url + "?tab=compare")
+    panel = page.locator("#task-compare")
+    panel.wait_for(state="visible", timeout=30_000)
+    assert page.get_by_role("tab", name="Vision", exact=True).get_attribute("aria-selected") == "true"
+    page.goto(url + "?tab=similarity")
+    page.locator("#task-similarity").wait_for(state="visible", timeout=30_000)
+    assert not page.locator("#task-compare").is_visible()
+    page.goto(url)  # the other tests start from the plain page
+    page.get_by_role("tab", name="Vision", exact=True).wait_for()
