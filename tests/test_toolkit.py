@@ -156,3 +156,17 @@ def test_lone_surrogates_and_control_characters_are_dropped():
     assert inputs.parse_labels("cat\udfff, dog") == ["cat", "dog"]
     with pytest.raises(ShowcaseError, match="enter a prompt"):
         inputs.clean_text("\ud800", "a prompt")
+
+
+def test_chinese_labels_render_in_figures():
+    """Every glyph of a Chinese heatmap found in a font (matplotlib warns of each one it draws as a box)."""
+    import io
+    import warnings
+
+    from toolkit import plots
+
+    figure = plots.heatmap(np.eye(2), ["我喜欢这部电影", "天气很好"], ["正面", "负面"], "相似度 similarity")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.savefig(io.BytesIO(), format="png")
+    assert not [str(w.message) for w in caught if "missing from font" in str(w.message)]
