@@ -161,3 +161,19 @@ def test_class_names_from_folders_are_escaped_in_the_summary(tmp_path, empty_mod
     members |= {f"blue/{i}.png": coloured((30, 30, 200), 10 + i) for i in range(3)}
     summary, *_ = finetune_image.run([make_zip(tmp_path / "evil.zip", members)], "resnet50", progress=lambda *a, **k: None)
     assert "&lt;img src=x onerror=alert(1)&gt; (3)" in summary and evil not in summary
+
+
+def test_class_folders_named_in_gbk_read_as_chinese(tmp_path, monkeypatch):
+    """A zip made on Chinese Windows: GBK names, no UTF-8 flag (Python alone reads them as cp437)."""
+    import zipfile
+
+    monkeypatch.setattr(zipfile.ZipInfo, "_encodeFilenameFlags", lambda info: (info.filename.encode("gbk"), info.flag_bits))
+    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("猫", (200, 30, 30)), ("狗", (30, 30, 200)))
+               for i in range(3)}
+    path = make_zip(tmp_path / "gbk.zip", members)
+    monkeypatch.undo()
+    assert "猫" not in zipfile.ZipFile(path).namelist()[0]  # what Python reads by itself
+    assert image_data.collect([path]).counts() == {"狗": 3, "猫": 3}
+    utf8 = make_zip(tmp_path / "utf8.zip", {"café/0.png": coloured((1, 2, 3), 0), "café/1.png": coloured((3, 2, 1), 1),
+                                            "thé/0.png": coloured((9, 9, 9), 2), "thé/1.png": coloured((7, 7, 7), 3)})
+    assert image_data.collect([utf8]).counts() == {"café": 2, "thé": 2}

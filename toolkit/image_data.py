@@ -54,6 +54,29 @@ def label_from_name(path: PurePosixPath | Path) -> str | None:
     return stem.split("_", 1)[0] if "_" in stem else None
 
 
+def member_name(member: zipfile.ZipInfo) -> str:
+    """The member's name as its maker wrote it. Zips from Chinese Windows store GBK names without the
+    UTF-8 flag, which Python reads as cp437 (mojibake); some tools write UTF-8 without the flag."""
+    if member.flag_bits & 0x800 or member.filename.isascii():
+        return member.filename
+    raw = member.filename.encode("cp437")
+    readings = {}
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            readings[encoding] = raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+
+    def chinese(name: str) -> bool:
+        return all(c.isascii() or "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in name)
+
+    # Short GBK names are often valid UTF-8 too (猫 reads as è): Chinese wins where it reads as Chinese.
+    for encoding in ("utf-8", "gb18030"):
+        if encoding in readings and chinese(readings[encoding]):
+            return readings[encoding]
+    return readings.get("utf-8", member.filename)
+
+
 def _zip_members(path: Path) -> Iterator[Candidate]:
     try:
         archive = zipfile.ZipFile(path)
@@ -63,11 +86,11 @@ def _zip_members(path: Path) -> Iterator[Candidate]:
     if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
         raise ShowcaseError(f"'{path.name}' unpacks to more than {MAX_UNZIPPED_BYTES // 10**6} MB.")
     for member in members:
-        name = PurePosixPath(member.filename)
+        name = PurePosixPath(member_name(member))
         if any(part.startswith((".", "__MACOSX")) for part in name.parts):
             continue  # macOS and hidden files that zips pick up
         # Read into memory: nothing from the archive is written to disk, so no path can escape.
-        yield Candidate(member.filename, label_from_name(name), lambda m=member: archive.read(m))
+        yield Candidate(str(name), label_from_name(name), lambda m=member: archive.read(m))
 
 
 def candidates(paths: list[str | Path]) -> list[Candidate]:
