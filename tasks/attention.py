@@ -89,6 +89,7 @@ def run(sentence, layer, head, model_id):
     note = f"{len(result.tokens)} tokens, {result.layers} layers × {result.heads} heads."
     if result.truncated:
         note += f" The sentence was cut to its first {MAX_TOKENS} tokens to keep the map readable."
+    note += " " + TASK.language_note(model_id, [sentence], encoder.tokenizer)
     return one, mean, ui.run_info(encoder, result.ms, note)
 
 

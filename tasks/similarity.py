@@ -70,7 +70,8 @@ def run(queries_text, sentences_text, model_id):
     encoder = TASK.load(model_id)
     result = similarities(encoder, queries, sentences)
     figure = plots.heatmap(result.scores, queries, sentences, "Cosine similarity", value_range=(-0.2, 1.0))
-    note = f"{len(queries)} query(ies) × {len(sentences)} sentence(s)."
+    note = f"{len(queries)} query(ies) × {len(sentences)} sentence(s). " + TASK.language_note(
+        model_id, queries + sentences, encoder.tokenizer)
     return result.ranking(), figure, ui.run_info(encoder, result.ms, note)
 
 

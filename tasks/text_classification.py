@@ -79,6 +79,7 @@ def run(text, model_id):
         )
     if len(texts) > 1:
         notes.append(f"{len(texts)} lines classified in {-(-len(texts) // TEXTS_PER_PASS)} batched pass(es).")
+    notes.append(TASK.language_note(model_id, texts, classifier.tokenizer))
     many = len(texts) > 1
     return (
         scores.probabilities[0],

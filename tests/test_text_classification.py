@@ -1,6 +1,9 @@
+import re
+
 import pytest
 import torch
 
+import models
 from models import sequence_classifier
 from models.errors import ModelUnavailable, ShowcaseError
 from tasks import text_classification
@@ -49,3 +52,13 @@ def test_bad_text_says_why(text, message):
 def test_missing_weights_say_which_and_how(empty_model_cache):
     with pytest.raises(ModelUnavailable, match=r"'distilbert/distilbert-base-uncased-finetuned-sst-2-english' could not be loaded"):
         text_classification.TASK.load(text_classification.TASK.choices()[0])
+
+
+def test_chinese_sent_to_an_english_model_says_so_and_names_one_that_reads_it(tiny_defaults):
+    models.put(text_classification.TASK.default(), tiny_defaults[text_classification.TASK.default()])
+    *_, info = text_classification.run("这部电影真好看", text_classification.TASK.default())
+    unknown, total = map(int, re.search(r"reads English only \((\d+) of (\d+) tokens are unknown to it\)", info).groups())
+    assert 0 < unknown <= total
+    assert "For Chinese, choose `" in info
+    *_, english = text_classification.run("What a lovely film.", text_classification.TASK.default())
+    assert "English only" not in english

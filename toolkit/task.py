@@ -8,6 +8,11 @@ from typing import Any, Callable
 import models
 from models import config
 from models.errors import ShowcaseError
+from toolkit.inputs import has_chinese
+
+def reads_chinese(model_id: str) -> bool:
+    return bool({"zh", "multilingual"} & set(models.languages(model_id)))
+
 
 # Tabs are grouped under these headings, in this order.
 SECTIONS = ("Vision", "Language", "Training")
@@ -47,6 +52,19 @@ class Task:
     def load(self, model_id: str, role: str = "model") -> Any:
         """One of this tab's models, loaded once; an id the tab does not offer is refused."""
         return models.load(self.check(model_id, role))
+
+    def language_note(self, model_id: str, texts: list[str], tokenizer: Any = None, role: str = "model") -> str:
+        """For Chinese text sent to a model that reads English only: says so (with how many tokens
+        its tokenizer does not know) and names the first of the tab's models that reads Chinese."""
+        if not has_chinese(texts) or reads_chinese(model_id):
+            return ""
+        unknown = ""
+        if tokenizer is not None and tokenizer.unk_token_id is not None:
+            ids = [i for text in texts for i in tokenizer(text, add_special_tokens=False)["input_ids"]]
+            unknown = f" ({ids.count(tokenizer.unk_token_id)} of {len(ids)} tokens are unknown to it)"
+        readers = [m for m in self.choices(role) if reads_chinese(m)]
+        switch = f" For Chinese, choose `{models.label(readers[0])}`." if readers else ""
+        return f"`{models.label(model_id)}` reads English only{unknown}.{switch}"
 
     def warm(self) -> None:
         """Loads what the tab needs before its first request (app.py --preload)."""
