@@ -84,6 +84,20 @@ def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-
     return sequence_classifier.wrap(DistilBertForSequenceClassification(config), tokenizer, model_id)
 
 
+def sentence_encoder(model_id: str):
+    """A tiny random BERT encoder; for a model that reads Chinese, over Chinese BERT's vocabulary."""
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from models.sentence_encoder import SentenceEncoder
+
+    torch.manual_seed(0)
+    chinese = {"zh", "multilingual"} & set(models.languages(model_id))
+    tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID if chinese else TOKENIZER_ID)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, attn_implementation="eager")
+    return SentenceEncoder.wrap(BertModel(config), tokenizer, model_id)
+
+
 def bert_classifier(base_model: str, classes: list[str]):
     """Same signature as models.sequence_classifier.fresh_head: a tiny random BERT with a new head."""
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification

@@ -111,7 +111,7 @@ def build_ui() -> None:
     with gr.Row():
         one = gr.Plot(label="One head")
         mean = gr.Plot(label="All heads averaged")
-    gr.Examples([[e] for e in EXAMPLES], inputs=[sentence])
+    gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[sentence, model_id])
     button.click(run, [sentence, layer, head, model_id], [one, mean, info], api_name="attention")
     model_id.change(fit_sliders, [model_id, layer, head], [layer, head], api_visibility="private")
 

@@ -26,6 +26,7 @@ EXAMPLE_SENTENCES = "\n".join(
         "I forgot my login credentials and cannot sign in.",
     ]
 )
+CHINESE_SENTENCES = "\n".join(["我忘记了密码，无法登录。", "怎样重置我的密码？", "今天股市大跌。", "一只猫在沙发上睡觉。", "他在舞台上弹吉他。"])
 
 
 @dataclass
@@ -91,11 +92,12 @@ def build_ui() -> None:
             ranking = gr.DataFrame(label="Ranked matches", wrap=True)
             heat = gr.Plot(label="Similarity heatmap")
     gr.Examples(
-        [
+        TASK.with_models([
             ["I can't log in to my account", EXAMPLE_SENTENCES],
             ["Somebody is making music\nThe economy is struggling", EXAMPLE_SENTENCES],
-        ],
-        inputs=[queries, sentences],
+            ["我登录不了我的账号", CHINESE_SENTENCES],
+        ]),
+        inputs=[queries, sentences, model_id],
     )
     button.click(run, [queries, sentences, model_id], [ranking, heat, info], api_name="similarity")
 

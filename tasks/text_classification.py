@@ -120,7 +120,7 @@ def build_ui() -> None:
             info = ui.info_line()
     counts = gr.BarPlot(x="label", y="texts", label="Labels over all lines", visible=False)
     rows = gr.DataFrame(label="Every line", wrap=True, visible=False)
-    gr.Examples([[e] for e in EXAMPLES], inputs=[text])
+    gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[text, model_id])
     button.click(run, [text, model_id], [label, rows, counts, info], api_name="classify_text")
     ui.add_batched_api(prepare, predict, [text, model_id], [label, info], "classify_text_batched")
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import torch
 
 import examples
-import models
 from models.clip import Clip
 from models.device import Stopwatch
 from models.tensors import ranked
@@ -16,6 +15,15 @@ from toolkit.inputs import has_chinese, open_image, parse_labels
 from toolkit.task import Task
 
 SHOWN_LABELS = 10
+
+
+def example_rows() -> list[list]:
+    """Image, labels, prompt ensemble, and the model each runs on (Chinese labels: a Chinese CLIP)."""
+    return TASK.with_models([
+        [examples.cheetah(), "cheetah, leopard, lion, house cat, dog", False],
+        [examples.bus(), "a bus, a tram, a truck, people, a bicycle", True],
+        [examples.lion(), "猫, 狗, 狮子, 老虎", False],
+    ])
 
 
 @dataclass
@@ -41,16 +49,12 @@ def classify(clip: Clip, images: list, labels: list[str], ensemble: bool = False
     return ZeroShotResult(clip.probabilities(image_features, label_features), labels, image_watch.ms, text_watch.ms)
 
 
-def reads_chinese() -> list[str]:
-    return [m for m in TASK.choices() if "zh" in models.languages(m)]
-
-
 def notes(clip: Clip, labels: list[str]) -> str:
     lines = []
     if len(labels) == 1:
         lines.append("With a single label the probability is always 100%: add labels to compare against.")
-    if clip.language != "zh" and has_chinese(labels) and reads_chinese():
-        lines.append(f"This CLIP was trained on English; for Chinese labels choose `{reads_chinese()[0]}`.")
+    if clip.language != "zh" and has_chinese(labels) and TASK.chinese_reader():
+        lines.append(f"This CLIP was trained on English; for Chinese labels choose `{TASK.chinese_reader()}`.")
     return " ".join(lines)
 
 
@@ -86,7 +90,7 @@ run = ui.one_request(prepare, predict, f"""Picks which of your labels fits a pho
 def build_ui() -> None:
     import gradio as gr
 
-    chinese = f" Chinese labels work best with `{reads_chinese()[0]}`." if reads_chinese() else ""
+    chinese = f" Chinese labels work best with `{TASK.chinese_reader()}`." if TASK.chinese_reader() else ""
     gr.Markdown(
         "**CLIP** scores an image against any labels you type, without training on them: each label "
         "becomes a prompt such as *a photo of a cat.* and CLIP picks the closest." + chinese
@@ -105,15 +109,8 @@ def build_ui() -> None:
         with gr.Column():
             label = gr.Label(num_top_classes=SHOWN_LABELS, label="Probabilities")
             info = ui.info_line()
-    gr.Examples(
-        [
-            [examples.cheetah(), "cheetah, leopard, lion, house cat, dog", False],
-            [examples.bus(), "a bus, a tram, a truck, people, a bicycle", True],
-            [examples.lion(), "猫, 狗, 狮子, 老虎", False],
-        ],
-        inputs=[image, labels, ensemble],
-    )
     inputs = [image, labels, ensemble, model_id]
+    gr.Examples(example_rows(), inputs=inputs)
     button.click(run, inputs, [label, info], api_name="zero_shot")
     ui.add_batched_api(prepare, predict, inputs, [label, info], "zero_shot_batched")
 

@@ -53,6 +53,16 @@ class Task:
         """One of this tab's models, loaded once; an id the tab does not offer is refused."""
         return models.load(self.check(model_id, role))
 
+    def chinese_reader(self, role: str = "model") -> str | None:
+        """The first of the tab's models that reads Chinese (spaces.yaml's `languages`), if any."""
+        return next((m for m in self.choices(role) if reads_chinese(m)), None)
+
+    def with_models(self, rows: list[list], role: str = "model") -> list[list]:
+        """Example rows with the model each runs on: for rows in Chinese, the tab's model that reads
+        Chinese; for the rest, the default."""
+        reader, default = self.chinese_reader(role), self.default(role)
+        return [[*row, reader if reader and has_chinese([str(v) for v in row]) else default] for row in rows]
+
     def language_note(self, model_id: str, texts: list[str], tokenizer: Any = None, role: str = "model") -> str:
         """For Chinese text sent to a model that reads English only: says so (with how many tokens
         its tokenizer does not know) and names the first of the tab's models that reads Chinese."""
@@ -62,8 +72,8 @@ class Task:
         if tokenizer is not None and tokenizer.unk_token_id is not None:
             ids = [i for text in texts for i in tokenizer(text, add_special_tokens=False)["input_ids"]]
             unknown = f" ({ids.count(tokenizer.unk_token_id)} of {len(ids)} tokens are unknown to it)"
-        readers = [m for m in self.choices(role) if reads_chinese(m)]
-        switch = f" For Chinese, choose `{models.label(readers[0])}`." if readers else ""
+        reader = self.chinese_reader(role)
+        switch = f" For Chinese, choose `{models.label(reader)}`." if reader else ""
         return f"`{models.label(model_id)}` reads English only{unknown}.{switch}"
 
     def warm(self) -> None:

@@ -1,0 +1,43 @@
+"""Chinese input in every text tab: each Chinese example runs on a model that reads Chinese."""
+
+import pytest
+
+import models
+from harness import stand_ins
+from tasks import attention, similarity, text_classification, zero_shot
+from toolkit.inputs import has_chinese
+
+
+def chinese_examples(rows: list[list]) -> list[list]:
+    return [row for row in rows if has_chinese([str(value) for value in row[:-1]])]
+
+
+@pytest.mark.parametrize("task", [text_classification, attention, zero_shot])
+def test_every_chinese_example_selects_a_model_that_reads_chinese(task):
+    rows = task.example_rows() if task is zero_shot else task.TASK.with_models([[e] for e in task.EXAMPLES])
+    chinese = chinese_examples(rows)
+    assert chinese and all({"zh", "multilingual"} & set(models.languages(row[-1])) for row in chinese)
+    assert all(row[-1] == task.TASK.default() for row in rows if row not in chinese)
+
+
+def test_chinese_examples_run_without_the_english_only_warning(empty_model_cache, tiny_chinese_clip):
+    classifier_id = text_classification.TASK.chinese_reader()
+    models.put(classifier_id, stand_ins.sentiment(classifier_id))
+    *_, info = text_classification.run(text_classification.EXAMPLES[-1], classifier_id)
+    assert "reads English only" not in info
+
+    encoder_id = attention.TASK.chinese_reader()
+    assert encoder_id == "google-bert/bert-base-chinese"
+    models.put(encoder_id, stand_ins.sentence_encoder(encoder_id))
+    *_, info = attention.run(attention.EXAMPLES[-1], 1, 1, encoder_id)
+    assert "reads English only" not in info
+
+    search_id = similarity.TASK.chinese_reader()
+    models.put(search_id, stand_ins.sentence_encoder(search_id))
+    ranking, _, info = similarity.run("我登录不了我的账号", similarity.CHINESE_SENTENCES, search_id)
+    assert "reads English only" not in info and len(ranking) == 5
+
+    image, labels, ensemble, clip_id = chinese_examples(zero_shot.example_rows())[0]
+    models.put(clip_id, tiny_chinese_clip)
+    top, info = zero_shot.run(image, labels, ensemble, clip_id)
+    assert set(top) <= {"猫", "狗", "狮子", "老虎"} and "trained on English" not in info
