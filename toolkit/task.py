@@ -54,8 +54,13 @@ class Task:
         return models.load(self.check(model_id, role))
 
     def chinese_reader(self, role: str = "model") -> str | None:
-        """The first of the tab's models that reads Chinese (spaces.yaml's `languages`), if any."""
-        return next((m for m in self.choices(role) if reads_chinese(m)), None)
+        """The tab's model for Chinese (spaces.yaml's `languages`): the first trained on Chinese, else
+        the first multilingual one, else None."""
+        for language in ("zh", "multilingual"):
+            for model_id in self.choices(role):
+                if language in models.languages(model_id):
+                    return model_id
+        return None
 
     def with_models(self, rows: list[list], role: str = "model") -> list[list]:
         """Example rows with the model each runs on: for rows in Chinese, the tab's model that reads
