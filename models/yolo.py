@@ -102,7 +102,7 @@ def accelerated(model, model_id: str) -> tuple[object, bool, float | None]:
     def export() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         copy = shutil.copy(weights, folder / weights.name)  # Ultralytics writes the export beside the weights
-        YOLO(copy).export(format="openvino", dynamic=True, half=False, verbose=False)
+        YOLO(copy).export(format="openvino", dynamic=True, verbose=False)  # fp32 weights: the default
         Path(copy).unlink()
 
     try:
