@@ -91,8 +91,7 @@ def sentence_encoder(model_id: str):
     from models.sentence_encoder import SentenceEncoder
 
     torch.manual_seed(0)
-    chinese = {"zh", "multilingual"} & set(models.languages(model_id))
-    tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID if chinese else TOKENIZER_ID)
+    tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID if models.reads_chinese(model_id) else TOKENIZER_ID)
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, attn_implementation="eager")
     return SentenceEncoder.wrap(BertModel(config), tokenizer, model_id)

@@ -19,7 +19,8 @@ from models.device import LoadedModel, on_zero_gpu, pick_device
 from models.errors import ModelUnavailable, ShowcaseError
 
 __all__ = ["FAMILIES", "LoadedModel", "ModelUnavailable", "ShowcaseError", "default", "family_of", "hub_models",
-           "label", "languages", "load", "load_tokenizer", "pick_device", "problems", "put", "reset", "when_waiting"]
+           "label", "languages", "load", "load_tokenizer", "pick_device", "problems", "put", "reads_chinese", "reset",
+           "when_waiting"]
 
 # Family name in spaces.yaml -> the module that loads and runs it.
 FAMILIES = ("yolo", "image_classifier", "clip", "sequence_classifier", "sentence_encoder", "causal_lm")
@@ -27,6 +28,7 @@ FAMILIES = ("yolo", "image_classifier", "clip", "sequence_classifier", "sentence
 _cache = ModelCache()
 label = config.label
 languages = config.languages
+reads_chinese = config.reads_chinese
 
 
 def family(name: str) -> ModuleType:

@@ -54,18 +54,20 @@ TEMPLATES = {
 }
 
 
-class ImageTower(torch.nn.Module):
-    """CLIP's image encoder and projection alone: what the runtime converts."""
+class Tower(torch.nn.Module):
+    """One of CLIP's encoders with its projection, as a module of its own: what the runtime converts."""
 
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.model = model
 
+
+class ImageTower(Tower):
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         return self.model.get_image_features(pixel_values=pixel_values).pooler_output
 
 
-class TextTower(ImageTower):
+class TextTower(Tower):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.model.get_text_features(input_ids=input_ids, attention_mask=attention_mask).pooler_output
 
@@ -164,7 +166,9 @@ def wrap(model: torch.nn.Module, tokenizer: Any, image_processor: Any, model_id:
     reference to it, so it is freed once both run on the accelerated runtime."""
     language = "zh" if "zh" in config.languages(model_id) else "en"
     model, device, dtype = place(model)
-    tower = functools.partial(Runner, model_id=model_id, device=device, dtype=dtype)
+    # Both towers hold the whole model: its weights are hashed once for the two.
+    tower = functools.partial(Runner, model_id=model_id, device=device, dtype=dtype,
+                              weights_fingerprint=runtime.fingerprint(model))
     return Clip(model_id, device, dtype, None, tokenizer, model.config, image_processor=image_processor, language=language,
                 image_tower=tower(ImageTower(model), part="image"), text_tower=tower(TextTower(model), part="text"),
                 logit_scale=float(model.logit_scale.detach().exp()))

@@ -43,6 +43,10 @@ def languages(model_id: str) -> list[str]:
     return list(entry(model_id).get("languages", ["en"]))
 
 
+def reads_chinese(model_id: str) -> bool:
+    return bool({"zh", "multilingual"} & set(languages(model_id)))
+
+
 def task_entries() -> dict[str, dict[str, list[str]]]:
     """Each tab's model choices by role, in tab order; a plain list in the file is the role `model`."""
     return {

@@ -60,11 +60,16 @@ class LoadedModel:
             return runners[0].precision
         return "fp16" if self.dtype == torch.float16 else "fp32"
 
-    def conversion_note(self) -> str:
-        """Once, after the request that converted the model for the accelerated runtime: how long it took."""
+    def take_conversion_seconds(self) -> float:
+        """Seconds this process spent converting the model for the accelerated runtime, reported once."""
         seconds = sum(runner.converted_s or 0 for runner in self.runners())
         for runner in self.runners():
             runner.converted_s = None
+        return seconds
+
+    def conversion_note(self) -> str:
+        """Once, after the request that converted the model for the accelerated runtime: how long it took."""
+        seconds = self.take_conversion_seconds()
         return f"First use: converted to {self.runtime} in {seconds:.1f} s; kept on disk for next time." if seconds else ""
 
     def warm(self) -> None:

@@ -136,7 +136,7 @@ class Runner:
     """
 
     def __init__(self, network: torch.nn.Module, model_id: str, part: str, device: torch.device,
-                 dtype: torch.dtype, accelerate: bool = True) -> None:
+                 dtype: torch.dtype, accelerate: bool = True, weights_fingerprint: str | None = None) -> None:
         self.network: torch.nn.Module | None = network
         self.model_id, self.part, self.device, self.dtype = model_id, part, device, dtype
         self.pending = accelerate and wanted(device)
@@ -146,7 +146,7 @@ class Runner:
         self.converted_s: float | None = None  # this process converted it, in so many seconds
         self.stored = "fp32"  # the precision of the converted weights
         self.lock = threading.Lock()
-        self._fingerprint: str | None = None
+        self._fingerprint = weights_fingerprint  # given when several runners share one network's weights
 
     @property
     def fingerprint(self) -> str:
@@ -189,8 +189,7 @@ class Runner:
 
                 # fp16 weights on disk (unless full_precision()): OpenVINO widens them once at compile
                 # time and then holds much less memory than with fp32 weights (bench/RESULTS.md, section 8).
-                self.stored = "fp32" if full_precision() else "fp16"
-                stored = self.stored
+                stored = self.stored = "fp32" if full_precision() else "fp16"
                 path = cache_folder(self.model_id) / f"{self.part}-{self.fingerprint}-{stored}-ov{openvino_version()}.xml"
 
                 def convert() -> None:

@@ -51,9 +51,9 @@ class Detector(LoadedModel):
     def precision(self) -> str:
         return runtime.default_precision() if self.openvino else super().precision
 
-    def conversion_note(self) -> str:
+    def take_conversion_seconds(self) -> float:
         seconds, self.converted_s = self.converted_s, None
-        return f"First use: exported to OpenVINO in {seconds:.1f} s; kept on disk for next time." if seconds else ""
+        return seconds or 0
 
     def warm(self) -> None:
         self.forward([np.zeros((480, 640, 3), np.uint8)], 0.25, 0.45)

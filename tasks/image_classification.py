@@ -37,11 +37,11 @@ def predict(model_id: str, images: list) -> list[tuple]:
     return [(top, ui.run_info(classifier, ms / len(images), note if len(images) > 1 else "", name)) for top in tops]
 
 
-run = ui.one_request(prepare, predict, f"""Names what a photo shows: the top 5 of the 1,000 ImageNet classes.
+run = ui.one_request(prepare, predict, """Names what a photo shows: the top 5 of the 1,000 ImageNet classes.
 
     Args:
         image: the photo (JPEG, PNG, WebP or HEIC)
-        model_id: {ui.MODEL_PARAMETER}
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
 
     Returns:
         the 5 most likely classes with their probabilities, and which model answered, how and how fast

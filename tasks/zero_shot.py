@@ -74,13 +74,13 @@ def predict(key: tuple, images: list) -> list[tuple]:
     return [(result.top(row, SHOWN_LABELS), ui.run_info(clip, ms, note)) for row in range(len(images))]
 
 
-run = ui.one_request(prepare, predict, f"""Picks which of your labels fits a photo best, with CLIP (zero-shot: no training on them).
+run = ui.one_request(prepare, predict, """Picks which of your labels fits a photo best, with CLIP (zero-shot: no training on them).
 
     Args:
         image: the photo (JPEG, PNG, WebP or HEIC)
         labels_text: the candidate labels, separated by commas or new lines (English; Chinese CLIP reads Chinese)
         ensemble: true to average 7 prompt templates per label (slower, often better), false for one
-        model_id: {ui.MODEL_PARAMETER}
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
 
     Returns:
         each label's probability, most likely first, and which model answered, how and how fast

@@ -10,10 +10,6 @@ from models import config
 from models.errors import ShowcaseError
 from toolkit.inputs import has_chinese
 
-def reads_chinese(model_id: str) -> bool:
-    return bool({"zh", "multilingual"} & set(models.languages(model_id)))
-
-
 # Tabs are grouped under these headings, in this order.
 SECTIONS = ("Vision", "Language", "Training")
 
@@ -71,7 +67,7 @@ class Task:
     def language_note(self, model_id: str, texts: list[str], tokenizer: Any = None, role: str = "model") -> str:
         """For Chinese text sent to a model that reads English only: says so (with how many tokens
         its tokenizer does not know) and names the first of the tab's models that reads Chinese."""
-        if not has_chinese(texts) or reads_chinese(model_id):
+        if not has_chinese(texts) or models.reads_chinese(model_id):
             return ""
         unknown = ""
         if tokenizer is not None and tokenizer.unk_token_id is not None:

@@ -21,10 +21,8 @@ log = logging.getLogger("showcase")
 
 # Requests Gradio's queue may put in one batch (batched twins).
 MAX_BATCH = 8
-# How every endpoint's docstring describes its model parameter (the API page lists the choices).
 # GPU seconds a ZeroGPU Space reserves for one call (spaces.GPU's duration); see gpu_seconds.
 GPU_SECONDS = 60
-MODEL_PARAMETER = "one of the models the tab offers (the API page lists them); the first is the default"
 
 
 def gpu_seconds(seconds: int) -> Callable:
