@@ -93,7 +93,8 @@ def open_linked_tab(request: gr.Request):
 
 def build_app() -> gr.Blocks:
     models.when_waiting(say_still_warming)
-    with gr.Blocks(title="Model Showcase") as demo:
+    # Results Gradio writes to its cache (a live stream's frames, annotated videos) are deleted after an hour.
+    with gr.Blocks(title="Model Showcase", delete_cache=(900, 3600)) as demo:
         gr.HTML(header())
         inner: dict[str, gr.Tabs] = {}
         with gr.Tabs() as sections:
@@ -114,7 +115,7 @@ def example_folders() -> list[str]:
     """Folders of the packaged example photos, which Gradio must be allowed to serve."""
     import examples
 
-    packaged = {str(Path(f()).parent) for f in (examples.bus, examples.cheetah)}
+    packaged = {str(Path(f()).parent) for f in (examples.bus, examples.cheetah, examples.street_clip)}
     return sorted(packaged | {str(Path(examples.__file__).parent)})
 
 

@@ -41,3 +41,42 @@ def lion() -> str:
 
 def tower() -> str:
     return _gradio_image("tower.jpg")
+
+
+CLIP_SIZE = (640, 480)
+
+
+def _panned(photo: str, frames: int, span: tuple[float, float] = (0.0, 1.0)) -> list:
+    """A 4:3 window gliding across the photo over `span` of the way, as frames of CLIP_SIZE (BGR)."""
+    import cv2
+
+    image = cv2.imread(photo)
+    height, width = image.shape[:2]
+    crop_w, crop_h = min(width, height * 4 // 3), min(height, width * 3 // 4)
+    clips = []
+    for i in range(frames):
+        along = span[0] + (span[1] - span[0]) * i / (frames - 1)
+        top, left = round((height - crop_h) * along), round((width - crop_w) * along)
+        clips.append(cv2.resize(image[top:top + crop_h, left:left + crop_w], CLIP_SIZE, interpolation=cv2.INTER_AREA))
+    return clips
+
+
+def street_clip(folder: Path | None = None, fps: int = 10) -> str:
+    """A 4-second WebM made from two packaged photos (the bus, then Zidane), so that the video
+    example ships no third-party clip; written once into the app's cache."""
+    if folder is None:
+        from models.runtime import cache_dir
+
+        folder = cache_dir() / "examples"
+    path = Path(folder) / f"street-{fps}fps.webm"
+    if not path.is_file():
+        import cv2
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part.webm")
+        writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"VP80"), fps, CLIP_SIZE)
+        for frame in _panned(bus(), 2 * fps, (0.35, 0.55)) + _panned(zidane(), 2 * fps):
+            writer.write(frame)
+        writer.release()
+        partial.replace(path)  # complete or absent, even if two processes write it at once
+    return str(path)

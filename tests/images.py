@@ -57,3 +57,18 @@ def make_zip(path, members: dict[str, bytes]) -> str:
         for name, data in members.items():
             archive.writestr(name, data)
     return str(path)
+
+
+def camera_file(path: Path, photo: str, size: tuple[int, int] = (640, 480), frames: int = 10) -> Path:
+    """A Y4M video of the photo, gliding slightly, for Chromium's fake camera
+    (--use-file-for-fake-video-capture), which loops it."""
+    import cv2
+
+    image = cv2.resize(cv2.imread(photo), size, interpolation=cv2.INTER_AREA)
+    width, height = size
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for i in range(frames):
+            shifted = np.roll(image, 4 * i, axis=1)
+            out.write(b"FRAME\n" + cv2.cvtColor(shifted, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path

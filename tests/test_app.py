@@ -369,3 +369,27 @@ def test_a_gpu_this_torch_cannot_use_is_reported(monkeypatch, tmp_path):
     assert device.unusable_gpu(tmp_path)
     monkeypatch.setattr(device.torch.cuda, "is_available", lambda: True)
     assert not device.unusable_gpu(tmp_path)
+
+
+def test_a_video_through_the_api_then_one_stopped_midway(client, tmp_path, monkeypatch):
+    """What the video mode's download and Stop rest on: the finished clip comes back whole; a cancelled
+    one stops detecting at once and the server serves the next request."""
+    from tasks import detection
+
+    clip = examples.street_clip(tmp_path)
+    frame, info, annotated, counts = client.predict(handle_file(clip), 0.25, 0.45, "yolov8n.pt", api_name="/detect_video")
+    assert "40 frames" in info and annotated.endswith(".webm")
+    assert {"bus", "person", "tie"} <= {row[1] for row in counts["data"]}
+    detected, original = [], detection.detect_frames
+    monkeypatch.setattr(detection, "detect_frames", lambda *args: detected.append(1) or original(*args))
+    long_clip = examples.street_clip(tmp_path, fps=60)  # the same 4 s in 240 frames
+    job = client.submit(handle_file(long_clip), 0.25, 0.45, "yolov8n.pt", api_name="/detect_video")
+    deadline = time.time() + 60
+    while len(job.outputs()) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    job.cancel()
+    time.sleep(0.5)
+    stopped_at = len(detected)
+    time.sleep(2)
+    assert 0 < stopped_at == len(detected) < 200
+    assert "yolov8n.pt" in client.predict(handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt", api_name="/detect")[2]

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +120,86 @@ def test_table_numbers_read_as_rounded(yolo):
     """0.873, not 0.8730000257492065: what the page and the API show."""
     table = detection.detect(yolo, examples.bus()).table
     assert len(table) and "0000" not in table.to_json() and "9999" not in table.to_json()
+
+
+# ---------------------------------------------------------------- video file and live modes
+
+
+def test_a_clip_is_annotated_frame_by_frame(yolo, tmp_path):
+    """The example clip: 2 s of the bus photo, then 2 s of Zidane's, at 10 frames a second."""
+    import cv2
+
+    clip = examples.street_clip(tmp_path)
+    *progress, (frame, info, annotated, counts) = detection.run_video(clip, 0.25, 0.45, "yolov8n.pt")
+    assert progress and all("Frame " in update[1] for update in progress)
+    assert "40 frames (4.0 s of video)" in info and "seen: bus, person" in info
+    capture = cv2.VideoCapture(annotated)
+    assert annotated.endswith(".webm") and capture.get(cv2.CAP_PROP_FRAME_COUNT) == 40
+    assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (640, 480)
+    original = cv2.VideoCapture(clip)
+    drawn = np.abs(capture.read()[1].astype(int) - original.read()[1].astype(int)).mean(axis=2) > 60
+    assert drawn.mean() > 0.005  # boxes and labels drawn on the first frame
+    most = counts.groupby(["class", counts.second >= 2])["count"].max()
+    assert most["bus", False] == 1 and most["bus", True] == 0  # the bus leaves with the first photo
+    assert most["person", False] >= 3 and most["tie", True] >= 1 and most.get(("tie", False), 0) == 0
+    assert frame.shape == (480, 640, 3)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("notes.txt", b"hello", "not a video this tab reads"),
+    ("broken.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500, "could not be decoded as a video"),
+])
+def test_bad_clips_get_messages(tmp_path, name, content, message):
+    from toolkit import video
+
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(ShowcaseError, match=message):
+        video.open_clip(tmp_path / name)
+    with pytest.raises(ShowcaseError, match="upload a video"):
+        video.open_clip(None)
+
+
+def test_a_clip_over_the_limit_is_refused_before_any_frame_is_detected(tmp_path):
+    import cv2
+
+    from toolkit import video
+
+    path = tmp_path / "long.webm"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), 1, (32, 24))
+    for _ in range(video.MAX_CLIP_SECONDS + 10):
+        writer.write(np.zeros((24, 32, 3), np.uint8))
+    writer.release()
+    with pytest.raises(ShowcaseError, match=r"130 s long; the limit here is 120 s"):
+        video.open_clip(path)
+
+
+def test_live_frames_come_back_annotated_with_the_frame_rate(yolo):
+    photo = np.asarray(Image.open(examples.bus()).convert("RGB"))  # 810x1080: shrunk to 640 px high
+    rate = None
+    for _ in range(3):
+        image, info, rate = detection.run_live(photo, 0.25, 0.45, "yolov8n.pt", rate)
+    assert image.shape == (640, 480, 3) and rate.frames == 3
+    assert re.search(r"Live: [\d.]+ frames/s, \d+ ms per frame .* \d+ person, 1 bus", info)
+    assert detection.run_live(None, 0.25, 0.45, "yolov8n.pt", rate) == (None, "Waiting for the camera…", rate)
+
+
+def test_frame_rate_counts_the_last_seconds_only():
+    from toolkit.video import FrameRate
+
+    rate = FrameRate(window_s=5)
+    for i in range(11):  # 11 frames in 1 s, 40 ms each
+        rate.add(40.0, now=100 + i / 10)
+    assert rate.fps == pytest.approx(10) and rate.p95_ms == 40
+    rate.add(400.0, now=110)  # 9 s later: the old frames have left the window
+    assert rate.frames == 12 and len(rate.recent) == 1 and rate.p95_ms == 400
+
+
+def test_counts_over_time_fill_gaps_and_keep_long_clips_short():
+    from toolkit.video import counts_over_time
+
+    counts = counts_over_time([(0.0, ["person", "person", "dog"]), (0.1, ["person"]), (0.2, [])])
+    assert counts.pivot(index="second", columns="class", values="count").to_dict("list") == {
+        "dog": [1, 0, 0], "person": [2, 1, 0]}
+    long = counts_over_time([(i / 30, ["car"] * (i % 4)) for i in range(3600)], steps=200)
+    assert len(long) == 200 and set(long["count"]) == {3}  # each step keeps the most it saw
+    assert counts_over_time([(0.0, [])]).empty
