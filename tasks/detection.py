@@ -156,7 +156,7 @@ def build_ui() -> None:
                     image = ui.image_input()
                     button = gr.Button("Detect", variant="primary")
                 with gr.Column():
-                    annotated = gr.Image(type="numpy", label="Detections", format="jpeg")
+                    annotated = ui.image_output("Detections")
                     info = ui.info_line()
             table = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label="Objects", wrap=True)
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
@@ -167,7 +167,7 @@ def build_ui() -> None:
             with gr.Row():
                 webcam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Webcam",
                                   webcam_options=gr.WebcamOptions(mirror=False))
-                live = gr.Image(type="numpy", label="Detections, live", format="jpeg", elem_id="detection-live")
+                live = ui.image_output("Detections, live", elem_id="detection-live")
             live_info, rate = ui.info_line(), gr.State()
         with gr.Tab("Video file"):
             with gr.Row():
@@ -178,7 +178,7 @@ def build_ui() -> None:
                         stop = gr.Button("Stop", variant="stop")
                     gr.Examples([[examples.street_clip()]], inputs=[clip])
                 with gr.Column():
-                    frame = gr.Image(type="numpy", label="Frames as they are done", format="jpeg")
+                    frame = ui.image_output("Frames as they are done")
                     clip_info = ui.info_line()
             with gr.Row():
                 annotated_clip = gr.Video(label="Annotated video (WebM, with a download button)")

@@ -106,10 +106,10 @@ def build_ui() -> None:
             model_id = ui.model_dropdown(TASK)
             button = gr.Button("Cut out", variant="primary")
         with gr.Column():
-            cut = gr.Image(type="numpy", image_mode="RGBA", format="png", label="Cut-out (transparent background)")
+            cut = ui.image_output("Cut-out (transparent background)", "png", image_mode="RGBA")
             info = ui.info_line()
             with gr.Row():
-                mask = gr.Image(type="numpy", label="Mask", format="png")
+                mask = ui.image_output("Mask", "png")
                 table = gr.DataFrame(headers=TABLE_COLUMNS, label="Kept objects")
     gr.Examples([[examples.zidane(), "person"], [examples.bus(), "bus"], [examples.bus(), ""]], inputs=[image, keep])
     button.click(run, [image, keep, confidence, model_id], [cut, mask, table, info], api_name="cut_out")

@@ -393,3 +393,19 @@ def test_a_video_through_the_api_then_one_stopped_midway(client, tmp_path, monke
     time.sleep(2)
     assert 0 < stopped_at == len(detected) < 200
     assert "yolov8n.pt" in client.predict(handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt", api_name="/detect")[2]
+
+
+def test_the_same_photo_from_many_visitors_at_once_comes_back_whole(client):
+    """A room clicking the same example: identical results are written to one cached file, which no
+    download may find half-written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def detect(_):
+        own = local_client(client.src)
+        return [own.predict(handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt", api_name="/detect")[0]
+                for _ in range(6)]
+
+    with ThreadPoolExecutor(4) as pool:
+        images = [path for paths in pool.map(detect, range(4)) for path in paths]
+    sizes = {os.path.getsize(path) for path in images}
+    assert len(images) == 24 and len(sizes) == 1

@@ -7,6 +7,9 @@ import functools
 import html
 import inspect
 import logging
+import os
+import uuid
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
@@ -104,6 +107,37 @@ def image_input(label: str = "Photo") -> gr.Image:
         return preprocess_opened(payload)
 
     component.preprocess = preprocess
+    return component
+
+
+def image_output(label: str, format: str = "jpeg", **kwargs) -> gr.Image:
+    """An image result (an RGB or RGBA array) whose file no download finds half-written.
+
+    Gradio names a result's file after a hash of its bytes and rewrites that file on every request
+    that returns the same image; a room of visitors clicking the same example at once then downloads
+    truncated images. This one writes the file under a temporary name and renames it into place, so
+    a reader has the whole old file or the whole new one. (Overridden on the instance, as image_input.)
+    """
+    from gradio import processing_utils
+    from gradio.data_classes import ImageData
+    from PIL import Image
+
+    component = gr.Image(type="numpy", label=label, format=format, **kwargs)
+
+    def postprocess(value):
+        if value is None:
+            return None
+        data = processing_utils.encode_pil_to_bytes(Image.fromarray(value), format)
+        folder = Path(component.GRADIO_CACHE) / processing_utils.hash_bytes(data)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"image.{format}"
+        if not path.exists():
+            partial = folder / f".{uuid.uuid4().hex}.{format}"
+            partial.write_bytes(data)
+            os.replace(partial, path)
+        return ImageData(path=str(path), orig_name=path.name)
+
+    component.postprocess = postprocess
     return component
 
 
