@@ -8,6 +8,8 @@ from importlib.util import find_spec
 from pathlib import Path
 
 REVIEWS = Path(__file__).resolve().parent / "reviews.csv"
+# 40 short Chinese reviews (好评 / 差评) of films, hotels and products, written for this project.
+CHINESE_REVIEWS = Path(__file__).resolve().parent / "reviews_zh.csv"
 
 
 def _package_file(package: str, *parts: str) -> str:

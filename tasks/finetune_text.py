@@ -201,13 +201,13 @@ def build_ui() -> None:
     gr.Markdown(
         "Adapt a pretrained encoder to **your own labels**: upload a CSV or TSV with a text column and a "
         "label column (any labels), or start from the built-in example. The **linear probe** trains a "
-        "small classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole "
-        "model (minutes on a CPU)."
+        "small classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU)."
     )
     with gr.Row():
         with gr.Column():
             file = gr.File(label="Training data (CSV or TSV)", file_types=[".csv", ".tsv", ".txt"])
             example = gr.Button("Use the built-in example (40 product and film reviews)", size="sm")
+            chinese_example = gr.Button("中文示例：40 条中文评论 (Chinese reviews, on BERT-base Chinese)", size="sm")
             validation_file = gr.File(label="Validation data (optional; otherwise 20% is held out)",
                                       file_types=[".csv", ".tsv", ".txt"])
             with gr.Row():
@@ -236,7 +236,9 @@ def build_ui() -> None:
                 prediction = gr.Label(label="Prediction")
     trained = gr.State()
     file.change(columns_of, file, [text_column, label_column], api_visibility="private")
-    example.click(lambda: str(examples.REVIEWS), None, file, api_visibility="private")
+    example.click(lambda: (str(examples.REVIEWS), TASK.default()), None, [file, base_model], api_visibility="private")
+    chinese_example.click(lambda: (str(examples.CHINESE_REVIEWS), TASK.chinese_reader()), None, [file, base_model],
+                          api_visibility="private")  # on a model that reads Chinese, as every Chinese example
     inputs = [file, validation_file, text_column, label_column, base_model, mode, epochs, learning_rate, batch_size,
               max_length, max_rows]
     event = button.click(run, inputs, [status, losses, confusion_table, confusion_plot, download, trained],

@@ -41,3 +41,23 @@ def test_chinese_examples_run_without_the_english_only_warning(empty_model_cache
     models.put(clip_id, tiny_chinese_clip)
     top, info = zero_shot.run(image, labels, ensemble, clip_id)
     assert set(top) <= {"猫", "狗", "狮子", "老虎"} and "trained on English" not in info
+
+
+def test_the_chinese_reviews_train_on_a_model_that_reads_every_character(empty_model_cache):
+    """The fine-tuning tab's Chinese example: its base model is Chinese BERT, whose real tokenizer
+    knows every character of the 40 reviews; a probe trains on it (random weights stand in)."""
+    from transformers import AutoTokenizer
+
+    import examples
+    from tasks import finetune_text
+    from toolkit import text_data
+
+    data = text_data.read_dataset(examples.CHINESE_REVIEWS, None, None)
+    assert len(data.texts) == 40 and sorted(data.classes) == ["好评", "差评"]
+    model_id = finetune_text.TASK.chinese_reader()
+    assert model_id == "google-bert/bert-base-chinese"
+    tokenizer = AutoTokenizer.from_pretrained(model_id)
+    assert tokenizer.unk_token_id not in {i for text in data.texts for i in tokenizer(text)["input_ids"]}
+    models.put(model_id, stand_ins.sentence_encoder(model_id))
+    *_, trained = finetune_text.train(data, model_id, finetune_text.Settings(mode="probe"))
+    assert set(trained.classifier.classes) == {"好评", "差评"} and 0 <= trained.scores.accuracy <= 1
