@@ -76,7 +76,7 @@ def stream(url: str, frame_bgr: np.ndarray, settings: list, seconds: float,
             if answered.is_set():  # the page skips a tick while its last frame is pending
                 answered.clear()
                 sent_at[0] = time.monotonic()
-                http.post(f"{api}/stream/{event_id[0]}", json={**body, "trigger_id": None})
+                http.post(f"{api}/stream/{event_id[0]}", json=body)
             time.sleep(max(0.0, every - (time.monotonic() - tick)))
         http.post(f"{api}/stream/{event_id[0]}/close")
         listener.join(timeout=30)

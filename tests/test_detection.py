@@ -130,8 +130,14 @@ def test_a_clip_is_annotated_frame_by_frame(yolo, tmp_path):
     import cv2
 
     clip = examples.street_clip(tmp_path)
-    *progress, (frame, info, annotated, counts) = detection.run_video(clip, 0.25, 0.45, "yolov8n.pt")
-    assert progress and all("Frame " in update[1] for update in progress)
+    updates = detection.run_video(clip, 0.25, 0.45, "yolov8n.pt")
+    progress = []
+    for update in updates:  # frames as they are done, then the finished video
+        if "Frame " not in update[1]:
+            break
+        progress.append(update)
+    frame, info, annotated, counts = update
+    assert progress
     assert "40 frames (4.0 s of video)" in info and "seen: bus, person" in info
     capture = cv2.VideoCapture(annotated)
     assert annotated.endswith(".webm") and capture.get(cv2.CAP_PROP_FRAME_COUNT) == 40
@@ -143,6 +149,7 @@ def test_a_clip_is_annotated_frame_by_frame(yolo, tmp_path):
     assert most["bus", False] == 1 and most["bus", True] == 0  # the bus leaves with the first photo
     assert most["person", False] >= 3 and most["tie", True] >= 1 and most.get(("tie", False), 0) == 0
     assert frame.shape == (480, 640, 3)
+    assert next(updates, None) is None and not Path(annotated).exists()  # handed over, then its folder goes
 
 
 @pytest.mark.parametrize("name, content, message", [

@@ -4,6 +4,7 @@ and the rolling frame rate and latency that a live stream shows."""
 from __future__ import annotations
 
 import collections
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -96,12 +97,20 @@ def read_frames(clip: Clip) -> Iterator[np.ndarray]:
 
 
 class ClipWriter:
-    """Frames written as a WebM (VP8) file, which browsers play; OpenCV's wheels cannot write H.264."""
+    """RGB frames written as a WebM (VP8) file, which browsers play (OpenCV's wheels cannot write H.264),
+    in a folder of its own that goes when the `with` block ends: hand the file over inside it."""
 
     def __init__(self, fps: float, name: str = "annotated") -> None:
         self.path = Path(tempfile.mkdtemp(prefix="showcase-video-")) / f"{name}.webm"
         self.fps = fps
         self.writer = None
+
+    def __enter__(self) -> ClipWriter:
+        return self
+
+    def __exit__(self, *error) -> None:
+        self.close()
+        shutil.rmtree(self.path.parent, ignore_errors=True)
 
     def write(self, frame: np.ndarray) -> None:
         import cv2
@@ -109,11 +118,13 @@ class ClipWriter:
         if self.writer is None:  # the size of the first frame fixes the video's
             height, width = frame.shape[:2]
             self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"VP80"), self.fps, (width, height))
-        self.writer.write(frame)
+        self.writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
 
     def close(self) -> Path:
+        """The finished file."""
         if self.writer is not None:
             self.writer.release()
+            self.writer = None
         return self.path
 
 
