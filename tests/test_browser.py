@@ -137,3 +137,30 @@ def test_the_webcam_streams_annotated_frames(page):
     page.screenshot(path=SCREENSHOTS / "detection-live.png", full_page=True)
     panel.get_by_role("button", name="capture photo").click()  # the record button, now reading "Stop"
     panel.get_by_role("tab", name="Photo").click()
+
+
+def test_self_supervised_neighbours_then_auto_few_shot(page, tmp_path):
+    """Pretrain on the CIFAR-10 sample, pick an image for its neighbours; then Few-shot images in
+    Auto mode ranks every backbone and setting and keeps the best."""
+    from tasks import finetune_image, self_supervised
+    from tests.images import coloured, make_zip
+
+    panel = open_tab(page, self_supervised.TASK)
+    epochs = panel.get_by_label("number input for Epochs")
+    epochs.fill("2")
+    epochs.press("Enter")
+    panel.get_by_role("button", name="Pretrain").click()
+    sync_api.expect(panel).to_contain_text("Linear probe, 5-fold cross-validated", timeout=120_000)
+    panel.locator("#ssl-pickable .thumbnail-item").first.click()
+    sync_api.expect(panel).to_contain_text(re.compile(r"Same class \(airplane\): \d of 8 with the pretrained encoder"))
+
+    panel = open_tab(page, finetune_image.TASK)
+    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
+               for i in range(3)}
+    panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "auto.zip", members))
+    panel.get_by_text("auto.zip").wait_for()
+    panel.get_by_label(finetune_image.AUTO).check()
+    panel.get_by_text("Time budget for Auto").wait_for()
+    panel.locator("button.primary:visible").first.click()
+    sync_api.expect(panel).to_contain_text(re.compile(r"weight decay [\d.e-]+, the best of 8 tried"), timeout=120_000)
+    sync_api.expect(panel.get_by_text("CV accuracy")).to_be_visible()

@@ -1,4 +1,5 @@
-"""Labelled images from visitors' uploads: image files named class_xxx.jpg, or zips of class folders.
+"""Labelled images from visitors' uploads (image files named class_xxx.jpg, or zips of class folders),
+and from CIFAR-10.
 
 Everything is checked before any pixel is decoded: the number of images, each image's size and the
 pixels all of them would decode to (read from their headers). Images are then decoded one at a time
@@ -7,6 +8,7 @@ and kept small, at the size the backbones read.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -15,6 +17,8 @@ from typing import Callable, Iterator
 from PIL import Image
 
 from models.errors import ShowcaseError
+from models.runtime import cache_dir
+from toolkit import probe
 from toolkit.inputs import decoded_pixels, lazy_image, open_image
 
 MAX_IMAGES = 2000
@@ -23,6 +27,7 @@ MAX_UNZIPPED_BYTES = 200_000_000  # a zip's declared contents; refuses zip bombs
 # decoding on a small CPU; about 200 phone photos, or 3,000 screenshots.
 MAX_TOTAL_PIXELS = 600_000_000
 KEPT_SIDE = 512  # images are kept at most this large: the backbones read 224 px
+CIFAR_SIDE = 32
 
 
 @dataclass
@@ -102,7 +107,7 @@ def candidates(paths: list[str | Path]) -> list[Candidate]:
         else:
             found.append(Candidate(path.name, label_from_name(PurePosixPath(path.name)), lambda p=path: p))
         if len(found) > MAX_IMAGES:
-            raise ShowcaseError(f"More than {MAX_IMAGES:,} files to read; use fewer for a few-shot classifier.")
+            raise ShowcaseError(f"More than {MAX_IMAGES:,} files to read; send fewer.")
     return found
 
 
@@ -113,14 +118,15 @@ def _read(candidate: Candidate) -> bytes | Path:
         raise ShowcaseError(f"damaged inside the zip ({error})") from None
 
 
-def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE) -> LabelledImages:
+def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE, unlabelled: bool = False) -> LabelledImages:
     """Labelled images from uploaded files and zips; files that are no usable image are skipped
-    with the reason. An upload that would cost too much to decode is refused before decoding."""
+    with the reason. An upload that would cost too much to decode is refused before decoding.
+    With `unlabelled`, images without a class are kept too, labelled ""."""
     found = LabelledImages()
     ready: list[Candidate] = []
     total = 0
     for candidate in candidates(paths):
-        if not candidate.label:
+        if not candidate.label and not unlabelled:
             found.skipped.append(f"{candidate.name}: no class (put it in a class folder or name it class_xxx.jpg)")
             continue
         try:
@@ -138,7 +144,7 @@ def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE) -> LabelledImag
         except ShowcaseError as error:
             found.skipped.append(f"{candidate.name}: {error}")
             continue
-        found.labels.append(candidate.label)
+        found.labels.append(candidate.label or "")
         found.names.append(candidate.name)
     return found
 
@@ -155,3 +161,27 @@ def check(data: LabelledImages) -> None:
     small = [label for label, n in counts.items() if n < 2]
     if small:
         raise ShowcaseError(f"Each class needs at least 2 images; these have 1: {', '.join(small)}.")
+
+
+def cifar10(max_images: int) -> LabelledImages:
+    """Up to max_images of CIFAR-10's training images, every class in proportion. Offline, the
+    folder of class folders SHOWCASE_CIFAR10_DIR names stands in (the tests' sample)."""
+    try:
+        from torchvision.datasets import CIFAR10 as Dataset
+
+        dataset = Dataset(str(cache_dir() / "cifar10"), train=True, download=True)
+    except Exception as error:  # URLError offline, a truncated archive
+        folder = os.environ.get("SHOWCASE_CIFAR10_DIR")
+        if not folder:
+            raise ShowcaseError(f"CIFAR-10 could not be downloaded ({error}); upload your own images instead.") from error
+        sample = LabelledImages()
+        for class_folder in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
+            part = collect(sorted(class_folder.glob("*.png")), CIFAR_SIDE, unlabelled=True)
+            sample.images += part.images
+            sample.labels += [class_folder.name] * len(part.images)
+            sample.names += part.names
+        keep = probe.stratified_sample(sample.labels, max_images)
+        return LabelledImages([sample.images[i] for i in keep], [sample.labels[i] for i in keep], [sample.names[i] for i in keep])
+    labels = [dataset.classes[target] for target in dataset.targets]
+    keep = probe.stratified_sample(labels, max_images)
+    return LabelledImages([Image.fromarray(dataset.data[i]) for i in keep], [labels[i] for i in keep], [f"cifar10-{i}" for i in keep])

@@ -99,11 +99,20 @@ class RunStore:
 
     def save_zip(self, save: Callable[[Path], None], name: str) -> Path:
         """save(folder) writes the model's files; returns them zipped as <name>.zip."""
+
+        def archive(path: Path) -> None:
+            save(path.parent / "model")
+            shutil.make_archive(str(path.parent / name), "zip", path.parent / "model")
+
+        return self.save_file(archive, f"{name}.zip")
+
+    def save_file(self, save: Callable[[Path], None], name: str) -> Path:
+        """save(path) writes the model as one file; returns its path, named `name`."""
         folder = Path(tempfile.mkdtemp(prefix="showcase-model-"))
-        save(folder / "model")
-        archive = Path(shutil.make_archive(str(folder / name), "zip", folder / "model"))
+        save(folder / name)
         with self._lock:
             self._folders.append(folder)
             while len(self._folders) > self.kept:
                 shutil.rmtree(self._folders.popleft(), ignore_errors=True)
-        return archive
+        return folder / name
+
