@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Callable
 
 import gradio as gr
 import pandas as pd
@@ -12,21 +12,35 @@ import torch
 from PIL import Image
 
 import models
+from models import contrastive
 from models.errors import ShowcaseError
 from models.linear_probe import LinearProbe, fit_linear
 from models.tensors import IMAGES_PER_PASS
 from toolkit import image_data, plots, ui
-from toolkit.inputs import open_image
-from toolkit.probe import Scores, cross_validate
+from toolkit.inputs import number, open_image
+from toolkit.probe import Scores, Trial, cross_validate, leaderboard, search
 from toolkit.task import Task
 from toolkit.training import training_slot
 
 # What a backbone of each family contributes, for the picker and the summary.
 BACKBONE_KINDS = {"clip": "CLIP image encoder ({})", "image_classifier": "{} pooled features (ImageNet)"}
+OWN_ENCODER = "self-supervised"  # the picker's value for the encoder uploaded from the Self-supervised tab
+ONE, AUTO = "One backbone", "Auto: every backbone and setting, cross-validated"
 
 
 def backbone_name(model_id: str) -> str:
+    if model_id == OWN_ENCODER:
+        return f"{contrastive.LABEL} (yours, from Self-supervised)"
     return BACKBONE_KINDS[models.family_of(model_id)].format(models.label(model_id))
+
+
+def backbone(model_id: str, encoder_file=None):
+    """The frozen backbone: a model of spaces.yaml, or the visitor's own self-supervised encoder."""
+    if model_id != OWN_ENCODER:
+        return TASK.load(model_id)
+    if not encoder_file:
+        raise ShowcaseError("Upload the encoder (.safetensors) you downloaded from the Self-supervised tab, or pick another backbone.")
+    return contrastive.read(getattr(encoder_file, "name", encoder_file))
 
 
 def embed_all(backbone, images: list[Image.Image], on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
@@ -42,52 +56,92 @@ def embed_all(backbone, images: list[Image.Image], on_progress: Callable[[int, i
 @dataclass
 class FewShotClassifier:
     backbone_id: str
+    backbone: Any  # the frozen backbone itself: the visitor's own encoder cannot be loaded again by id
     probe: LinearProbe
     scores: Scores  # cross-validated
     folds: int
     counts: dict[str, int]
+    weight_decay: float = 1e-3
 
-    def classify(self, backbone, image) -> dict[str, float]:
-        (top,) = self.probe.ranked(backbone.embed_images([open_image(image)]))
+    def classify(self, image) -> dict[str, float]:
+        (top,) = self.probe.ranked(self.backbone.embed_images([open_image(image)]))
         return top
 
 
-def fit(backbone_id: str, features: torch.Tensor, labels: list[str]) -> FewShotClassifier:
+def folds_for(labels: list[str]) -> int:
+    return min(5, min(labels.count(label) for label in set(labels)))
+
+
+def fit(backbone_id: str, backbone, features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3) -> FewShotClassifier:
     """Pure training function: cross-validated accuracy, then a probe fitted on every image."""
     counts = {label: labels.count(label) for label in sorted(set(labels))}
-    folds = min(5, min(counts.values()))
-    scores = cross_validate(features, labels, folds)
-    return FewShotClassifier(backbone_id, fit_linear(features, labels), scores, folds, counts)
+    scores = cross_validate(features, labels, folds_for(labels), weight_decay)
+    return FewShotClassifier(backbone_id, backbone, fit_linear(features, labels, weight_decay), scores, folds_for(labels),
+                             counts, weight_decay)
+
+
+def auto_fit(backbone_ids: list[str], images: list[Image.Image], labels: list[str], budget_s: float, encoder_file=None,
+             on_progress: Callable[[str], None] = lambda message: None) -> tuple[FewShotClassifier, list[Trial]]:
+    """Pure AutoML function: every backbone and weight decay cross-validated within the budget; the
+    best trial's probe is refitted on every image and kept."""
+    loaded: dict[str, tuple[Any, torch.Tensor]] = {}  # model id -> the backbone and its features
+
+    def features_of(model_id: str) -> Callable[[], torch.Tensor]:
+        def compute() -> torch.Tensor:
+            on_progress(f"Features from {backbone_name(model_id)}")
+            chosen = backbone(model_id, encoder_file)
+            loaded[model_id] = chosen, embed_all(chosen, images)
+            return loaded[model_id][1]
+        return compute
+
+    trials = search({model_id: features_of(model_id) for model_id in backbone_ids}, labels, folds_for(labels), budget_s,
+                    on_trial=lambda trial: on_progress(f"{backbone_name(trial.backbone)}, weight decay {trial.weight_decay:g}: "
+                                                       f"{trial.scores.accuracy:.1%}"))
+    best = trials[0]
+    if best.scores is None:
+        raise ShowcaseError("No backbone could be tried: " + "; ".join(trial.note for trial in trials))
+    kept = fit(best.backbone, *loaded[best.backbone], labels, best.weight_decay)
+    return kept, [replace(trial, backbone=backbone_name(trial.backbone)) for trial in trials]
 
 
 @ui.not_a_tool
 @ui.user_errors
 @ui.gpu_seconds(300)
-def run(files, backbone_id, progress=gr.Progress()):
-    """Builds a few-shot image classifier from a zip of class folders on a frozen backbone."""
+def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=gr.Progress()):
+    """Builds a few-shot image classifier from a zip of class folders on a frozen backbone, or (Auto)
+    on the best of every backbone and setting."""
     if not files:
         raise ShowcaseError("Upload a zip of class folders, or images named class_xxx.jpg.")
-    TASK.check(backbone_id)
+    if backbone_id != OWN_ENCODER:
+        TASK.check(backbone_id)
+    budget_s = number(budget_s, "The time budget", 5, 3600)
     with training_slot():  # first: reading the images is work too
         progress(0, desc="Reading the images")
         data = image_data.collect([getattr(f, "name", f) for f in files])
         image_data.check(data)
-        progress(0, desc=f"Loading {backbone_name(backbone_id)}")
-        backbone = TASK.load(backbone_id)
-        features = embed_all(backbone, data.images,
-                             lambda done, total: progress(done / total, desc=f"Features: {done}/{total} images"))
-        progress(1, desc="Fitting and cross-validating the linear classifier")
-        model = fit(backbone_id, features, data.labels)
+        if mode == AUTO:
+            candidates = TASK.choices() + ([OWN_ENCODER] if encoder_file else [])
+            model, trials = auto_fit(candidates, data.images, data.labels, budget_s, encoder_file,
+                                     lambda message: progress(None, desc=message))
+        else:
+            progress(0, desc=f"Loading {backbone_name(backbone_id)}")
+            chosen = backbone(backbone_id, encoder_file)
+            features = embed_all(chosen, data.images,
+                                 lambda done, total: progress(done / total, desc=f"Features: {done}/{total} images"))
+            progress(1, desc="Fitting and cross-validating the linear classifier")
+            model, trials = fit(backbone_id, chosen, features, data.labels), []
     # Class names come from folder names in the upload: escaped, they show as text, never as markup.
     classes = ", ".join(f"{html.escape(label)} ({n})" for label, n in model.counts.items())
     summary = (f"**{len(data.images)} images**, {len(model.counts)} classes: {classes}.\n\n"
-               f"{model.folds}-fold cross-validated {model.scores.summary()} with **{backbone_name(backbone_id)}**.")
+               f"{model.folds}-fold cross-validated {model.scores.summary()} with **{backbone_name(model.backbone_id)}**"
+               + (f" (weight decay {model.weight_decay:g}, the best of {sum(t.scores is not None for t in trials)} tried)." if trials else "."))
     if data.skipped:
         summary += f"\n\nSkipped {len(data.skipped)} file(s): " + html.escape("; ".join(data.skipped[:10]))
     confusion = plots.confusion(model.scores.confusion, "Cross-validated confusion (rows: true)")
     per_class = pd.DataFrame({"class": list(model.counts), "images": list(model.counts.values()),
                               "recall": [round(float(model.scores.confusion.loc[c, c]) / n, 3) for c, n in model.counts.items()]})
-    return summary, confusion, per_class, model
+    board = gr.update(value=leaderboard(trials), visible=bool(trials))
+    return summary, confusion, per_class, model, board
 
 
 @ui.not_a_tool
@@ -96,22 +150,29 @@ def try_model(model, image):
     """Classifies one photo with the classifier this session built."""
     if model is None:
         raise ShowcaseError("Build a classifier first; then try it here.")
-    return model.classify(TASK.load(model.backbone_id), image)
+    return model.classify(image)
 
 
 def build_ui() -> None:
     gr.Markdown(
         "Teach a new image classifier from **a handful of examples per class**: a frozen pretrained backbone "
         "turns each image into features and a linear classifier learns your classes on top, in seconds. "
-        "Upload a zip of class folders (`cats/…`, `dogs/…`) or images named `class_xxx.jpg`."
+        "Upload a zip of class folders (`cats/…`, `dogs/…`) or images named `class_xxx.jpg`. **Auto** tries "
+        "every backbone with several regularisation strengths, ranks them by cross-validated accuracy "
+        "(a leaderboard, as AutoGluon's) and keeps the best."
     )
     with gr.Row():
         with gr.Column():
             files = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Labelled images or a zip")
-            backbone_id = gr.Dropdown([(backbone_name(m), m) for m in TASK.choices()], value=TASK.default(),
+            mode = gr.Radio([ONE, AUTO], value=ONE, label="Mode")
+            backbone_id = gr.Dropdown([(backbone_name(m), m) for m in [*TASK.choices(), OWN_ENCODER]], value=TASK.default(),
                                       label="Backbone")
+            budget_s = gr.Slider(10, 600, value=120, step=10, label="Time budget for Auto (seconds)", visible=False)
+            encoder_file = gr.File(file_types=[".safetensors"], visible=False,
+                                   label="Your self-supervised encoder (.safetensors, from the Self-supervised tab)")
             button = gr.Button("Build classifier", variant="primary")
             summary = gr.Markdown(label="Summary")
+            board = gr.DataFrame(label="Leaderboard (best first; the first row is the model kept)", visible=False, wrap=True)
             per_class = gr.DataFrame(label="Per class")
         with gr.Column():
             confusion = gr.Plot(label="Cross-validated confusion matrix")
@@ -120,7 +181,15 @@ def build_ui() -> None:
                 try_button = gr.Button("Classify")
                 prediction = gr.Label(label="Prediction")
     model = gr.State()
-    button.click(run, [files, backbone_id], [summary, confusion, per_class, model], api_name="finetune_image")
+
+    def show_settings(mode, backbone_id):
+        return (gr.update(visible=mode == ONE), gr.update(visible=mode == AUTO),
+                gr.update(visible=mode == AUTO or backbone_id == OWN_ENCODER))
+
+    for control in (mode, backbone_id):
+        control.change(show_settings, [mode, backbone_id], [backbone_id, budget_s, encoder_file], api_visibility="private")
+    button.click(run, [files, backbone_id, mode, budget_s, encoder_file], [summary, confusion, per_class, model, board],
+                 api_name="finetune_image")
     try_button.click(try_model, [model, image], prediction, api_name="try_image_model")
 
 

@@ -10,7 +10,7 @@ from tasks import finetune_image
 from tests.images import coloured, make_zip
 from toolkit import image_data
 
-IN_BROWSER = r"cross-validated accuracy"  # what the tab shows once it trained
+IN_BROWSER = r"\d-fold cross-validated accuracy \d+"  # what the tab shows once it trained
 
 
 def fill_in_browser(panel, tmp_path, expect) -> None:
@@ -45,10 +45,10 @@ def test_zip_of_nested_class_folders(class_zip):
 def test_linear_probe_on_a_tiny_backbone_separates_the_classes(class_zip, tiny_backbone):
     data = image_data.collect([class_zip])
     features = finetune_image.embed_all(tiny_backbone, data.images)
-    model = finetune_image.fit("resnet50", features, data.labels)
+    model = finetune_image.fit("resnet50", tiny_backbone, features, data.labels)
     assert model.folds == 5
     assert model.scores.accuracy >= 0.9
-    assert next(iter(model.classify(tiny_backbone, Image.open(io.BytesIO(coloured((210, 20, 20), 999)))))) == "red"
+    assert next(iter(model.classify(Image.open(io.BytesIO(coloured((210, 20, 20), 999)))))) == "red"
 
 
 def test_images_named_class_underscore(tmp_path):
@@ -177,3 +177,75 @@ def test_class_folders_named_in_gbk_read_as_chinese(tmp_path, monkeypatch):
     utf8 = make_zip(tmp_path / "utf8.zip", {"café/0.png": coloured((1, 2, 3), 0), "café/1.png": coloured((3, 2, 1), 1),
                                             "thé/0.png": coloured((9, 9, 9), 2), "thé/1.png": coloured((7, 7, 7), 3)})
     assert image_data.collect([utf8]).counts() == {"café": 2, "thé": 2}
+
+
+def quiet(*args, **kwargs) -> None:
+    """gr.Progress's place outside Gradio."""
+
+
+@pytest.fixture
+def backbones(empty_model_cache, tiny_backbone, tiny_clip):
+    models.put("resnet50", tiny_backbone)
+    models.put("openai/clip-vit-base-patch32", tiny_clip)
+
+
+def test_auto_keeps_the_leaderboards_best_row(tmp_path, backbones):
+    """Auto cross-validates every backbone and weight decay; the model it keeps is the first row."""
+    from toolkit.probe import WEIGHT_DECAYS
+
+    data = image_data.cifar10(100)  # real photos: the backbones and settings score differently on them
+    model, trials = finetune_image.auto_fit(finetune_image.TASK.choices(), data.images, data.labels, budget_s=600)
+    assert len(trials) == len(finetune_image.TASK.choices()) * len(WEIGHT_DECAYS)
+    accuracies = [trial.scores.accuracy for trial in trials]
+    assert accuracies == sorted(accuracies, reverse=True) and len(set(accuracies)) > 1
+    best = trials[0]
+    assert (finetune_image.backbone_name(model.backbone_id), model.weight_decay) == (best.backbone, best.weight_decay)
+    assert model.scores.accuracy == best.scores.accuracy
+
+
+def test_auto_through_the_tab_shows_the_leaderboard(tmp_path, backbones):
+    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
+               for i in range(4)}
+    summary, _, _, model, board = finetune_image.run([make_zip(tmp_path / "few.zip", members)], "resnet50",
+                                                     finetune_image.AUTO, 60, progress=quiet)
+    table = board["value"]
+    assert "the best of 8 tried" in summary and list(table["rank"])[:2] == [1, 2]
+    assert table["backbone"][0] == finetune_image.backbone_name(model.backbone_id)
+
+
+def test_auto_stops_starting_backbones_once_the_budget_is_spent(backbones):
+    data = image_data.cifar10(40)
+    _, trials = finetune_image.auto_fit(finetune_image.TASK.choices(), data.images, data.labels, budget_s=0)
+    assert [trial.note for trial in trials if trial.scores is None] == ["not tried: the time budget was spent"]
+
+
+def test_a_backbone_that_cannot_load_is_listed_and_the_others_run(empty_model_cache, tiny_backbone):
+    models.put("resnet50", tiny_backbone)  # CLIP's weights are not here: its load fails as it would offline
+    data = image_data.cifar10(40)
+    model, trials = finetune_image.auto_fit(finetune_image.TASK.choices(), data.images, data.labels, budget_s=600)
+    assert model.backbone_id == "resnet50"
+    assert any(trial.note.startswith("not available: The model 'openai/clip-vit-base-patch32' could not be loaded")
+               for trial in trials)
+
+
+def test_the_self_supervised_encoder_is_a_backbone(tmp_path, backbones):
+    """The file the Self-supervised tab offers loads here as a backbone, alone or among Auto's."""
+    from models import contrastive
+
+    path = tmp_path / "encoder.safetensors"
+    contrastive.new(seed=3).save(path)
+    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
+               for i in range(4)}
+    upload = [make_zip(tmp_path / "few.zip", members)]
+    summary, *_, model, _ = finetune_image.run(upload, finetune_image.OWN_ENCODER, finetune_image.ONE, 60, str(path),
+                                               progress=quiet)
+    assert "Self-supervised CNN" in summary and model.scores.accuracy == 1.0
+    assert next(iter(model.classify(Image.open(io.BytesIO(coloured((210, 20, 20), 99)))))) == "red"
+    *_, board = finetune_image.run(upload, "resnet50", finetune_image.AUTO, 60, str(path), progress=quiet)
+    assert board["value"]["backbone"].str.startswith("Self-supervised CNN").sum() == 4
+    with pytest.raises(Exception, match="Upload the encoder"):  # as the page shows it (gr.Error)
+        finetune_image.run(upload, finetune_image.OWN_ENCODER, progress=quiet)
+    (tmp_path / "not-an-encoder.safetensors").write_bytes(b"hello")
+    with pytest.raises(Exception, match="not a saved encoder"):
+        finetune_image.run(upload, finetune_image.OWN_ENCODER, encoder_file=str(tmp_path / "not-an-encoder.safetensors"),
+                           progress=quiet)

@@ -1,13 +1,17 @@
-"""Evaluating classifiers: stratified splits and folds, metrics, cross-validated linear probes."""
+"""Evaluating classifiers: stratified splits and folds, metrics, cross-validated linear probes, and a
+leaderboard of probes over backbones and settings (AutoML, as AutoGluon's ImagePredictor does it)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 import torch
 
+from models.errors import ModelUnavailable
 from models.linear_probe import fit_linear
 
 
@@ -62,13 +66,70 @@ def score(truth: list[str], predicted: list[str], classes: list[str]) -> Scores:
     return Scores(float(hits.sum() / max(len(truth), 1)), float(f1.mean()), confusion)
 
 
-def cross_validate(features: torch.Tensor, labels: list[str], count: int = 5) -> Scores:
+def cross_validate(features: torch.Tensor, labels: list[str], count: int = 5, weight_decay: float = 1e-3) -> Scores:
     """Stratified k-fold accuracy of the linear probe: every row is predicted by a probe that never saw it."""
     predicted = [""] * len(labels)
     for fold in folds(labels, count):
         held_out = set(fold)
         train = [i for i in range(len(labels)) if i not in held_out]
-        probe = fit_linear(features[train], [labels[i] for i in train])
+        probe = fit_linear(features[train], [labels[i] for i in train], weight_decay)
         for row, label in zip(fold, probe.predict(features[fold])):
             predicted[row] = label
     return score(labels, predicted, sorted(set(labels)))
+
+
+# The regularisation strengths Auto tries on each backbone (fit_linear's default is the second).
+WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2, 1e-1)
+
+
+@dataclass
+class Trial:
+    backbone: str
+    weight_decay: float
+    scores: Scores | None  # None: not tried (its reason in `note`)
+    features_s: float = 0.0  # computing the backbone's features, shared by its trials
+    fit_s: float = 0.0  # fitting and cross-validating this setting
+    note: str = ""
+
+    def sort_key(self) -> tuple:
+        return (-self.scores.accuracy, -self.scores.macro_f1, self.fit_s) if self.scores else (1.0, 0.0, 0.0)
+
+
+def search(backbones: dict[str, Callable[[], torch.Tensor]], labels: list[str], count: int, budget_s: float,
+           weight_decays=WEIGHT_DECAYS, on_trial: Callable[[Trial], None] | None = None) -> list[Trial]:
+    """Cross-validates a linear probe for every backbone (name -> its features, computed on call) and
+    weight decay, best first. No backbone starts once `budget_s` is spent, but the first always runs;
+    a backbone that fails is listed with the reason."""
+    started = time.perf_counter()
+    trials: list[Trial] = []
+    for name, features_of in backbones.items():
+        if trials and time.perf_counter() - started > budget_s:
+            trials.append(Trial(name, float("nan"), None, note="not tried: the time budget was spent"))
+            continue
+        clock = time.perf_counter()
+        try:
+            features = features_of()
+        except ModelUnavailable as error:  # a backbone whose weights cannot be had: the others still run
+            trials.append(Trial(name, float("nan"), None, note=f"not available: {error}"))
+            continue
+        features_s = time.perf_counter() - clock
+        for weight_decay in weight_decays:
+            clock = time.perf_counter()
+            scores = cross_validate(features, labels, count, weight_decay)
+            trials.append(Trial(name, weight_decay, scores, features_s, time.perf_counter() - clock))
+            if on_trial:
+                on_trial(trials[-1])
+    return sorted(trials, key=Trial.sort_key)
+
+
+def leaderboard(trials: list[Trial]) -> pd.DataFrame:
+    """The trials as a table, best first, as people read it (AutoGluon's leaderboard, for probes)."""
+    return pd.DataFrame([{
+        "rank": n if trial.scores else "",
+        "backbone": trial.backbone,
+        "weight decay": f"{trial.weight_decay:g}" if trial.scores else "",
+        "CV accuracy": f"{trial.scores.accuracy:.1%}" if trial.scores else trial.note,
+        "macro-F1": round(trial.scores.macro_f1, 3) if trial.scores else None,
+        "features (s)": round(trial.features_s, 1) if trial.scores else None,
+        "fit (s)": round(trial.fit_s, 2) if trial.scores else None,
+    } for n, trial in enumerate(trials, start=1)])
