@@ -34,6 +34,11 @@ def backbone_name(model_id: str) -> str:
     return BACKBONE_KINDS[models.family_of(model_id)].format(models.label(model_id))
 
 
+def short_name(model_id: str) -> str:
+    """The backbone as the leaderboard names it."""
+    return contrastive.LABEL if model_id == OWN_ENCODER else models.label(model_id)
+
+
 def backbone(model_id: str, encoder_file=None):
     """The frozen backbone: a model of spaces.yaml, or the visitor's own self-supervised encoder."""
     if model_id != OWN_ENCODER:
@@ -101,7 +106,7 @@ def auto_fit(backbone_ids: list[str], images: list[Image.Image], labels: list[st
     if best.scores is None:
         raise ShowcaseError("No backbone could be tried: " + "; ".join(trial.note for trial in trials))
     kept = fit(best.backbone, *loaded[best.backbone], labels, best.weight_decay)
-    return kept, [replace(trial, backbone=backbone_name(trial.backbone)) for trial in trials]
+    return kept, [replace(trial, backbone=short_name(trial.backbone)) for trial in trials]
 
 
 @ui.not_a_tool
@@ -168,11 +173,10 @@ def build_ui() -> None:
             backbone_id = gr.Dropdown([(backbone_name(m), m) for m in [*TASK.choices(), OWN_ENCODER]], value=TASK.default(),
                                       label="Backbone")
             budget_s = gr.Slider(10, 600, value=120, step=10, label="Time budget for Auto (seconds)", visible=False)
-            encoder_file = gr.File(file_types=[".safetensors"], visible=False,
+            encoder_file = gr.File(file_types=[".safetensors"], visible=False, height=120,
                                    label="Your self-supervised encoder (.safetensors, from the Self-supervised tab)")
             button = gr.Button("Build classifier", variant="primary")
             summary = gr.Markdown(label="Summary")
-            board = gr.DataFrame(label="Leaderboard (best first; the first row is the model kept)", visible=False, wrap=True)
             per_class = gr.DataFrame(label="Per class")
         with gr.Column():
             confusion = gr.Plot(label="Cross-validated confusion matrix")
@@ -180,6 +184,7 @@ def build_ui() -> None:
                 image = ui.image_input("Try the classifier on a new image")
                 try_button = gr.Button("Classify")
                 prediction = gr.Label(label="Prediction")
+    board = gr.DataFrame(label="Leaderboard (best first; the first row is the model kept)", visible=False)
     model = gr.State()
 
     def show_settings(mode, backbone_id):

@@ -199,7 +199,7 @@ def test_auto_keeps_the_leaderboards_best_row(tmp_path, backbones):
     accuracies = [trial.scores.accuracy for trial in trials]
     assert accuracies == sorted(accuracies, reverse=True) and len(set(accuracies)) > 1
     best = trials[0]
-    assert (finetune_image.backbone_name(model.backbone_id), model.weight_decay) == (best.backbone, best.weight_decay)
+    assert (finetune_image.short_name(model.backbone_id), model.weight_decay) == (best.backbone, best.weight_decay)
     assert model.scores.accuracy == best.scores.accuracy
 
 
@@ -210,7 +210,7 @@ def test_auto_through_the_tab_shows_the_leaderboard(tmp_path, backbones):
                                                      finetune_image.AUTO, 60, progress=quiet)
     table = board["value"]
     assert "the best of 8 tried" in summary and list(table["rank"])[:2] == [1, 2]
-    assert table["backbone"][0] == finetune_image.backbone_name(model.backbone_id)
+    assert table["backbone"][0] == finetune_image.short_name(model.backbone_id)
 
 
 def test_auto_stops_starting_backbones_once_the_budget_is_spent(backbones):
