@@ -150,7 +150,9 @@ def test_self_supervised_neighbours_then_auto_few_shot(page, tmp_path):
     epochs.fill("2")
     epochs.press("Enter")
     panel.get_by_role("button", name="Pretrain").click()
-    sync_api.expect(panel).to_contain_text("Linear probe, 5-fold cross-validated", timeout=120_000)
+    # "2 epochs": not the summary of an earlier run left in the page (the first-example test's 3).
+    sync_api.expect(panel).to_contain_text(re.compile(r"for 2 epochs in \d+ s.*Linear probe, 5-fold cross-validated", re.S),
+                                           timeout=120_000)
     panel.locator("#ssl-pickable .thumbnail-item").first.click()
     sync_api.expect(panel).to_contain_text(re.compile(r"Same class \(airplane\): \d of 8 with the pretrained encoder"))
 
