@@ -63,12 +63,17 @@ def clip(model_id: str = "openai/clip-vit-base-patch32", tiny: bool = True):
 
 
 def gpt2(model_id: str = "openai-community/gpt2", tiny: bool = True, context: int = 1024):
-    """GPT-2 with random weights and the real GPT-2 tokenizer (its files are in ../shared)."""
+    """GPT-2 with random weights and the real GPT-2 tokenizer (its files are in ../shared); Chinese
+    GPT-2 over Chinese BERT's vocabulary, as uer's model is, with no end-of-text token."""
     from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained("openai-community/gpt2")
     size = dict(n_layer=2, n_head=2, n_embd=32) if tiny else {}
+    if models.reads_chinese(model_id):
+        tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID)
+        size.update(vocab_size=tokenizer.vocab_size, bos_token_id=None, eos_token_id=None)
+    else:
+        tokenizer = AutoTokenizer.from_pretrained("openai-community/gpt2")
     return CausalLM.wrap(GPT2LMHeadModel(GPT2Config(n_positions=context, **size)), tokenizer, model_id)
 
 

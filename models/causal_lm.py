@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -57,6 +58,16 @@ class CountingStreamer(TextIteratorStreamer):
         super().put(value)
 
 
+# Between two CJK characters or punctuation marks: where a WordPiece decoder puts a space that
+# Chinese text does not have ("从 前 有" for 从前有).
+CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]) (?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
+
+
+def tidy(text: str) -> str:
+    """Decoded text as people write it: no spaces between Chinese characters."""
+    return CJK_GAP.sub("", text)
+
+
 @dataclass
 class CausalLM(HubModel):
     def __post_init__(self) -> None:
@@ -71,10 +82,11 @@ class CausalLM(HubModel):
         return self.model.config.max_position_embeddings
 
     def prompt_ids(self, prompt: str) -> torch.Tensor:
-        return self.encode(prompt, return_tensors="pt")["input_ids"]
+        # No special tokens: a BERT vocabulary (Chinese GPT-2) would end the prompt with [SEP].
+        return self.encode(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
 
     def decode(self, ids) -> str:
-        return self.tokenizer.decode(ids, skip_special_tokens=True)
+        return tidy(self.tokenizer.decode(ids, skip_special_tokens=True))
 
     def forward(self, ids: torch.Tensor, seed: int | None = None, **generate_kwargs) -> torch.Tensor:
         """The bare model.generate call, seeded first when a seed is given."""
@@ -84,7 +96,8 @@ class CausalLM(HubModel):
             return self.model.generate(
                 input_ids=ids.to(self.device),
                 attention_mask=torch.ones_like(ids).to(self.device),
-                pad_token_id=self.tokenizer.eos_token_id,
+                # Chinese GPT-2's BERT vocabulary has no end-of-text token, only a padding one.
+                pad_token_id=self.tokenizer.pad_token_id if self.tokenizer.eos_token_id is None else self.tokenizer.eos_token_id,
                 **generate_kwargs,
             )
 

@@ -9,7 +9,7 @@ from typing import Iterator
 import gradio as gr
 import torch
 
-from models.causal_lm import CausalLM
+from models.causal_lm import CausalLM, tidy
 from models.errors import ShowcaseError
 from toolkit import ui
 from toolkit.inputs import clean_text, number
@@ -126,7 +126,7 @@ def stream(generator: CausalLM, prompt: str, settings: Settings) -> Iterator[Upd
     prompt = clean_text(prompt, "a prompt", MAX_PROMPT_CHARS)
     notes = check_settings(settings)
     ids, cut = prepare_prompt(generator, prompt, settings.max_new_tokens)
-    update = Update(generator.tokenizer.decode(ids[0]), notes=notes + cut)
+    update = Update(generator.decode(ids[0]), notes=notes + cut)
     seed = settings.seed if settings.strategy == "sampling" else None
     started = time.perf_counter()
 
@@ -145,8 +145,8 @@ def stream(generator: CausalLM, prompt: str, settings: Settings) -> Iterator[Upd
     for piece, tokens in generator.stream(ids, seed, **generate_kwargs(settings)):
         if piece:
             text += piece
-            yield replace(update, text=text, tokens=tokens, seconds=time.perf_counter() - started)
-    yield replace(update, text=text, tokens=tokens, seconds=time.perf_counter() - started, done=True)
+            yield replace(update, text=tidy(text), tokens=tokens, seconds=time.perf_counter() - started)
+    yield replace(update, text=tidy(text), tokens=tokens, seconds=time.perf_counter() - started, done=True)
 
 
 def stats(update: Update) -> str:
@@ -190,7 +190,7 @@ def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, n
 
 def build_ui() -> None:
     gr.Markdown(
-        "**GPT-2** continues your text, token by token. Sampling with a fixed seed gives the same text "
+        "**GPT-2** continues your text, token by token (for Chinese, the Chinese GPT-2). Sampling with a fixed seed gives the same text "
         "again; greedy always picks the likeliest token; beam search weighs several continuations."
     )
     with gr.Row():
@@ -213,7 +213,7 @@ def build_ui() -> None:
         with gr.Column():
             output = gr.Textbox(label="Text", lines=14, autoscroll=True)
             info = ui.info_line()
-    gr.Examples([[e] for e in EXAMPLES], inputs=[prompt])
+    gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[prompt, model_id])
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]
     # One generation at a time: the seed sets torch's global generator, and the CPU is saturated anyway.
     event = button.click(run, inputs, [output, info], api_name="generate", concurrency_limit=1)
