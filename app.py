@@ -33,11 +33,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 import torch  # noqa: E402
 
 import models  # noqa: E402
 import tasks  # noqa: E402
-from toolkit import ui  # noqa: E402
+from toolkit import i18n, ui  # noqa: E402
+from toolkit.i18n import t  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
@@ -47,12 +49,23 @@ log = logging.getLogger("showcase")
 # Uploads above this are refused by the server before any task sees them.
 MAX_UPLOAD = "25mb"
 CSS = """
-.showcase-header {text-align: center; margin-bottom: 0.5rem}
-.showcase-header p {opacity: 0.8}
+.showcase-header {align-items: center}
+.showcase-header h1 {margin-bottom: 0}
+.showcase-where p {opacity: 0.7; font-size: 0.9em}
 """
+INTRODUCTION = ("Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP for images; "
+                "GPT-2, BERT and sentence embeddings for text; and training your own classifiers on top of them.")
+# The link that opens the tab on screen (?tab=<its key>), copied to the clipboard where the page may.
+COPY_LINK_JS = """() => {
+  const panel = [...document.querySelectorAll("[id^=task-]")]
+    .find(element => /^task-[a-z_]+$/.test(element.id) && element.offsetParent !== null);
+  const url = location.origin + location.pathname + (panel ? "?tab=" + panel.id.slice(5) : "");
+  if (navigator.clipboard) navigator.clipboard.writeText(url).catch(() => {});
+  return url;
+}"""
 
 
-def header() -> str:
+def where_it_runs() -> str:
     device = pick_device()
     if device.type == "cuda":
         where = f"GPU ({device}, PyTorch half precision)"
@@ -63,12 +76,7 @@ def header() -> str:
     if unusable_gpu():
         where += (". An NVIDIA GPU is attached, but this PyTorch build cannot use it (its CUDA needs a newer "
                   "driver; README, Host it on Spaces)")
-    return (
-        "<div class='showcase-header'><h1>🔭 Model Showcase</h1>"
-        "<p>Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP "
-        "for images; GPT-2, BERT and sentence embeddings for text; and training your own classifiers on "
-        f"top of them. Running on {where}.</p></div>"
-    )
+    return f"Running on {where}."
 
 
 def say_still_warming(model_id: str) -> None:
@@ -95,16 +103,30 @@ def build_app() -> gr.Blocks:
     models.when_waiting(say_still_warming)
     # Results Gradio writes to its cache (a live stream's frames, annotated videos) are deleted after an hour.
     with gr.Blocks(title="Model Showcase", delete_cache=(900, 3600)) as demo:
-        gr.HTML(header())
+        with gr.Row(elem_classes="showcase-header"):
+            with gr.Column(scale=5):
+                gr.Markdown("# 🔭 Model Showcase")
+                gr.Markdown(t(INTRODUCTION))
+                gr.Markdown(where_it_runs(), elem_classes="showcase-where")
+            with gr.Column(scale=1, min_width=180):
+                switch = gr.Radio(list(i18n.LANGUAGES), value="English", show_label=False, container=False,
+                                  elem_id="language-switch")
+                share = gr.Button(t("Copy a link to this tab"), size="sm", elem_id="copy-link")
+                link = gr.Textbox(show_label=False, container=False, interactive=False, visible=False, elem_id="tab-link")
         inner: dict[str, gr.Tabs] = {}
         with gr.Tabs() as sections:
             for section, members in tasks.by_section():
-                with gr.Tab(section, id=section, elem_id=f"section-{section.lower()}"):
+                with gr.Tab(t(section), id=section, elem_id=f"section-{section.lower()}"):
                     with gr.Tabs() as inner[section]:
                         for task in members:
-                            with gr.Tab(task.title, id=task.key, elem_id=f"task-{task.key}"):
+                            with gr.Tab(t(task.title), id=task.key, elem_id=f"task-{task.key}"):
                                 task.build_ui()
         demo.load(open_linked_tab, None, [sections, *inner.values()], api_visibility="private")
+        demo.load(None, None, switch, js=i18n.RESTORE_JS)
+        switch.input(None, switch, None, js=i18n.SWITCH_JS)
+        # The page works out the link (the tab on screen) and copies it; the server then shows it.
+        share.click(lambda url: gr.Textbox(value=url, visible=True), link, link, js=COPY_LINK_JS, api_visibility="private")
+    i18n.english_where_not_translated(demo)
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable.
     demo.queue(default_concurrency_limit=2)
     ui.name_tools(demo)
@@ -138,6 +160,8 @@ def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs)
         allowed_paths=example_folders(),
         theme=gr.themes.Soft(primary_hue="indigo"),
         css=CSS,
+        i18n=i18n.I18N,
+        app_kwargs={"middleware": [Middleware(i18n.EarlyLanguage)]},
         **kwargs,
     )
 

@@ -12,6 +12,7 @@ from models.errors import ShowcaseError
 from models.sentence_encoder import SentenceEncoder, shape_of
 from toolkit import plots, ui
 from toolkit.inputs import clean_text
+from toolkit.i18n import t
 from toolkit.task import Task
 
 # Past this a heatmap's labels are unreadable; longer sentences are cut with a notice.
@@ -95,22 +96,22 @@ def run(sentence, layer, head, model_id):
 
 def build_ui() -> None:
     gr.Markdown(
-        "Every layer of a Transformer lets each token look at all others: its **query** is compared with "
+        t("Every layer of a Transformer lets each token look at all others: its **query** is compared with "
         "every token's **key**, and the softmax of those scores (each row sums to 1) weighs the **values** "
-        "it takes in. Pick a layer and head to see who looks at whom."
+        "it takes in. Pick a layer and head to see who looks at whom.")
     )
     with gr.Row():
-        sentence = gr.Textbox(label="Sentence", value=EXAMPLES[0], scale=3)
-        model_id = ui.model_dropdown(TASK, label="Encoder")
+        sentence = gr.Textbox(label=t("Sentence"), value=EXAMPLES[0], scale=3)
+        model_id = ui.model_dropdown(TASK, label=t("Encoder"))
     layers, heads = shape_of(TASK.default(), local_only=True)
     with gr.Row():
-        layer = gr.Slider(1, layers, value=1, step=1, label="Layer", precision=0)
-        head = gr.Slider(1, heads, value=1, step=1, label="Head", precision=0)
-        button = gr.Button("Show attention", variant="primary")
+        layer = gr.Slider(1, layers, value=1, step=1, label=t("Layer"), precision=0)
+        head = gr.Slider(1, heads, value=1, step=1, label=t("Head"), precision=0)
+        button = gr.Button(t("Show attention"), variant="primary")
     info = ui.info_line()
     with gr.Row():
-        one = gr.Plot(label="One head")
-        mean = gr.Plot(label="All heads averaged")
+        one = gr.Plot(label=t("One head"))
+        mean = gr.Plot(label=t("All heads averaged"))
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[sentence, model_id])
     button.click(run, [sentence, layer, head, model_id], [one, mean, info], api_name="attention")
     model_id.change(fit_sliders, [model_id, layer, head], [layer, head], api_visibility="private")

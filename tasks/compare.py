@@ -20,6 +20,7 @@ from models.errors import ShowcaseError
 from models.tensors import IMAGES_PER_PASS, ranked
 from toolkit import ui
 from toolkit.inputs import open_image, parse_labels
+from toolkit.i18n import t
 from toolkit.task import Task
 
 TOP_K = 5
@@ -202,37 +203,37 @@ def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progres
 
 def build_ui() -> None:
     gr.Markdown(
-        "Puts **CLIP** (zero-shot, from text prompts) beside a supervised **ImageNet classifier** (trained "
+        t("Puts **CLIP** (zero-shot, from text prompts) beside a supervised **ImageNet classifier** (trained "
         "on ImageNet's labels). CLIP's candidates default to the same 1,000 ImageNet classes, so both "
-        "answer the same question; type your own labels to change CLIP's."
+        "answer the same question; type your own labels to change CLIP's.")
     )
     with gr.Row():
-        labels = gr.Textbox(label="CLIP labels (empty: the 1,000 ImageNet classes)", placeholder="cat, dog, car")
-        ensemble = gr.Checkbox(value=False, label="Prompt ensemble (slower the first time)")
+        labels = gr.Textbox(label=t("CLIP labels (empty: the 1,000 ImageNet classes)"), placeholder=t("cat, dog, car"))
+        ensemble = gr.Checkbox(value=False, label=t("Prompt ensemble (slower the first time)"))
         clip_id = ui.model_dropdown(TASK, "clip", "CLIP model")
         classifier_id = ui.model_dropdown(TASK, "classifier", "ImageNet classifier")
-    with gr.Tab("One image"):
+    with gr.Tab(t("One image")):
         with gr.Row():
             with gr.Column():
                 image = ui.image_input()
-                button = gr.Button("Compare", variant="primary")
-            classifier_label = gr.Label(num_top_classes=TOP_K, label="ImageNet classifier top 5")
-            clip_label = gr.Label(num_top_classes=TOP_K, label="CLIP top 5")
-        verdict_box = gr.Markdown(label="Verdict")
+                button = gr.Button(t("Compare"), variant="primary")
+            classifier_label = gr.Label(num_top_classes=TOP_K, label=t("ImageNet classifier top 5"))
+            clip_label = gr.Label(num_top_classes=TOP_K, label=t("CLIP top 5"))
+        verdict_box = gr.Markdown(label=t("Verdict"))
         gr.Examples([[examples.cheetah()], [examples.lion()], [examples.tower()]], inputs=[image])
-    with gr.Tab("Many images"):
+    with gr.Tab(t("Many images")):
         gr.Markdown(
-            "Upload images or a folder. File names of the form `<wnid>_<class>.JPEG` (as in ImageNet "
-            "samples) give the true class, and with it each model's accuracy."
+            t("Upload images or a folder. File names of the form `<wnid>_<class>.JPEG` (as in ImageNet "
+            "samples) give the true class, and with it each model's accuracy.")
         )
         with gr.Row():
-            files = gr.File(file_count="multiple", file_types=["image"], label="Images")
-            folder = gr.File(file_count="directory", label="…or a folder")
-        batch_button = gr.Button("Compare all", variant="primary")
-        note = gr.Markdown(label="Note")
-        summary = gr.DataFrame(label="Summary")
-        chart = gr.BarPlot(x="bar", y="value", color="model", y_lim=[0, 1], label="Accuracy and agreement")
-        table = gr.DataFrame(label="Per image", wrap=True)
+            files = gr.File(file_count="multiple", file_types=["image"], label=t("Images"))
+            folder = gr.File(file_count="directory", label=t("…or a folder"))
+        batch_button = gr.Button(t("Compare all"), variant="primary")
+        note = gr.Markdown(label=t("Note"))
+        summary = gr.DataFrame(label=t("Summary"))
+        chart = gr.BarPlot(x="bar", y="value", color="model", y_lim=[0, 1], label=t("Accuracy and agreement"))
+        table = gr.DataFrame(label=t("Per image"), wrap=True)
     settings = [labels, ensemble, clip_id, classifier_id]
     button.click(run, [image, *settings], [classifier_label, clip_label, verdict_box], api_name="compare")
     batch_outputs = [table, summary, chart, note]

@@ -15,6 +15,7 @@ from models.errors import ShowcaseError
 from models.yolo import Detector
 from toolkit import ui, video
 from toolkit.inputs import open_image
+from toolkit.i18n import t
 from toolkit.task import Task
 
 # A clip being annotated shows a frame this often: the page needs a few a second, not every one.
@@ -141,47 +142,47 @@ def run_video(clip_path, confidence, iou, model_id):
 
 def build_ui() -> None:
     gr.Markdown(
-        "Finds and outlines objects of the 80 COCO classes with **Ultralytics YOLO**, in a photo, live from "
-        "your webcam or in a video. The `-seg` models also draw each object's mask."
+        t("Finds and outlines objects of the 80 COCO classes with **Ultralytics YOLO**, in a photo, live from "
+        "your webcam or in a video. The `-seg` models also draw each object's mask.")
     )
     with gr.Row():
         model_id = ui.model_dropdown(TASK)
-        confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label="Confidence threshold")
-        iou = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label="IoU threshold (overlap for NMS)")
+        confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label=t("Confidence threshold"))
+        iou = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label=t("IoU threshold (overlap for NMS)"))
     with gr.Tabs():
-        with gr.Tab("Photo"):
+        with gr.Tab(t("Photo")):
             with gr.Row():
                 with gr.Column():
                     image = ui.image_input()
-                    button = gr.Button("Detect", variant="primary")
+                    button = gr.Button(t("Detect"), variant="primary")
                 with gr.Column():
                     annotated = ui.image_output("Detections")
                     info = ui.info_line()
-            table = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label="Objects", wrap=True)
+            table = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label=t("Objects"), wrap=True)
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
-        with gr.Tab("Webcam (live)"):
+        with gr.Tab(t("Webcam (live)")):
             gr.Markdown(f"Allow the camera, then press record: frames go to the server up to {1 / LIVE_EVERY_S:.0f} "
                         "times a second and come back annotated. When the server is busy, frames are skipped, "
                         f"never queued. A stream ends after {LIVE_SECONDS // 60} minutes; press record again to go on.")
             with gr.Row():
-                webcam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="Webcam",
+                webcam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label=t("Webcam"),
                                   webcam_options=gr.WebcamOptions(mirror=False))
                 live = ui.image_output("Detections, live", elem_id="detection-live")
             live_info, rate = ui.info_line(), gr.State()
-        with gr.Tab("Video file"):
+        with gr.Tab(t("Video file")):
             with gr.Row():
                 with gr.Column():
                     clip = gr.Video(sources=["upload"], label=f"Video (up to {video.MAX_CLIP_SECONDS // 60} minutes)")
                     with gr.Row():
-                        start = gr.Button("Detect in video", variant="primary")
-                        stop = gr.Button("Stop", variant="stop")
+                        start = gr.Button(t("Detect in video"), variant="primary")
+                        stop = gr.Button(t("Stop"), variant="stop")
                     gr.Examples([[examples.street_clip()]], inputs=[clip])
                 with gr.Column():
                     frame = ui.image_output("Frames as they are done")
                     clip_info = ui.info_line()
             with gr.Row():
-                annotated_clip = gr.Video(label="Annotated video (WebM, with a download button)")
-                counts = gr.LinePlot(x="second", y="count", color="class", label="Objects per class over time",
+                annotated_clip = gr.Video(label=t("Annotated video (WebM, with a download button)"))
+                counts = gr.LinePlot(x="second", y="count", color="class", label=t("Objects per class over time"),
                                      x_title="second of the video", y_title="objects")
     button.click(run, [image, confidence, iou, model_id], [annotated, table, info], api_name="detect")
     # Private: an API client sends one frame, not a stream; /detect answers that. Two streams at a time.

@@ -19,6 +19,7 @@ from models.tensors import IMAGES_PER_PASS
 from toolkit import image_data, plots, ui
 from toolkit.inputs import number, open_image
 from toolkit.probe import Scores, Trial, cross_validate, leaderboard, search
+from toolkit.i18n import t
 from toolkit.task import Task
 from toolkit.training import training_slot
 
@@ -160,31 +161,31 @@ def try_model(model, image):
 
 def build_ui() -> None:
     gr.Markdown(
-        "Teach a new image classifier from **a handful of examples per class**: a frozen pretrained backbone "
+        t("Teach a new image classifier from **a handful of examples per class**: a frozen pretrained backbone "
         "turns each image into features and a linear classifier learns your classes on top, in seconds. "
         "Upload a zip of class folders (`cats/…`, `dogs/…`) or images named `class_xxx.jpg`. **Auto** tries "
         "every backbone with several regularisation strengths, ranks them by cross-validated accuracy "
-        "(a leaderboard, as AutoGluon's) and keeps the best."
+        "(a leaderboard, as AutoGluon's) and keeps the best.")
     )
     with gr.Row():
         with gr.Column():
-            files = gr.File(file_count="multiple", file_types=["image", ".zip"], label="Labelled images or a zip")
-            mode = gr.Radio([ONE, AUTO], value=ONE, label="Mode")
+            files = gr.File(file_count="multiple", file_types=["image", ".zip"], label=t("Labelled images or a zip"))
+            mode = gr.Radio([ONE, AUTO], value=ONE, label=t("Mode"))
             backbone_id = gr.Dropdown([(backbone_name(m), m) for m in [*TASK.choices(), OWN_ENCODER]], value=TASK.default(),
-                                      label="Backbone")
-            budget_s = gr.Slider(10, 600, value=120, step=10, label="Time budget for Auto (seconds)", visible=False)
+                                      label=t("Backbone"))
+            budget_s = gr.Slider(10, 600, value=120, step=10, label=t("Time budget for Auto (seconds)"), visible=False)
             encoder_file = gr.File(file_types=[".safetensors"], visible=False, height=120,
-                                   label="Your self-supervised encoder (.safetensors, from the Self-supervised tab)")
-            button = gr.Button("Build classifier", variant="primary")
-            summary = gr.Markdown(label="Summary")
-            per_class = gr.DataFrame(label="Per class")
+                                   label=t("Your self-supervised encoder (.safetensors, from the Self-supervised tab)"))
+            button = gr.Button(t("Build classifier"), variant="primary")
+            summary = gr.Markdown(label=t("Summary"))
+            per_class = gr.DataFrame(label=t("Per class"))
         with gr.Column():
-            confusion = gr.Plot(label="Cross-validated confusion matrix")
+            confusion = gr.Plot(label=t("Cross-validated confusion matrix"))
             with gr.Group():
                 image = ui.image_input("Try the classifier on a new image")
-                try_button = gr.Button("Classify")
-                prediction = gr.Label(label="Prediction")
-    board = gr.DataFrame(label="Leaderboard (best first; the first row is the model kept)", visible=False)
+                try_button = gr.Button(t("Classify"))
+                prediction = gr.Label(label=t("Prediction"))
+    board = gr.DataFrame(label=t("Leaderboard (best first; the first row is the model kept)"), visible=False)
     model = gr.State()
 
     def show_settings(mode, backbone_id):

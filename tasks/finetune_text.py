@@ -17,12 +17,12 @@ from models import sequence_classifier, trained_text
 from models.device import pick_device
 from models.errors import ShowcaseError
 from models.linear_probe import fit_linear
-from models.sequence_classifier import SequenceClassifier
 from models.tensors import ranked
 from models.trained_text import FineTunedClassifier, ProbeClassifier, TrainedClassifier
 from toolkit import plots, text_data, ui
 from toolkit.inputs import number, text_lines
 from toolkit.probe import Scores, score, stratified_split
+from toolkit.i18n import t
 from toolkit.task import Task
 from toolkit.text_data import TextDataset
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
@@ -122,7 +122,7 @@ def _train_full(train_set: TextDataset, valid_set: TextDataset, base_model: str,
     network, tokenizer = make_classifier(base_model, classes)
     device = pick_device()
     network = network.to(device=device, dtype=torch.float32)  # fp32: half-precision training needs loss scaling
-    classifier = FineTunedClassifier(SequenceClassifier(base_model, device, torch.float32, network, tokenizer),
+    classifier = FineTunedClassifier(sequence_classifier.SequenceClassifier(base_model, device, torch.float32, network, tokenizer),
                                      settings.max_length)
     targets = torch.tensor([classes.index(y) for y in train_set.labels])
     order = torch.Generator().manual_seed(settings.seed)
@@ -199,41 +199,41 @@ def try_model(trained, text):
 
 def build_ui() -> None:
     gr.Markdown(
-        "Adapt a pretrained encoder to **your own labels**: upload a CSV or TSV with a text column and a "
+        t("Adapt a pretrained encoder to **your own labels**: upload a CSV or TSV with a text column and a "
         "label column (any labels), or start from the built-in example. The **linear probe** trains a "
-        "small classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU)."
+        "small classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU).")
     )
     with gr.Row():
         with gr.Column():
-            file = gr.File(label="Training data (CSV or TSV)", file_types=[".csv", ".tsv", ".txt"])
-            example = gr.Button("Use the built-in example (40 product and film reviews)", size="sm")
-            chinese_example = gr.Button("中文示例：40 条中文评论 (Chinese reviews, on BERT-base Chinese)", size="sm")
-            validation_file = gr.File(label="Validation data (optional; otherwise 20% is held out)",
+            file = gr.File(label=t("Training data (CSV or TSV)"), file_types=[".csv", ".tsv", ".txt"])
+            example = gr.Button(t("Use the built-in example (40 product and film reviews)"), size="sm")
+            chinese_example = gr.Button(t("中文示例：40 条中文评论 (Chinese reviews, on BERT-base Chinese)"), size="sm")
+            validation_file = gr.File(label=t("Validation data (optional; otherwise 20% is held out)"),
                                       file_types=[".csv", ".tsv", ".txt"])
             with gr.Row():
-                text_column = gr.Dropdown([], label="Text column", allow_custom_value=True)
-                label_column = gr.Dropdown([], label="Label column", allow_custom_value=True)
-            base_model = ui.model_dropdown(TASK, label="Base model")
-            mode = gr.Radio(list(MODES), value=list(MODES)[0], label="Mode")
-            with gr.Accordion("Training settings", open=False):
-                epochs = gr.Slider(1, 10, value=3, step=1, label="Epochs (full fine-tuning)", precision=0)
-                learning_rate = gr.Number(value=5e-5, label="Learning rate (full fine-tuning)")
-                batch_size = gr.Slider(4, 64, value=16, step=4, label="Batch size", precision=0)
-                max_length = gr.Slider(16, 512, value=128, step=16, label="Max length (tokens)", precision=0)
-                max_rows = gr.Number(value=text_data.DEFAULT_MAX_ROWS, precision=0, label="Max rows used")
+                text_column = gr.Dropdown([], label=t("Text column"), allow_custom_value=True)
+                label_column = gr.Dropdown([], label=t("Label column"), allow_custom_value=True)
+            base_model = ui.model_dropdown(TASK, label=t("Base model"))
+            mode = gr.Radio(list(MODES), value=list(MODES)[0], label=t("Mode"))
+            with gr.Accordion(t("Training settings"), open=False):
+                epochs = gr.Slider(1, 10, value=3, step=1, label=t("Epochs (full fine-tuning)"), precision=0)
+                learning_rate = gr.Number(value=5e-5, label=t("Learning rate (full fine-tuning)"))
+                batch_size = gr.Slider(4, 64, value=16, step=4, label=t("Batch size"), precision=0)
+                max_length = gr.Slider(16, 512, value=128, step=16, label=t("Max length (tokens)"), precision=0)
+                max_rows = gr.Number(value=text_data.DEFAULT_MAX_ROWS, precision=0, label=t("Max rows used"))
             with gr.Row():
-                button = gr.Button("Train", variant="primary")
-                stop = gr.Button("Stop", variant="stop")
+                button = gr.Button(t("Train"), variant="primary")
+                stop = gr.Button(t("Stop"), variant="stop")
         with gr.Column():
-            status = gr.Markdown(label="Status")
-            losses = gr.LinePlot(x="step", y="loss", label="Training loss", height=220)
-            confusion_plot = gr.Plot(label="Confusion matrix")
-            confusion_table = gr.DataFrame(label="Confusion matrix (counts)")
-            download = gr.File(label="Trained model (Hugging Face format, zipped)")
+            status = gr.Markdown(label=t("Status"))
+            losses = gr.LinePlot(x="step", y="loss", label=t("Training loss"), height=220)
+            confusion_plot = gr.Plot(label=t("Confusion matrix"))
+            confusion_table = gr.DataFrame(label=t("Confusion matrix (counts)"))
+            download = gr.File(label=t("Trained model (Hugging Face format, zipped)"))
             with gr.Group():
-                sample = gr.Textbox(label="Try the trained model", placeholder="Type a sentence")
-                try_button = gr.Button("Classify with the trained model")
-                prediction = gr.Label(label="Prediction")
+                sample = gr.Textbox(label=t("Try the trained model"), placeholder=t("Type a sentence"))
+                try_button = gr.Button(t("Classify with the trained model"))
+                prediction = gr.Label(label=t("Prediction"))
     trained = gr.State()
     file.change(columns_of, file, [text_column, label_column], api_visibility="private")
     example.click(lambda: (str(examples.REVIEWS), TASK.default()), None, [file, base_model], api_visibility="private")

@@ -13,6 +13,7 @@ from models.causal_lm import CausalLM, tidy
 from models.errors import ShowcaseError
 from toolkit import ui
 from toolkit.inputs import clean_text, number
+from toolkit.i18n import t
 from toolkit.task import Task
 
 STRATEGIES = ["sampling", "greedy", "beam search"]
@@ -190,28 +191,28 @@ def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, n
 
 def build_ui() -> None:
     gr.Markdown(
-        "**GPT-2** continues your text, token by token (for Chinese, the Chinese GPT-2). Sampling with a fixed seed gives the same text "
-        "again; greedy always picks the likeliest token; beam search weighs several continuations."
+        t("**GPT-2** continues your text, token by token (for Chinese, the Chinese GPT-2). Sampling with a fixed seed gives the same text "
+        "again; greedy always picks the likeliest token; beam search weighs several continuations.")
     )
     with gr.Row():
         with gr.Column():
-            prompt = gr.Textbox(label="Prompt", lines=4, value=EXAMPLES[0], max_length=MAX_PROMPT_CHARS)
+            prompt = gr.Textbox(label=t("Prompt"), lines=4, value=EXAMPLES[0], max_length=MAX_PROMPT_CHARS)
             model_id = ui.model_dropdown(TASK)
             with gr.Row():
-                button = gr.Button("Generate", variant="primary")
-                stop = gr.Button("Stop", variant="stop")
-            with gr.Accordion("Decoding settings", open=False):
+                button = gr.Button(t("Generate"), variant="primary")
+                stop = gr.Button(t("Stop"), variant="stop")
+            with gr.Accordion(t("Decoding settings"), open=False):
                 defaults = Settings()
-                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label="Max new tokens", precision=0)
-                strategy = gr.Radio(STRATEGIES, value=defaults.strategy, label="Decoding")
-                temperature = gr.Slider(0.05, 2.0, value=defaults.temperature, step=0.05, label="Temperature")
-                top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label="Top-k (0: off)", precision=0)
-                top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label="Top-p")
-                no_repeat = gr.Slider(0, 6, value=defaults.no_repeat_ngram_size, step=1, label="No-repeat n-gram size (0: off)", precision=0)
-                penalty = gr.Slider(0.5, 2.0, value=defaults.repetition_penalty, step=0.05, label="Repetition penalty")
-                seed = gr.Number(value=defaults.seed, precision=0, minimum=-1, label="Seed (-1: random)")
+                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label=t("Max new tokens"), precision=0)
+                strategy = gr.Radio(STRATEGIES, value=defaults.strategy, label=t("Decoding"))
+                temperature = gr.Slider(0.05, 2.0, value=defaults.temperature, step=0.05, label=t("Temperature"))
+                top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label=t("Top-k (0: off)"), precision=0)
+                top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label=t("Top-p"))
+                no_repeat = gr.Slider(0, 6, value=defaults.no_repeat_ngram_size, step=1, label=t("No-repeat n-gram size (0: off)"), precision=0)
+                penalty = gr.Slider(0.5, 2.0, value=defaults.repetition_penalty, step=0.05, label=t("Repetition penalty"))
+                seed = gr.Number(value=defaults.seed, precision=0, minimum=-1, label=t("Seed (-1: random)"))
         with gr.Column():
-            output = gr.Textbox(label="Text", lines=14, autoscroll=True)
+            output = gr.Textbox(label=t("Text"), lines=14, autoscroll=True)
             info = ui.info_line()
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[prompt, model_id])
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]

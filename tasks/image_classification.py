@@ -9,6 +9,7 @@ from models.image_classifier import ImageClassifier
 from models.tensors import ranked
 from toolkit import ui
 from toolkit.inputs import open_image
+from toolkit.i18n import t
 from toolkit.task import Task
 
 TOP_K = 5
@@ -52,16 +53,16 @@ def build_ui() -> None:
     import gradio as gr
 
     gr.Markdown(
-        "Names the main object in a photo among the 1,000 ImageNet classes with a **torchvision "
-        "ResNet**, using its weights' own preprocessing (resize, centre crop, normalise)."
+        t("Names the main object in a photo among the 1,000 ImageNet classes with a **torchvision "
+        "ResNet**, using its weights' own preprocessing (resize, centre crop, normalise).")
     )
     with gr.Row():
         with gr.Column():
             image = ui.image_input()
             model_id = ui.model_dropdown(TASK)
-            button = gr.Button("Classify", variant="primary")
+            button = gr.Button(t("Classify"), variant="primary")
         with gr.Column():
-            label = gr.Label(num_top_classes=TOP_K, label="Top 5")
+            label = gr.Label(num_top_classes=TOP_K, label=t("Top 5"))
             info = ui.info_line()
     gr.Examples([[examples.cheetah()], [examples.lion()], [examples.bus()]], inputs=[image])
     button.click(run, [image, model_id], [label, info], api_name="classify_image")

@@ -13,6 +13,7 @@ from models.errors import ShowcaseError
 from models.yolo import Detector
 from toolkit import ui
 from toolkit.inputs import open_image, parse_labels
+from toolkit.i18n import t
 from toolkit.task import Task
 
 TABLE_COLUMNS = ["class", "confidence", "area %"]
@@ -94,23 +95,23 @@ def build_ui() -> None:
     import gradio as gr
 
     gr.Markdown(
-        "Instance segmentation outlines every object pixel by pixel. Name the classes to keep (any of "
+        t("Instance segmentation outlines every object pixel by pixel. Name the classes to keep (any of "
         "the 80 COCO classes; empty keeps them all): the rest of the photo becomes transparent, ready "
-        "to paste elsewhere."
+        "to paste elsewhere.")
     )
     with gr.Row():
         with gr.Column():
             image = ui.image_input()
-            keep = gr.Textbox(value="person", label="Keep these classes (comma-separated; empty: every object)")
-            confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label="Confidence threshold")
+            keep = gr.Textbox(value="person", label=t("Keep these classes (comma-separated; empty: every object)"))
+            confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label=t("Confidence threshold"))
             model_id = ui.model_dropdown(TASK)
-            button = gr.Button("Cut out", variant="primary")
+            button = gr.Button(t("Cut out"), variant="primary")
         with gr.Column():
             cut = ui.image_output("Cut-out (transparent background)", "png", image_mode="RGBA")
             info = ui.info_line()
             with gr.Row():
                 mask = ui.image_output("Mask", "png")
-                table = gr.DataFrame(headers=TABLE_COLUMNS, label="Kept objects")
+                table = gr.DataFrame(headers=TABLE_COLUMNS, label=t("Kept objects"))
     gr.Examples([[examples.zidane(), "person"], [examples.bus(), "bus"], [examples.bus(), ""]], inputs=[image, keep])
     button.click(run, [image, keep, confidence, model_id], [cut, mask, table, info], api_name="cut_out")
 

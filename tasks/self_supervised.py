@@ -19,6 +19,7 @@ from toolkit import image_data, ui
 from toolkit.image_data import LabelledImages
 from toolkit.inputs import number
 from toolkit.probe import cross_validate, stratified_sample
+from toolkit.i18n import t
 from toolkit.task import Task
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
 
@@ -201,35 +202,35 @@ def show_neighbours(state, selected: gr.SelectData):
 
 def build_ui() -> None:
     gr.Markdown(
-        "Learn from images **without labels**: a small CNN sees two randomly cropped, flipped and recoloured "
+        t("Learn from images **without labels**: a small CNN sees two randomly cropped, flipped and recoloured "
         "views of each image and learns to tell which views come from the same image (SimCLR's contrastive loss). "
         "A linear probe then measures what it learnt, against the same CNN with random weights. Download the "
-        "encoder and use it as a backbone in *Few-shot images*."
+        "encoder and use it as a backbone in *Few-shot images*.")
     )
     with gr.Row():
         with gr.Column():
-            source = gr.Radio([CIFAR10, UPLOAD], value=CIFAR10, label="Images")
+            source = gr.Radio([CIFAR10, UPLOAD], value=CIFAR10, label=t("Images"))
             files = gr.File(file_count="multiple", file_types=["image", ".zip"], visible=False,
-                            label="Images or a zip (class folders let the probe score the encoder)")
+                            label=t("Images or a zip (class folders let the probe score the encoder)"))
             with gr.Row():
-                max_images = gr.Slider(100, image_data.MAX_IMAGES, value=2000, step=100, label="Images used", precision=0)
-                epochs = gr.Slider(1, 200, value=30, step=1, label="Epochs", precision=0)
-            with gr.Accordion("Training settings", open=False):
-                batch_size = gr.Slider(16, 256, value=64, step=16, label="Batch size", precision=0)
-                learning_rate = gr.Number(value=1e-3, label="Learning rate (Adam)")
+                max_images = gr.Slider(100, image_data.MAX_IMAGES, value=2000, step=100, label=t("Images used"), precision=0)
+                epochs = gr.Slider(1, 200, value=30, step=1, label=t("Epochs"), precision=0)
+            with gr.Accordion(t("Training settings"), open=False):
+                batch_size = gr.Slider(16, 256, value=64, step=16, label=t("Batch size"), precision=0)
+                learning_rate = gr.Number(value=1e-3, label=t("Learning rate (Adam)"))
             with gr.Row():
-                button = gr.Button("Pretrain", variant="primary")
-                stop = gr.Button("Stop", variant="stop")
-            status = gr.Markdown(label="Status")
-            losses = gr.LinePlot(x="step", y="loss", label="Contrastive loss (NT-Xent)", height=220)
-            table = gr.DataFrame(label="Linear probe: pretrained vs random weights",
+                button = gr.Button(t("Pretrain"), variant="primary")
+                stop = gr.Button(t("Stop"), variant="stop")
+            status = gr.Markdown(label=t("Status"))
+            losses = gr.LinePlot(x="step", y="loss", label=t("Contrastive loss (NT-Xent)"), height=220)
+            table = gr.DataFrame(label=t("Linear probe: pretrained vs random weights"),
                                  headers=["encoder", "probe accuracy", "macro-F1", "images", "folds"])
-            download = gr.File(label="Pretrained encoder (.safetensors, for Few-shot images)", height=90)
+            download = gr.File(label=t("Pretrained encoder (.safetensors, for Few-shot images)"), height=90)
         with gr.Column():
-            scatter = gr.ScatterPlot(x="x", y="y", color="class", label="The embeddings in 2-D (principal components)", elem_id="ssl-map")
-            pickable = gr.Gallery(label="Pick an image to see its nearest neighbours", columns=8, height=220,
+            scatter = gr.ScatterPlot(x="x", y="y", color="class", label=t("The embeddings in 2-D (principal components)"), elem_id="ssl-map")
+            pickable = gr.Gallery(label=t("Pick an image to see its nearest neighbours"), columns=8, height=220,
                                   allow_preview=False, elem_id="ssl-pickable")
-            found = gr.Gallery(label="Nearest neighbours (pretrained encoder, cosine similarity)", columns=8, height=140,
+            found = gr.Gallery(label=t("Nearest neighbours (pretrained encoder, cosine similarity)"), columns=8, height=140,
                                allow_preview=False)
             agreement = gr.Markdown()
     state = gr.State()

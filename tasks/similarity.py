@@ -12,6 +12,7 @@ from models.device import Stopwatch
 from models.sentence_encoder import SentenceEncoder
 from toolkit import plots, ui
 from toolkit.inputs import text_lines
+from toolkit.i18n import t
 from toolkit.task import Task
 
 MAX_SENTENCES = 500
@@ -78,19 +79,19 @@ def run(queries_text, sentences_text, model_id):
 
 def build_ui() -> None:
     gr.Markdown(
-        "Search by meaning, not words: each sentence becomes a vector (**sentence embedding**), and "
-        "sentences that mean the same point the same way (high cosine similarity), even with no word in common."
+        t("Search by meaning, not words: each sentence becomes a vector (**sentence embedding**), and "
+        "sentences that mean the same point the same way (high cosine similarity), even with no word in common.")
     )
     with gr.Row():
         with gr.Column():
-            queries = gr.Textbox(label="Query (one per line for several)", lines=2, value="I can't log in to my account")
-            sentences = gr.Textbox(label="Sentences to search (one per line)", lines=8, value=EXAMPLE_SENTENCES)
+            queries = gr.Textbox(label=t("Query (one per line for several)"), lines=2, value="I can't log in to my account")
+            sentences = gr.Textbox(label=t("Sentences to search (one per line)"), lines=8, value=EXAMPLE_SENTENCES)
             model_id = ui.model_dropdown(TASK)
-            button = gr.Button("Search", variant="primary")
+            button = gr.Button(t("Search"), variant="primary")
         with gr.Column():
             info = ui.info_line()
-            ranking = gr.DataFrame(label="Ranked matches", wrap=True)
-            heat = gr.Plot(label="Similarity heatmap")
+            ranking = gr.DataFrame(label=t("Ranked matches"), wrap=True)
+            heat = gr.Plot(label=t("Similarity heatmap"))
     gr.Examples(
         TASK.with_models([
             ["I can't log in to my account", EXAMPLE_SENTENCES],

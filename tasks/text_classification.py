@@ -12,6 +12,7 @@ from models.sequence_classifier import SequenceClassifier
 from models.tensors import TEXTS_PER_PASS, ranked
 from toolkit import ui
 from toolkit.inputs import text_lines
+from toolkit.i18n import t
 from toolkit.task import Task
 
 MAX_LINES = 1000
@@ -107,19 +108,19 @@ def predict(model_id: str, requests: list[list[str]]) -> list[tuple]:
 
 def build_ui() -> None:
     gr.Markdown(
-        "Sentiment of a sentence, or of many (one per line, classified together in one batch), with a "
-        "fine-tuned **BERT-family** model. The multilingual and Chinese models read other languages."
+        t("Sentiment of a sentence, or of many (one per line, classified together in one batch), with a "
+        "fine-tuned **BERT-family** model. The multilingual and Chinese models read other languages.")
     )
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="Text (one per line for several)", lines=5, max_length=200_000)
+            text = gr.Textbox(label=t("Text (one per line for several)"), lines=5, max_length=200_000)
             model_id = ui.model_dropdown(TASK)
-            button = gr.Button("Classify", variant="primary")
+            button = gr.Button(t("Classify"), variant="primary")
         with gr.Column():
-            label = gr.Label(label="First line")
+            label = gr.Label(label=t("First line"))
             info = ui.info_line()
-    counts = gr.BarPlot(x="label", y="texts", label="Labels over all lines", visible=False)
-    rows = gr.DataFrame(label="Every line", wrap=True, visible=False)
+    counts = gr.BarPlot(x="label", y="texts", label=t("Labels over all lines"), visible=False)
+    rows = gr.DataFrame(label=t("Every line"), wrap=True, visible=False)
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[text, model_id])
     button.click(run, [text, model_id], [label, rows, counts, info], api_name="classify_text")
     ui.add_batched_api(prepare, predict, [text, model_id], [label, info], "classify_text_batched")

@@ -13,6 +13,7 @@ from models.errors import ShowcaseError
 from models.hub import encode
 from toolkit import ui
 from toolkit.inputs import clean_text
+from toolkit.i18n import t
 from toolkit.task import Task
 
 MAX_CHARS = 20_000
@@ -166,16 +167,16 @@ def run_training(corpus, merges, sample):
 
 def build_ui() -> None:
     gr.Markdown(
-        "Models read **tokens**, not letters. GPT-2's **byte-level BPE** and BERT's **WordPiece** cut "
-        "the same text differently: compare them, then train a tiny BPE yourself."
+        t("Models read **tokens**, not letters. GPT-2's **byte-level BPE** and BERT's **WordPiece** cut "
+        "the same text differently: compare them, then train a tiny BPE yourself.")
     )
     colours = {str(n): c for n, c in enumerate(["#c7d2fe", "#fde68a", "#bbf7d0", "#fecaca", "#bae6fd", "#e9d5ff"])}
     with gr.Row():
-        text = gr.Textbox(label="Text", value=EXAMPLE_TEXTS[0], lines=3, scale=3, max_length=MAX_CHARS)
+        text = gr.Textbox(label=t("Text"), value=EXAMPLE_TEXTS[0], lines=3, scale=3, max_length=MAX_CHARS)
         with gr.Column(scale=1):
-            left_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[0], label="Left tokenizer")
-            right_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[1], label="Right tokenizer")
-            button = gr.Button("Tokenize", variant="primary")
+            left_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[0], label=t("Left tokenizer"))
+            right_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[1], label=t("Right tokenizer"))
+            button = gr.Button(t("Tokenize"), variant="primary")
     outputs = []
     with gr.Row():
         for side in ("Left", "Right"):
@@ -187,21 +188,21 @@ def build_ui() -> None:
     gr.Examples([[e] for e in EXAMPLE_TEXTS], inputs=[text])
     button.click(run, [text, left_id, right_id], outputs, api_name="tokenize")
 
-    with gr.Accordion("Train your own BPE", open=False):
+    with gr.Accordion(t("Train your own BPE"), open=False):
         gr.Markdown(
-            "Byte-pair encoding starts from single characters and repeatedly merges the most frequent "
-            "adjacent pair into a new token. Paste a corpus and choose how many merges to learn."
+            t("Byte-pair encoding starts from single characters and repeatedly merges the most frequent "
+            "adjacent pair into a new token. Paste a corpus and choose how many merges to learn.")
         )
         with gr.Row():
             with gr.Column():
-                corpus = gr.Textbox(label="Corpus", value=EXAMPLE_CORPUS, lines=6)
-                merges = gr.Number(value=20, precision=0, label="Merges")
-                sample = gr.Textbox(label="Segment this text (empty: the start of the corpus's first line)",
+                corpus = gr.Textbox(label=t("Corpus"), value=EXAMPLE_CORPUS, lines=6)
+                merges = gr.Number(value=20, precision=0, label=t("Merges"))
+                sample = gr.Textbox(label=t("Segment this text (empty: the start of the corpus's first line)"),
                                     value="the slowest renewal")
-                train = gr.Button("Learn merges")
+                train = gr.Button(t("Learn merges"))
             with gr.Column():
-                learned_info = gr.Markdown(label="Summary")
-                segments = gr.HighlightedText(label="Segmentation", color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
+                learned_info = gr.Markdown(label=t("Summary"))
+                segments = gr.HighlightedText(label=t("Segmentation"), color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
                 learned = gr.DataFrame(label=f"First {SHOWN_MERGES} merges, in order", max_height=350)
         train.click(run_training, [corpus, merges, sample], [learned, segments, learned_info], api_name="train_bpe")
 

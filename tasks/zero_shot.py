@@ -12,6 +12,7 @@ from models.device import Stopwatch
 from models.tensors import ranked
 from toolkit import ui
 from toolkit.inputs import has_chinese, open_image, parse_labels
+from toolkit.i18n import t
 from toolkit.task import Task
 
 SHOWN_LABELS = 10
@@ -100,14 +101,14 @@ def build_ui() -> None:
             image = ui.image_input()
             labels = gr.Textbox(
                 value="cheetah, lion, house cat, dog, car",
-                label="Candidate labels (comma-separated)",
+                label=t("Candidate labels (comma-separated)"),
                 lines=2,
             )
-            ensemble = gr.Checkbox(value=False, label="Prompt ensemble (7 templates, as in the CLIP paper)")
+            ensemble = gr.Checkbox(value=False, label=t("Prompt ensemble (7 templates, as in the CLIP paper)"))
             model_id = ui.model_dropdown(TASK)
-            button = gr.Button("Classify", variant="primary")
+            button = gr.Button(t("Classify"), variant="primary")
         with gr.Column():
-            label = gr.Label(num_top_classes=SHOWN_LABELS, label="Probabilities")
+            label = gr.Label(num_top_classes=SHOWN_LABELS, label=t("Probabilities"))
             info = ui.info_line()
     inputs = [image, labels, ensemble, model_id]
     gr.Examples(example_rows(), inputs=inputs)

@@ -18,6 +18,7 @@ import torch
 import models
 from models.device import LoadedModel, on_zero_gpu
 from models.errors import ShowcaseError
+from toolkit.i18n import t
 from toolkit.task import Task
 
 log = logging.getLogger("showcase")
@@ -98,7 +99,7 @@ def image_input(label: str = "Photo") -> gr.Image:
     fails there with a hidden error; this one hands over the path and toolkit.inputs.open_image says
     what is wrong. (Overridden on the instance: a gr.Image subclass makes Gradio write a .pyi stub.)
     """
-    component = gr.Image(type="filepath", image_mode=None, label=label)
+    component = gr.Image(type="filepath", image_mode=None, label=t(label))
     preprocess_opened = component.preprocess
 
     def preprocess(payload):
@@ -122,7 +123,7 @@ def image_output(label: str, format: str = "jpeg", **kwargs) -> gr.Image:
     from gradio.data_classes import ImageData
     from PIL import Image
 
-    component = gr.Image(type="numpy", label=label, format=format, **kwargs)
+    component = gr.Image(type="numpy", label=t(label), format=format, **kwargs)
 
     def postprocess(value):
         if value is None:
@@ -144,7 +145,7 @@ def image_output(label: str, format: str = "jpeg", **kwargs) -> gr.Image:
 def model_dropdown(task: Task, role: str = "model", label: str = "Model") -> gr.Dropdown:
     """A picker of the task's models for one role, named by their spaces.yaml labels."""
     choices = task.choices(role)
-    return gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=label)
+    return gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=t(label))
 
 
 def info_line() -> gr.Markdown:
