@@ -12,6 +12,7 @@ from gradio_client import handle_file
 
 import app
 import examples
+from toolkit.i18n import t
 import models
 from harness.offline import IMAGENET_SAMPLE, ROOT
 from harness.server import local_client, serve
@@ -83,7 +84,7 @@ def test_bad_inputs_get_messages_and_the_server_keeps_serving(client, tmp_path):
 def test_image_inputs_render_as_gradio_images():
     """The photo uploads hand files over unopened, yet the page gets plain gr.Image props."""
     config = app.build_app().get_config_file()
-    uploads = [c for c in config["components"] if c["type"] == "image" and c["props"].get("label") == "Photo"]
+    uploads = [c for c in config["components"] if c["type"] == "image" and str(c["props"].get("label")) == str(t("Photo"))]
     assert len(uploads) >= 4  # detection, classification, zero-shot, comparison, ...
     assert all(c["props"]["sources"] == ["upload", "webcam", "clipboard"] for c in uploads)
     assert not list((ROOT / "toolkit").glob("*.pyi"))  # no stale stub beside the source
@@ -409,3 +410,17 @@ def test_the_same_photo_from_many_visitors_at_once_comes_back_whole(client):
         images = [path for paths in pool.map(detect, range(4)) for path in paths]
     sizes = {os.path.getsize(path) for path in images}
     assert len(images) == 24 and len(sizes) == 1
+
+
+def test_translated_labels_read_as_english_where_gradio_does_not_translate():
+    """The API description (API page, gradio_client, MCP) and example tables' column titles show
+    the English text, not gr.I18n's keys."""
+    import json
+
+    import gradio as gr
+
+    demo = app.build_app()
+    api = json.dumps(demo.get_api_info(), default=str)
+    assert "__i18n__" not in api and '"label": "Query (one per line for several)"' in api
+    headers = [block.headers for block in demo.blocks.values() if isinstance(block, gr.Dataset)]
+    assert ["Prompt", "Model"] in headers and not any("__i18n__" in str(h) for h in headers)

@@ -166,3 +166,71 @@ def test_self_supervised_neighbours_then_auto_few_shot(page, tmp_path):
     panel.locator("button.primary:visible").first.click()
     sync_api.expect(panel).to_contain_text(re.compile(r"weight decay [\d.e-]+, the best of 8 tried"), timeout=120_000)
     sync_api.expect(panel.get_by_text("CV accuracy")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def browser(page):
+    """The page's browser, for pages of another language or size (one Playwright per process)."""
+    return page.context.browser
+
+
+def section_and_tab_names(page) -> list[str]:
+    """Every section's title, and the titles of each section's tabs, clicking through the sections."""
+    names = []
+    for section in page.locator("[id^=section-][id$=-button]").all():
+        section.click()
+        names.append(section.inner_text().strip())
+        panel = page.locator(f"#{section.get_attribute('id').removesuffix('-button')}")
+        names += [tab.inner_text().strip() for tab in panel.get_by_role("tab").all() if tab.inner_text().strip()]
+    return names
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_the_browsers_language_picks_the_interface(url, browser, locale):
+    """A Chinese browser sees every section and tab title in Chinese, an English one in English; the
+    switch then changes the language, and the choice survives a reload."""
+    from toolkit.i18n import ZH
+
+    context = browser.new_context(locale=locale, viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("tab", name=ZH["Vision"] if locale == "zh-CN" else "Vision", exact=True).wait_for()
+    english = [task.section for task in tasks.registered()] + [task.title for task in tasks.registered()]
+    expected = {ZH[name] for name in english} if locale == "zh-CN" else set(english)
+    assert expected <= set(section_and_tab_names(page))
+    other = "English" if locale == "zh-CN" else "中文"
+    page.get_by_label(other).check()
+    section = "Training" if other == "English" else ZH["Training"]
+    page.get_by_role("tab", name=section, exact=True).wait_for()
+    page.reload()
+    page.get_by_role("tab", name=section, exact=True).wait_for()
+    assert page.get_by_label(other).is_checked()
+    context.close()
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_every_section_title_shows_on_a_phone(url, browser, locale):
+    """At 390 px every section's title is on screen (the tabs within may scroll into a menu)."""
+    from toolkit.i18n import ZH
+
+    context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(url)
+    for section in dict.fromkeys(task.section for task in tasks.registered()):
+        title = ZH[section] if locale == "zh-CN" else section
+        tab = page.get_by_role("tab", name=title, exact=True)
+        sync_api.expect(tab).to_be_visible()
+        box = tab.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"phone-{locale}.png", full_page=True)
+    context.close()
+
+
+def test_copy_link_gives_the_tab_on_screen(page, url):
+    page.goto(url + "?tab=similarity")
+    page.locator("#task-similarity").wait_for(state="visible", timeout=30_000)
+    page.get_by_role("button", name="Copy a link to this tab").click()
+    sync_api.expect(page.locator("#tab-link textarea")).to_have_value(url + "?tab=similarity")
+    page.goto(url)
+    page.get_by_role("tab", name="Vision", exact=True).wait_for()
