@@ -189,7 +189,7 @@ def section_and_tab_names(page) -> list[str]:
 def test_the_browsers_language_picks_the_interface(url, browser, locale):
     """A Chinese browser sees every section and tab title in Chinese, an English one in English; the
     switch then changes the language, and the choice survives a reload."""
-    from toolkit.i18n import ZH
+    from toolkit.zh import ZH
 
     context = browser.new_context(locale=locale, viewport={"width": 1300, "height": 900})
     page = context.new_page()
@@ -211,7 +211,7 @@ def test_the_browsers_language_picks_the_interface(url, browser, locale):
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_every_section_title_shows_on_a_phone(url, browser, locale):
     """At 390 px every section's title is on screen (the tabs within may scroll into a menu)."""
-    from toolkit.i18n import ZH
+    from toolkit.zh import ZH
 
     context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
