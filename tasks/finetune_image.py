@@ -19,7 +19,7 @@ from models.tensors import IMAGES_PER_PASS
 from toolkit import image_data, plots, ui
 from toolkit.inputs import number, open_image
 from toolkit.probe import Scores, Trial, cross_validate, leaderboard, search
-from toolkit.i18n import t
+from toolkit.i18n import choices, t
 from toolkit.task import Task
 from toolkit.training import training_slot
 
@@ -170,7 +170,7 @@ def build_ui() -> None:
     with gr.Row():
         with gr.Column():
             files = gr.File(file_count="multiple", file_types=["image", ".zip"], label=t("Labelled images or a zip"))
-            mode = gr.Radio([ONE, AUTO], value=ONE, label=t("Mode"))
+            mode = gr.Radio(choices([ONE, AUTO]), value=ONE, label=t("Mode"))
             backbone_id = gr.Dropdown([(backbone_name(m), m) for m in [*TASK.choices(), OWN_ENCODER]], value=TASK.default(),
                                       label=t("Backbone"))
             budget_s = gr.Slider(10, 600, value=120, step=10, label=t("Time budget for Auto (seconds)"), visible=False)

@@ -22,7 +22,7 @@ from models.trained_text import FineTunedClassifier, ProbeClassifier, TrainedCla
 from toolkit import plots, text_data, ui
 from toolkit.inputs import number, text_lines
 from toolkit.probe import Scores, score, stratified_split
-from toolkit.i18n import t
+from toolkit.i18n import choices, t
 from toolkit.task import Task
 from toolkit.text_data import TextDataset
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
@@ -214,7 +214,7 @@ def build_ui() -> None:
                 text_column = gr.Dropdown([], label=t("Text column"), allow_custom_value=True)
                 label_column = gr.Dropdown([], label=t("Label column"), allow_custom_value=True)
             base_model = ui.model_dropdown(TASK, label=t("Base model"))
-            mode = gr.Radio(list(MODES), value=list(MODES)[0], label=t("Mode"))
+            mode = gr.Radio(choices(list(MODES)), value=list(MODES)[0], label=t("Mode"))
             with gr.Accordion(t("Training settings"), open=False):
                 epochs = gr.Slider(1, 10, value=3, step=1, label=t("Epochs (full fine-tuning)"), precision=0)
                 learning_rate = gr.Number(value=5e-5, label=t("Learning rate (full fine-tuning)"))

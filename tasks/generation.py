@@ -13,7 +13,7 @@ from models.causal_lm import CausalLM, tidy
 from models.errors import ShowcaseError
 from toolkit import ui
 from toolkit.inputs import clean_text, number
-from toolkit.i18n import t
+from toolkit.i18n import choices, t
 from toolkit.task import Task
 
 STRATEGIES = ["sampling", "greedy", "beam search"]
@@ -204,7 +204,7 @@ def build_ui() -> None:
             with gr.Accordion(t("Decoding settings"), open=False):
                 defaults = Settings()
                 max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label=t("Max new tokens"), precision=0)
-                strategy = gr.Radio(STRATEGIES, value=defaults.strategy, label=t("Decoding"))
+                strategy = gr.Radio(choices(STRATEGIES), value=defaults.strategy, label=t("Decoding"))
                 temperature = gr.Slider(0.05, 2.0, value=defaults.temperature, step=0.05, label=t("Temperature"))
                 top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label=t("Top-k (0: off)"), precision=0)
                 top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label=t("Top-p"))

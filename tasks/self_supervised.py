@@ -19,7 +19,7 @@ from toolkit import image_data, ui
 from toolkit.image_data import LabelledImages
 from toolkit.inputs import number
 from toolkit.probe import cross_validate, stratified_sample
-from toolkit.i18n import t
+from toolkit.i18n import choices, t
 from toolkit.task import Task
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
 
@@ -209,7 +209,7 @@ def build_ui() -> None:
     )
     with gr.Row():
         with gr.Column():
-            source = gr.Radio([CIFAR10, UPLOAD], value=CIFAR10, label=t("Images"))
+            source = gr.Radio(choices([CIFAR10, UPLOAD]), value=CIFAR10, label=t("Images"))
             files = gr.File(file_count="multiple", file_types=["image", ".zip"], visible=False,
                             label=t("Images or a zip (class folders let the probe score the encoder)"))
             with gr.Row():

@@ -46,6 +46,11 @@ def english_where_not_translated(demo: gr.Blocks) -> None:
     demo.get_api_info = lambda *args, **kwargs: _english(api_info(*args, **kwargs))
 
 
+def choices(values: list[str]) -> list[tuple[Any, str]]:
+    """A picker's choices shown in the visitor's language; the handler still gets the English value."""
+    return [(t(value), value) for value in values]
+
+
 def t(text: Any) -> Any:
     """UI text in the visitor's language: English text with a Chinese translation in ZH. Text
     without one is refused at start-up, so no label is left untranslated by accident."""

@@ -63,6 +63,7 @@ ZH: dict[str, str] = {
     "gives the same text again; greedy always picks the likeliest token; beam search weighs several continuations.":
         "**GPT-2** 逐个 token 续写你的文本（中文请用中文 GPT-2）。固定种子的采样每次得到相同文本；贪心解码总是选最可能的 token；"
         "束搜索同时权衡多种续写。",
+    "sampling": "采样", "greedy": "贪心", "beam search": "束搜索",
     "Prompt": "提示词", "Generate": "生成", "Decoding settings": "解码设置", "Max new tokens": "最多生成 token 数",
     "Decoding": "解码方式", "Temperature": "温度", "Top-k (0: off)": "Top-k（0：关闭）", "Top-p": "Top-p",
     "No-repeat n-gram size (0: off)": "禁止重复的 n-gram 长度（0：关闭）", "Repetition penalty": "重复惩罚",
@@ -105,6 +106,7 @@ ZH: dict[str, str] = {
     "sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU).":
         "让预训练编码器学会**你自己的标签**：上传含文本列和标签列（任意标签）的 CSV 或 TSV，或从内置示例开始。**线性探针**在冻结的句向量上"
         "几秒内训练一个小分类器；**全量微调**更新整个模型（CPU 上需几分钟）。",
+    "linear probe (fast)": "线性探针（快）", "full fine-tuning": "全量微调",
     "Training data (CSV or TSV)": "训练数据（CSV 或 TSV）",
     "Use the built-in example (40 product and film reviews)": "使用内置示例（40 条商品和电影评论）",
     "中文示例：40 条中文评论 (Chinese reviews, on BERT-base Chinese)": "中文示例：40 条中文评论（使用 BERT-base Chinese）",
@@ -124,6 +126,7 @@ ZH: dict[str, str] = {
         "每类**只需几张样例**就能教会一个新的图像分类器：冻结的预训练骨干网络把每张图像变成特征，线性分类器在其上几秒内学会你的类别。"
         "上传按类别分文件夹的 zip（`cats/…`、`dogs/…`）或命名为 `类别_xxx.jpg` 的图像。**自动**模式尝试每个骨干网络和几种正则化强度，"
         "按交叉验证准确率排名（像 AutoGluon 的排行榜），保留最好的。",
+    "One backbone": "单个骨干网络", "Auto: every backbone and setting, cross-validated": "自动：交叉验证每个骨干网络与设置",
     "Labelled images or a zip": "带标签的图像或 zip", "Backbone": "骨干网络",
     "Time budget for Auto (seconds)": "自动模式的时间预算（秒）",
     "Your self-supervised encoder (.safetensors, from the Self-supervised tab)": "你的自监督编码器（.safetensors，来自“自监督预训练”页）",
@@ -138,6 +141,8 @@ ZH: dict[str, str] = {
         "**不用标签**从图像中学习：一个小 CNN 看每张图像经过随机裁剪、翻转和调色的两个视图，学会分辨哪些视图来自同一张图像"
         "（SimCLR 的对比损失）。随后用线性探针衡量它学到了什么，并与随机权重的同一个 CNN 比较。可下载编码器，在“小样本图像分类”中作为骨干网络。",
     "Images or a zip (class folders let the probe score the encoder)": "图像或 zip（按类别分文件夹时，探针才能给编码器打分）",
+    "CIFAR-10 (torchvision downloads it once, 170 MB)": "CIFAR-10（torchvision 首次下载，170 MB）",
+    "Your own images (a zip, or image files)": "你自己的图像（zip 或图像文件）",
     "Images used": "使用的图像数", "Learning rate (Adam)": "学习率（Adam）", "Pretrain": "预训练",
     "Contrastive loss (NT-Xent)": "对比损失（NT-Xent）",
     "Linear probe: pretrained vs random weights": "线性探针：预训练 vs 随机权重",
