@@ -424,3 +424,18 @@ def test_translated_labels_read_as_english_where_gradio_does_not_translate():
     assert "__i18n__" not in api and '"label": "Query (one per line for several)"' in api
     headers = [block.headers for block in demo.blocks.values() if isinstance(block, gr.Dataset)]
     assert ["Prompt", "Model"] in headers and not any("__i18n__" in str(h) for h in headers)
+
+
+def test_only_the_page_gets_the_early_language_script(tiny_defaults):
+    """The script that applies a remembered language goes first in the page's head; JSON and other
+    responses pass through as they are."""
+    import httpx
+
+    from toolkit.i18n import EARLY_SCRIPT
+
+    for client in serve(tiny_defaults):
+        page = httpx.get(client.src)
+        assert page.text.startswith("<!doctype html>") and EARLY_SCRIPT.decode() in page.text
+        assert page.text.index(EARLY_SCRIPT.decode()) < page.text.index("<script type=\"module\"")
+        info = httpx.get(client.src + "gradio_api/info")
+        assert info.headers["content-type"].startswith("application/json") and "localStorage" not in info.text

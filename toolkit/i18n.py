@@ -83,7 +83,8 @@ RESTORE_JS = '() => (navigator.language || "en").toLowerCase().startsWith("zh") 
 
 
 class EarlyLanguage:
-    """ASGI middleware that puts EARLY_SCRIPT at the top of the page's HTML (the app's index page)."""
+    """ASGI middleware that puts EARLY_SCRIPT at the top of the page's HTML (the app's index page).
+    Other responses pass through untouched and unbuffered (streams: the queue, MCP)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -97,16 +98,19 @@ class EarlyLanguage:
         async def inject(message) -> None:
             if message["type"] == "http.response.start":
                 start.update(message)
+                if not dict(message.get("headers", [])).get(b"content-type", b"").startswith(b"text/html"):
+                    start["passed"] = True
+                    await send(message)
                 return
+            if start.get("passed"):
+                return await send(message)
             body.extend(message.get("body", b""))
             if message.get("more_body"):
                 return
             headers = dict(start.get("headers", []))
-            page = bytes(body)
-            if headers.get(b"content-type", b"").startswith(b"text/html") and b"<head>" in page:
-                page = page.replace(b"<head>", b"<head>" + EARLY_SCRIPT, 1)
-                headers[b"content-length"] = str(len(page)).encode()
-            await send({**start, "headers": list(headers.items())})
+            page = bytes(body).replace(b"<head>", b"<head>" + EARLY_SCRIPT, 1)
+            headers[b"content-length"] = str(len(page)).encode()
+            await send({"type": "http.response.start", "status": start["status"], "headers": list(headers.items())})
             await send({"type": "http.response.body", "body": page})
 
         await self.app(scope, receive, inject)
