@@ -18,7 +18,7 @@ from models.linear_probe import LinearProbe, fit_linear
 from models.tensors import IMAGES_PER_PASS
 from toolkit import image_data, plots, ui
 from toolkit.inputs import number, open_image
-from toolkit.probe import Scores, Trial, cross_validate, leaderboard, search
+from toolkit.probe import Scores, Trial, cross_validate, fold_count, leaderboard, search
 from toolkit.i18n import choices, t
 from toolkit.task import Task
 from toolkit.training import training_slot
@@ -74,15 +74,12 @@ class FewShotClassifier:
         return top
 
 
-def folds_for(labels: list[str]) -> int:
-    return min(5, min(labels.count(label) for label in set(labels)))
-
-
 def fit(backbone_id: str, backbone, features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3) -> FewShotClassifier:
     """Pure training function: cross-validated accuracy, then a probe fitted on every image."""
     counts = {label: labels.count(label) for label in sorted(set(labels))}
-    scores = cross_validate(features, labels, folds_for(labels), weight_decay)
-    return FewShotClassifier(backbone_id, backbone, fit_linear(features, labels, weight_decay), scores, folds_for(labels),
+    folds = fold_count(labels)
+    scores = cross_validate(features, labels, folds, weight_decay)
+    return FewShotClassifier(backbone_id, backbone, fit_linear(features, labels, weight_decay), scores, folds,
                              counts, weight_decay)
 
 
@@ -100,7 +97,7 @@ def auto_fit(backbone_ids: list[str], images: list[Image.Image], labels: list[st
             return loaded[model_id][1]
         return compute
 
-    trials = search({model_id: features_of(model_id) for model_id in backbone_ids}, labels, folds_for(labels), budget_s,
+    trials = search({model_id: features_of(model_id) for model_id in backbone_ids}, labels, fold_count(labels), budget_s,
                     on_trial=lambda trial: on_progress(f"{backbone_name(trial.backbone)}, weight decay {trial.weight_decay:g}: "
                                                        f"{trial.scores.accuracy:.1%}"))
     best = trials[0]

@@ -18,7 +18,7 @@ from models.errors import ModelUnavailable, ShowcaseError
 from toolkit import image_data, ui
 from toolkit.image_data import LabelledImages
 from toolkit.inputs import number
-from toolkit.probe import cross_validate, stratified_sample
+from toolkit.probe import cross_validate, fold_count, stratified_sample
 from toolkit.i18n import choices, t
 from toolkit.task import Task
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
@@ -85,10 +85,9 @@ def evaluate(result: Pretraining, reference=None) -> Evaluation:
     if reference is not None:
         encoders[f"{models.label(reference.model_id)} (ImageNet labels)"] = reference
     features = {name: encoder.embed_images(images) for name, encoder in encoders.items()}
-    counts = [probed.count(c) for c in set(probed)]
-    if "" in probed or len(counts) < 2 or min(counts) < 2:
+    if "" in probed or len(set(probed)) < 2 or fold_count(probed) < 2:
         return Evaluation(pd.DataFrame(), rows, features)  # no classes to probe with: the map and neighbours only
-    folds = min(5, min(counts))
+    folds = fold_count(probed)
     scored = {name: cross_validate(f, probed, folds) for name, f in features.items()}
     table = pd.DataFrame({"encoder": list(scored), "probe accuracy": [f"{s.accuracy:.1%}" for s in scored.values()],
                           "macro-F1": [round(s.macro_f1, 3) for s in scored.values()]})

@@ -66,6 +66,11 @@ def score(truth: list[str], predicted: list[str], classes: list[str]) -> Scores:
     return Scores(float(hits.sum() / max(len(truth), 1)), float(f1.mean()), confusion)
 
 
+def fold_count(labels: list[str], most: int = 5) -> int:
+    """Folds for cross-validation: at most `most`, and no more than the smallest class has rows."""
+    return min(most, min(labels.count(label) for label in set(labels)))
+
+
 def cross_validate(features: torch.Tensor, labels: list[str], count: int = 5, weight_decay: float = 1e-3) -> Scores:
     """Stratified k-fold accuracy of the linear probe: every row is predicted by a probe that never saw it."""
     predicted = [""] * len(labels)
