@@ -40,6 +40,7 @@ import models  # noqa: E402
 import tasks  # noqa: E402
 from toolkit import i18n, ui  # noqa: E402
 from toolkit.i18n import t  # noqa: E402
+from toolkit.messages import message  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
@@ -66,22 +67,23 @@ COPY_LINK_JS = """() => {
 
 
 def where_it_runs() -> str:
+    """The line under the title, in the visitor's language: where the models run."""
     device = pick_device()
     if device.type == "cuda":
-        where = f"GPU ({device}, PyTorch half precision)"
+        where = message("Running on GPU ({device}, PyTorch half precision).", device=str(device))
     elif runtime.wanted(device):
-        where = f"CPU (OpenVINO {runtime.default_precision()})"
+        where = message("Running on CPU (OpenVINO {precision}).", precision=runtime.default_precision())
     else:
-        where = "CPU (PyTorch float32)"
+        where = message("Running on CPU (PyTorch float32).")
     if unusable_gpu():
-        where += (". An NVIDIA GPU is attached, but this PyTorch build cannot use it (its CUDA needs a newer "
-                  "driver; README, Host it on Spaces)")
-    return f"Running on {where}."
+        where += message(" An NVIDIA GPU is attached, but this PyTorch build cannot use it (its CUDA needs a newer driver; "
+                         "README, Host it on Spaces).")
+    return where
 
 
 def say_still_warming(model_id: str) -> None:
-    gr.Info(f"{models.label(model_id)} is still warming up (loading, and compiling for this machine); "
-            "your request runs as soon as it is ready.")
+    gr.Info(message("{name} is still warming up (loading, and compiling for this machine); your request runs as soon as it "
+                    "is ready.", name=models.label(model_id)))
 
 
 def linked_tab(key: str | None) -> list[str | None]:
@@ -107,7 +109,7 @@ def build_app() -> gr.Blocks:
             with gr.Column(scale=5):
                 gr.Markdown("# 🔭 Model Showcase")
                 gr.Markdown(t(INTRODUCTION))
-                gr.Markdown(where_it_runs(), elem_classes="showcase-where")
+                where = gr.Markdown(elem_classes="showcase-where")
             with gr.Column(scale=1, min_width=180):
                 switch = gr.Radio(list(i18n.LANGUAGES), value="English", show_label=False, container=False,
                                   elem_id="language-switch")
@@ -122,6 +124,7 @@ def build_app() -> gr.Blocks:
                             with gr.Tab(t(task.title), id=task.key, elem_id=f"task-{task.key}"):
                                 task.build_ui()
         demo.load(open_linked_tab, None, [sections, *inner.values()], api_visibility="private")
+        demo.load(where_it_runs, None, where, api_visibility="private")
         demo.load(None, None, switch, js=i18n.RESTORE_JS)
         switch.input(None, switch, None, js=i18n.SWITCH_JS)
         # The page works out the link (the tab on screen) and copies it; the server then shows it.

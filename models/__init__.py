@@ -64,7 +64,7 @@ def when_waiting(callback: Callable[[str], None] | None) -> None:
 def load_tokenizer(model_id: str) -> Any:
     """A hub model's tokenizer alone (its weights are not needed)."""
     if not family(family_of(model_id)).FROM_HUB:
-        raise ShowcaseError(f"'{model_id}' is not a Hugging Face model and has no tokenizer.")
+        raise ShowcaseError("'{model_id}' is not a Hugging Face model and has no tokenizer.", model_id=model_id)
     return _cache.get(f"tokenizer:{model_id}", lambda: family("tokenizer").load(model_id))
 
 

@@ -30,7 +30,7 @@ def entry(model_id: str) -> dict:
     try:
         return model_entries()[model_id]
     except KeyError:
-        raise ShowcaseError(f"The model '{model_id}' is not listed in spaces.yaml.") from None
+        raise ShowcaseError("The model '{model_id}' is not listed in spaces.yaml.", model_id=model_id) from None
 
 
 def label(model_id: str) -> str:

@@ -137,7 +137,8 @@ def read(path: str | Path) -> ContrastiveEncoder:
             metadata = handle.metadata() or {}
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
-        raise ShowcaseError(f"That file is not a saved encoder ({error}); download one from the Self-supervised tab.") from error
+        raise ShowcaseError("That file is not a saved encoder ({error}); download one from the Self-supervised tab.",
+                            error=error) from error
     if metadata.get("format") != "model-showcase/contrastive-cnn":
         raise ShowcaseError("That .safetensors file is not an encoder from the Self-supervised tab.")
     encoder = new()

@@ -67,11 +67,6 @@ class LoadedModel:
             runner.converted_s = None
         return seconds
 
-    def conversion_note(self) -> str:
-        """Once, after the request that converted the model for the accelerated runtime: how long it took."""
-        seconds = self.take_conversion_seconds()
-        return f"First use: converted to {self.runtime} in {seconds:.1f} s; kept on disk for next time." if seconds else ""
-
     def warm(self) -> None:
         """Runs the model once on a dummy input, so the first visitor does not wait for compilation."""
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import torch
 
 from models.device import LoadedModel, place
-from models.errors import unavailable
+from models.errors import Text, unavailable
 
 HUB_FIX = (
     "It is downloaded from the Hugging Face hub on first use: connect to the internet, or put it in "
@@ -25,7 +25,7 @@ def from_hub(model_id: str, *loaders: Callable[[str], Any]) -> list[Any]:
     try:
         return [load(model_id) for load in loaders]
     except (OSError, ValueError) as error:
-        raise unavailable(model_id, error, HUB_FIX.format(model_id=model_id)) from error
+        raise unavailable(model_id, error, Text(HUB_FIX, {"model_id": model_id})) from error
 
 
 def encode(tokenizer: Any, *args, **kwargs):

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from models.device import LoadedModel, place
-from models.errors import unavailable
+from models.errors import Text, unavailable
 from models.runtime import Runner
 from models.tensors import IMAGES_PER_PASS, chunked, unit
 
@@ -82,7 +82,7 @@ def load(model_id: str) -> ImageClassifier:
         raise unavailable(
             model_id,
             error,
-            f"torchvision downloads {weights} on first use: connect to the internet, or put "
-            f"{weights.url.rsplit('/', 1)[-1]} in $TORCH_HOME/hub/checkpoints.",
+            Text("torchvision downloads {weights} on first use: connect to the internet, or put {file} in "
+                 "$TORCH_HOME/hub/checkpoints.", {"weights": str(weights), "file": weights.url.rsplit("/", 1)[-1]}),
         ) from error
     return wrap(network, model_id)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from models import runtime
 from models.device import LoadedModel, inference_dtype, pick_device
-from models.errors import unavailable
+from models.errors import Text, unavailable
 
 log = logging.getLogger("showcase")
 
@@ -138,8 +138,8 @@ def load(model_id: str) -> Detector:
         raise unavailable(
             model_id,
             error,
-            f"Ultralytics downloads it on first use: connect to the internet, or put {model_id} "
-            "in the folder that SHOWCASE_MODEL_DIR names.",
+            Text("Ultralytics downloads it on first use: connect to the internet, or put {model_id} in the "
+                 "folder that SHOWCASE_MODEL_DIR names.", {"model_id": model_id}),
         ) from error
     device = pick_device()
     if runtime.wanted(device):

@@ -13,6 +13,7 @@ from models.sentence_encoder import SentenceEncoder, shape_of
 from toolkit import plots, ui
 from toolkit.inputs import clean_text
 from toolkit.i18n import t
+from toolkit.messages import message
 from toolkit.task import Task
 
 # Past this a heatmap's labels are unreadable; longer sentences are cut with a notice.
@@ -49,7 +50,7 @@ class Attention:
 
     def _check(self, layer: int, head: int) -> None:
         if not (1 <= layer <= self.layers and 1 <= head <= self.heads):
-            raise ShowcaseError(f"This model has layers 1-{self.layers} and heads 1-{self.heads}.")
+            raise ShowcaseError("This model has layers 1-{layers} and heads 1-{heads}.", layers=self.layers, heads=self.heads)
 
 
 def attention(encoder: SentenceEncoder, sentence: str) -> Attention:
@@ -84,12 +85,15 @@ def run(sentence, layer, head, model_id):
     result = attention(encoder, sentence)
     layer, head = int(layer), int(head)
     one = plots.heatmap(result.head(layer, head), result.tokens, result.tokens,
-                        f"Layer {layer}, head {head}: query (row) attends to key (column)", (0, None), annotate=False)
+                        message("Layer {layer}, head {head}: query (row) attends to key (column)", layer=layer, head=head),
+                        (0, None), annotate=False)
     mean = plots.heatmap(result.layer_mean(layer), result.tokens, result.tokens,
-                         f"Layer {layer}, mean of {result.heads} heads", (0, None), annotate=False)
-    note = f"{len(result.tokens)} tokens, {result.layers} layers × {result.heads} heads."
+                         message("Layer {layer}, mean of {heads} heads", layer=layer, heads=result.heads), (0, None),
+                         annotate=False)
+    note = message("{tokens} tokens, {layers} layers × {heads} heads.", tokens=len(result.tokens), layers=result.layers,
+                   heads=result.heads)
     if result.truncated:
-        note += f" The sentence was cut to its first {MAX_TOKENS} tokens to keep the map readable."
+        note += message(" The sentence was cut to its first {limit} tokens to keep the map readable.", limit=MAX_TOKENS)
     note += " " + TASK.language_note(model_id, [sentence], encoder.tokenizer)
     return one, mean, ui.run_info(encoder, result.ms, note)
 

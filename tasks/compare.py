@@ -21,6 +21,7 @@ from models.tensors import IMAGES_PER_PASS, ranked
 from toolkit import ui
 from toolkit.inputs import open_image, parse_labels
 from toolkit.i18n import t
+from toolkit.messages import in_visitor_language, message, with_columns_translated
 from toolkit.task import Task
 
 TOP_K = 5
@@ -112,7 +113,7 @@ def compare_batch(classifier: ImageClassifier, clip: Clip, paths: list[str | Pat
                 images.append(open_image(path))
                 batch.append(path)
             except ShowcaseError as error:
-                skipped.append(f"{path.name}: {error}")
+                skipped.append(f"{path.name}: {in_visitor_language(error.text)}")
         if images:
             result = compare(classifier, clip, images, labels, ensemble)
             classifier_ms += result.classifier_ms
@@ -121,7 +122,7 @@ def compare_batch(classifier: ImageClassifier, clip: Clip, paths: list[str | Pat
         if on_progress:
             on_progress(min(start + IMAGES_PER_PASS, len(files)), len(files))
     if not rows:
-        raise ShowcaseError("None of the files could be read as images: " + "; ".join(skipped[:5]))
+        raise ShowcaseError("None of the files could be read as images: {skipped}", skipped="; ".join(skipped[:5]))
     table = pd.DataFrame(rows)
     return table, summarise(table, {name: classifier_ms, "CLIP": clip_ms}), skipped
 
@@ -144,9 +145,9 @@ def summarise(table: pd.DataFrame, ms_by_model: dict[str, float]) -> pd.DataFram
 
 def chart_data(summary: pd.DataFrame) -> pd.DataFrame:
     """Long format for the bar chart: each model's accuracies, then one agreement bar."""
-    bars = [{"bar": f"{row.model} {measure}", "model": row.model, "value": row[measure]}
+    bars = [{"bar": f"{row.model} {message(measure)}", "model": row.model, "value": row[measure]}
             for _, row in summary.iterrows() for measure in ("top-1 accuracy", "top-5 accuracy")]
-    bars.append({"bar": "agreement", "model": "both", "value": summary["agreement"].iloc[0]})
+    bars.append({"bar": message("agreement"), "model": message("both"), "value": summary["agreement"].iloc[0]})
     return pd.DataFrame(bars).dropna(subset=["value"])
 
 
@@ -154,18 +155,20 @@ def verdict(classifier_id: str, result: Comparison, labels: list[str]) -> str:
     name = models.label(classifier_id)
     # CLIP's answer may be a label the visitor typed: escaped, it shows as text, never as markup.
     theirs, clip = html.escape(first(result.classifier_top[0])), html.escape(first(result.clip_top[0]))
-    agreement = "**They agree**" if result.agree(0) else "**They disagree**"
-    label_set = "the 1,000 ImageNet classes" if labels == categories(classifier_id) else f"your {len(labels)} labels"
-    return (f"{agreement}: {name} says *{theirs}*, CLIP says *{clip}* (CLIP chose among {label_set}).\n\n"
-            f"{name} {result.classifier_ms:.0f} ms · CLIP {result.clip_ms:.0f} ms")
+    agreement = message("**They agree**") if result.agree(0) else message("**They disagree**")
+    label_set = (message("the 1,000 ImageNet classes") if labels == categories(classifier_id)
+                 else message("your {count} labels", count=len(labels)))
+    return (message("{agreement}: {name} says *{theirs}*, CLIP says *{clip}* (CLIP chose among {label_set}).",
+                    agreement=agreement, name=name, theirs=theirs, clip=clip, label_set=label_set)
+            + f"\n\n{name} {result.classifier_ms:.0f} ms · CLIP {result.clip_ms:.0f} ms")
 
 
 def load_models(classifier_id: str, clip_id: str, labels: list[str], ensemble: bool, progress) -> tuple[ImageClassifier, Clip]:
     """Both models, and CLIP's label embeddings with progress (the 1,000 classes take a while once)."""
-    progress(0, desc="Loading models")
+    progress(0, desc=message("Loading models"))
     classifier, clip = TASK.load(classifier_id, "classifier"), TASK.load(clip_id, "clip")
-    clip.label_embeddings(labels, ensemble, lambda done, total: progress(
-        done / total, desc=f"Encoding {total:,} label prompts for CLIP (once per label set)"))
+    clip.label_embeddings(labels, ensemble, lambda done, total: progress(done / total, desc=message(
+        "Encoding {total:,} label prompts for CLIP (once per label set)", total=total)))
     return classifier, clip
 
 
@@ -195,18 +198,16 @@ def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progres
     labels = candidate_labels(TASK.check(classifier_id, "classifier"), labels_text)
     classifier, clip = load_models(classifier_id, clip_id, labels, ensemble, progress)
     paths = [getattr(f, "name", f) for f in files]
-    table, summary, skipped = compare_batch(classifier, clip, paths, labels, ensemble,
-                                            lambda done, total: progress(done / total, desc=f"{done}/{total} images"))
-    note = f"Skipped {len(skipped)} file(s): " + "; ".join(skipped) if skipped else ""
-    return table, summary, chart_data(summary), note
+    table, summary, skipped = compare_batch(classifier, clip, paths, labels, ensemble, lambda done, total: progress(
+        done / total, desc=message("{done}/{total} images", done=done, total=total)))
+    note = message("Skipped {count} file(s): {skipped}", count=len(skipped), skipped="; ".join(skipped)) if skipped else ""
+    return with_columns_translated(table), with_columns_translated(summary), chart_data(summary), note
 
 
 def build_ui() -> None:
-    gr.Markdown(
-        t("Puts **CLIP** (zero-shot, from text prompts) beside a supervised **ImageNet classifier** (trained "
-        "on ImageNet's labels). CLIP's candidates default to the same 1,000 ImageNet classes, so both "
-        "answer the same question; type your own labels to change CLIP's.")
-    )
+    gr.Markdown(t("Puts **CLIP** (zero-shot, from text prompts) beside a supervised **ImageNet classifier** (trained "
+                  "on ImageNet's labels). CLIP's candidates default to the same 1,000 ImageNet classes, so both "
+                  "answer the same question; type your own labels to change CLIP's."))
     with gr.Row():
         labels = gr.Textbox(label=t("CLIP labels (empty: the 1,000 ImageNet classes)"), placeholder=t("cat, dog, car"))
         ensemble = gr.Checkbox(value=False, label=t("Prompt ensemble (slower the first time)"))
@@ -222,10 +223,8 @@ def build_ui() -> None:
         verdict_box = gr.Markdown(label=t("Verdict"))
         gr.Examples([[examples.cheetah()], [examples.lion()], [examples.tower()]], inputs=[image])
     with gr.Tab(t("Many images")):
-        gr.Markdown(
-            t("Upload images or a folder. File names of the form `<wnid>_<class>.JPEG` (as in ImageNet "
-            "samples) give the true class, and with it each model's accuracy.")
-        )
+        gr.Markdown(t("Upload images or a folder. File names of the form `<wnid>_<class>.JPEG` (as in ImageNet "
+                      "samples) give the true class, and with it each model's accuracy."))
         with gr.Row():
             files = gr.File(file_count="multiple", file_types=["image"], label=t("Images"))
             folder = gr.File(file_count="directory", label=t("…or a folder"))

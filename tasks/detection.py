@@ -11,11 +11,12 @@ import pandas as pd
 
 import examples
 from models.device import Stopwatch
-from models.errors import ShowcaseError
+from models.errors import ShowcaseError, Text
 from models.yolo import Detector
 from toolkit import ui, video
 from toolkit.inputs import open_image
 from toolkit.i18n import t
+from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
 # A clip being annotated shows a frame this often: the page needs a few a second, not every one.
@@ -35,9 +36,9 @@ class Detections:
 
 
 def check_thresholds(confidence: float, iou: float) -> None:
-    for name, value in (("Confidence", confidence), ("IoU", iou)):
+    for name, value in (("Confidence threshold", confidence), ("IoU threshold (overlap for NMS)", iou)):
         if value is None or not 0.0 <= float(value) <= 1.0:
-            raise ShowcaseError(f"{name} threshold must be between 0 and 1, got {value}.")
+            raise ShowcaseError("{name} must be between 0 and 1, got {value}.", name=Text(name), value=value)
 
 
 def postprocess(result) -> tuple[np.ndarray, pd.DataFrame]:
@@ -73,7 +74,7 @@ def detect(detector: Detector, image, confidence: float = 0.25, iou: float = 0.4
 
 def describe(table: pd.DataFrame) -> str:
     """What was found, by class: "4 person, 1 bus"."""
-    return ", ".join(f"{n} {name}" for name, n in table["class"].value_counts().items()) or "nothing above the threshold"
+    return ", ".join(f"{n} {name}" for name, n in table["class"].value_counts().items()) or message("nothing above the threshold")
 
 
 @ui.user_errors
@@ -91,23 +92,23 @@ def run(image, confidence, iou, model_id):
     """
     detector = TASK.load(model_id)
     found = detect(detector, image, confidence, iou)
-    note = f"Found {describe(found.table)}." + (" Masks drawn." if detector.segments else "")
-    return found.image, found.table, ui.run_info(detector, found.ms, note)
+    note = message("Found {found}.", found=describe(found.table)) + (message(" Masks drawn.") if detector.segments else "")
+    return found.image, with_columns_translated(found.table), ui.run_info(detector, found.ms, note)
 
 
 @ui.user_errors
 def run_live(frame, confidence, iou, model_id, rate: video.FrameRate | None):
     """One webcam frame of a live stream: the frame annotated, and the stream's frame rate so far."""
     if frame is None:  # the camera is still starting
-        return None, "Waiting for the camera…", rate
+        return None, message("Waiting for the camera…"), rate
     started = time.perf_counter()
     check_thresholds(confidence, iou)
     detector = TASK.load(model_id)
     found = detect_frames(detector, [detector.preprocess(open_image(frame, video.FRAME_SIDE))], confidence, iou)[0]
     rate = rate or video.FrameRate()
     rate.add((time.perf_counter() - started) * 1000)
-    note = (f"Live: {rate.fps:.1f} frames/s, {rate.p95_ms:.0f} ms per frame on the server (p95 of the last "
-            f"{len(rate.recent)}) · {describe(found.table)}")
+    note = message("Live: {fps:.1f} frames/s, {p95_ms:.0f} ms per frame on the server (p95 of the last {count}) · {found}",
+                   fps=rate.fps, p95_ms=rate.p95_ms, count=len(rate.recent), found=describe(found.table))
     return found.image, ui.run_info(detector, found.ms, note), rate
 
 
@@ -127,15 +128,18 @@ def run_video(clip_path, confidence, iou, model_id):
             timeline.append((index / clip.fps, found.table["class"].tolist()))
             if time.monotonic() - shown > PREVIEW_EVERY_S:
                 shown = time.monotonic()
-                of = f" of {min(clip.frames, clip.frame_limit):,}" if clip.frames else ""
-                speed = f"{(index + 1) / (time.perf_counter() - began):.1f} frames/s"
-                yield found.image, ui.run_info(detector, None, f"Frame {index + 1:,}{of} · {speed}"), gr.skip(), gr.skip()
+                fps = (index + 1) / (time.perf_counter() - began)
+                progress = (message("Frame {frame:,} of {frames:,} · {fps:.1f} frames/s", frame=index + 1, fps=fps,
+                                    frames=min(clip.frames, clip.frame_limit)) if clip.frames
+                            else message("Frame {frame:,} · {fps:.1f} frames/s", frame=index + 1, fps=fps))
+                yield found.image, ui.run_info(detector, None, progress), gr.skip(), gr.skip()
         if not timeline:
             raise ShowcaseError("The video has no frames that could be decoded.")
         seconds = time.perf_counter() - began
-        seen = ", ".join(sorted({label for _, labels in timeline for label in labels})) or "nothing above the threshold"
-        note = (f"{len(timeline):,} frames ({len(timeline) / clip.fps:.1f} s of video) in {seconds:.1f} s, "
-                f"{len(timeline) / seconds:.1f} frames/s · seen: {seen}")
+        seen = ", ".join(sorted({label for _, labels in timeline for label in labels})) or message("nothing above the threshold")
+        note = message("{frames:,} frames ({video_s:.1f} s of video) in {seconds:.1f} s, {fps:.1f} frames/s · seen: {seen}",
+                       frames=len(timeline), video_s=len(timeline) / clip.fps, seconds=seconds,
+                       fps=len(timeline) / seconds, seen=seen)
         # Gradio copies the file into its cache while handling this yield, before the folder goes.
         yield found.image, ui.run_info(detector, None, note), str(writer.close()), video.counts_over_time(timeline)
 
@@ -161,9 +165,9 @@ def build_ui() -> None:
             table = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label=t("Objects"), wrap=True)
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
         with gr.Tab(t("Webcam (live)")):
-            gr.Markdown(f"Allow the camera, then press record: frames go to the server up to {1 / LIVE_EVERY_S:.0f} "
-                        "times a second and come back annotated. When the server is busy, frames are skipped, "
-                        f"never queued. A stream ends after {LIVE_SECONDS // 60} minutes; press record again to go on.")
+            gr.Markdown(t(f"Allow the camera, then press record: frames go to the server up to {1 / LIVE_EVERY_S:.0f} "
+                          "times a second and come back annotated. When the server is busy, frames are skipped, "
+                          f"never queued. A stream ends after {LIVE_SECONDS // 60} minutes; press record again to go on."))
             with gr.Row():
                 webcam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label=t("Webcam"),
                                   webcam_options=gr.WebcamOptions(mirror=False))
@@ -172,7 +176,7 @@ def build_ui() -> None:
         with gr.Tab(t("Video file")):
             with gr.Row():
                 with gr.Column():
-                    clip = gr.Video(sources=["upload"], label=f"Video (up to {video.MAX_CLIP_SECONDS // 60} minutes)")
+                    clip = gr.Video(sources=["upload"], label=t(f"Video (up to {video.MAX_CLIP_SECONDS // 60} minutes)"))
                     with gr.Row():
                         start = gr.Button(t("Detect in video"), variant="primary")
                         stop = gr.Button(t("Stop"), variant="stop")
@@ -183,7 +187,7 @@ def build_ui() -> None:
             with gr.Row():
                 annotated_clip = gr.Video(label=t("Annotated video (WebM, with a download button)"))
                 counts = gr.LinePlot(x="second", y="count", color="class", label=t("Objects per class over time"),
-                                     x_title="second of the video", y_title="objects")
+                                     x_title=t("second of the video"), y_title=t("objects"))
     button.click(run, [image, confidence, iou, model_id], [annotated, table, info], api_name="detect")
     # Private: an API client sends one frame, not a stream; /detect answers that. Two streams at a time.
     webcam.stream(run_live, [webcam, confidence, iou, model_id, rate], [live, live_info, rate],

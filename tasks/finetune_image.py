@@ -20,6 +20,7 @@ from toolkit import image_data, plots, ui
 from toolkit.inputs import number, open_image
 from toolkit.probe import Scores, Trial, cross_validate, fold_count, leaderboard, search
 from toolkit.i18n import choices, t
+from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 from toolkit.training import training_slot
 
@@ -91,18 +92,19 @@ def auto_fit(backbone_ids: list[str], images: list[Image.Image], labels: list[st
 
     def features_of(model_id: str) -> Callable[[], torch.Tensor]:
         def compute() -> torch.Tensor:
-            on_progress(f"Features from {backbone_name(model_id)}")
+            on_progress(message("Features from {name}", name=backbone_name(model_id)))
             chosen = backbone(model_id, encoder_file)
             loaded[model_id] = chosen, embed_all(chosen, images)
             return loaded[model_id][1]
         return compute
 
     trials = search({model_id: features_of(model_id) for model_id in backbone_ids}, labels, fold_count(labels), budget_s,
-                    on_trial=lambda trial: on_progress(f"{backbone_name(trial.backbone)}, weight decay {trial.weight_decay:g}: "
-                                                       f"{trial.scores.accuracy:.1%}"))
+                    on_trial=lambda trial: on_progress(message("{name}, weight decay {weight_decay:g}: {accuracy:.1%}",
+                                                               name=backbone_name(trial.backbone), weight_decay=trial.weight_decay,
+                                                               accuracy=trial.scores.accuracy)))
     best = trials[0]
     if best.scores is None:
-        raise ShowcaseError("No backbone could be tried: " + "; ".join(trial.note for trial in trials))
+        raise ShowcaseError("No backbone could be tried: {reasons}", reasons="; ".join(trial.note for trial in trials))
     kept = fit(best.backbone, *loaded[best.backbone], labels, best.weight_decay)
     return kept, [replace(trial, backbone=short_name(trial.backbone)) for trial in trials]
 
@@ -119,7 +121,7 @@ def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=
         TASK.check(backbone_id)
     budget_s = number(budget_s, "The time budget", 5, 3600)
     with training_slot():  # first: reading the images is work too
-        progress(0, desc="Reading the images")
+        progress(0, desc=message("Reading the images"))
         data = image_data.collect([getattr(f, "name", f) for f in files])
         image_data.check(data)
         if mode == AUTO:
@@ -127,24 +129,27 @@ def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=
             model, trials = auto_fit(candidates, data.images, data.labels, budget_s, encoder_file,
                                      lambda message: progress(None, desc=message))
         else:
-            progress(0, desc=f"Loading {backbone_name(backbone_id)}")
+            progress(0, desc=message("Loading {name}", name=backbone_name(backbone_id)))
             chosen = backbone(backbone_id, encoder_file)
-            features = embed_all(chosen, data.images,
-                                 lambda done, total: progress(done / total, desc=f"Features: {done}/{total} images"))
-            progress(1, desc="Fitting and cross-validating the linear classifier")
+            features = embed_all(chosen, data.images, lambda done, total: progress(
+                done / total, desc=message("Features: {done}/{total} images", done=done, total=total)))
+            progress(1, desc=message("Fitting and cross-validating the linear classifier"))
             model, trials = fit(backbone_id, chosen, features, data.labels), []
     # Class names come from folder names in the upload: escaped, they show as text, never as markup.
     classes = ", ".join(f"{html.escape(label)} ({n})" for label, n in model.counts.items())
-    summary = (f"**{len(data.images)} images**, {len(model.counts)} classes: {classes}.\n\n"
-               f"{model.folds}-fold cross-validated {model.scores.summary()} with **{backbone_name(model.backbone_id)}**"
-               + (f" (weight decay {model.weight_decay:g}, the best of {sum(t.scores is not None for t in trials)} tried)." if trials else "."))
+    summary = message("**{images} images**, {count} classes: {classes}.\n\n{folds}-fold cross-validated {scores} with "
+                      "**{name}**", images=len(data.images), count=len(model.counts), classes=classes, folds=model.folds,
+                      scores=model.scores.summary(), name=backbone_name(model.backbone_id))
+    summary += (message(" (weight decay {weight_decay:g}, the best of {tried} tried).", weight_decay=model.weight_decay,
+                        tried=sum(t.scores is not None for t in trials)) if trials else message("."))
     if data.skipped:
-        summary += f"\n\nSkipped {len(data.skipped)} file(s): " + html.escape("; ".join(data.skipped[:10]))
-    confusion = plots.confusion(model.scores.confusion, "Cross-validated confusion (rows: true)")
+        summary += "\n\n" + message("Skipped {count} file(s): {skipped}", count=len(data.skipped),
+                                     skipped=html.escape("; ".join(data.skipped[:10])))
+    confusion = plots.confusion(model.scores.confusion, message("Cross-validated confusion (rows: true)"))
     per_class = pd.DataFrame({"class": list(model.counts), "images": list(model.counts.values()),
                               "recall": [round(float(model.scores.confusion.loc[c, c]) / n, 3) for c, n in model.counts.items()]})
-    board = gr.update(value=leaderboard(trials), visible=bool(trials))
-    return summary, confusion, per_class, model, board
+    board = gr.update(value=with_columns_translated(leaderboard(trials)), visible=bool(trials))
+    return summary, confusion, with_columns_translated(per_class), model, board
 
 
 @ui.not_a_tool

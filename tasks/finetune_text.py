@@ -15,7 +15,7 @@ import examples
 import models
 from models import sequence_classifier, trained_text
 from models.device import pick_device
-from models.errors import ShowcaseError
+from models.errors import ShowcaseError, Text
 from models.linear_probe import fit_linear
 from models.tensors import ranked
 from models.trained_text import FineTunedClassifier, ProbeClassifier, TrainedClassifier
@@ -23,6 +23,7 @@ from toolkit import plots, text_data, ui
 from toolkit.inputs import number, text_lines
 from toolkit.probe import Scores, score, stratified_split
 from toolkit.i18n import choices, t
+from toolkit.messages import message
 from toolkit.task import Task
 from toolkit.text_data import TextDataset
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
@@ -71,12 +72,12 @@ def split(data: TextDataset, validation: TextDataset | None, settings: Settings)
     if validation is not None:
         unknown = set(validation.labels) - set(data.classes)
         if unknown:
-            raise ShowcaseError(f"The validation file has labels the training file lacks: {sorted(unknown)}.")
+            raise ShowcaseError("The validation file has labels the training file lacks: {labels}.", labels=sorted(unknown))
         return data, validation
     lonely = [c for c in data.classes if data.labels.count(c) < 2]
     if lonely:
-        raise ShowcaseError("Each class needs at least 2 rows, one to train on and one to validate with; "
-                            f"these have 1: {', '.join(lonely[:10])}.")
+        raise ShowcaseError("Each class needs at least 2 rows, one to train on and one to validate with; these have 1: "
+                            "{labels}.", labels=", ".join(lonely[:10]))
     train_rows, valid_rows = stratified_split(data.labels, settings.validation_fraction, settings.seed)
     return data.rows(train_rows), data.rows(valid_rows)
 
@@ -101,19 +102,18 @@ def train(data: TextDataset, base_model: str, settings: Settings, validation: Te
     elif settings.mode == "full":
         trained = yield from _train_full(train_set, valid_set, base_model, settings, make_classifier)
     else:
-        raise ShowcaseError(f"Unknown training mode '{settings.mode}'.")
-    yield replace(trained, seconds=time.perf_counter() - started, train_rows=len(train_set.texts),
-                  valid_rows=len(valid_set.texts))
+        raise ShowcaseError("Unknown training mode '{mode}'.", mode=settings.mode)
+    yield replace(trained, seconds=time.perf_counter() - started, train_rows=len(train_set.texts), valid_rows=len(valid_set.texts))
 
 
 def _train_probe(train_set: TextDataset, valid_set: TextDataset, base_model: str, settings: Settings):
     encoder = models.load(base_model)
-    yield Progress(0, 2, f"Embedding {len(train_set.texts)} training texts with the frozen encoder")
+    yield Progress(0, 2, message("Embedding {count} training texts with the frozen encoder", count=len(train_set.texts)))
     features = encoder.embed(train_set.texts, settings.max_length)
-    yield Progress(1, 2, "Fitting the linear classifier")
+    yield Progress(1, 2, message("Fitting the linear classifier"))
     classifier = ProbeClassifier(encoder, fit_linear(features, train_set.labels), settings.max_length)
     scores = validate(classifier, train_set.classes, valid_set)
-    yield Progress(2, 2, "Done")
+    yield Progress(2, 2, message("Done"))
     return TrainedText(base_model, classifier, scores)
 
 
@@ -140,7 +140,8 @@ def _train_full(train_set: TextDataset, valid_set: TextDataset, base_model: str,
         losses = update.losses
         if update.epoch_done:
             scores = validate(classifier, classes, valid_set)
-            update = replace(update, message=f"Epoch {update.epoch_done} done: validation {scores.summary()}")
+            update = replace(update, message=message("Epoch {epoch} done: validation {scores}", epoch=update.epoch_done,
+                                                     scores=scores.summary()))
         yield update
     return TrainedText(base_model, classifier, scores, losses)
 
@@ -179,12 +180,13 @@ def run(file, validation_file, text_column, label_column, base_model, mode, epoc
                 yield update.message, curve, gr.skip(), gr.skip(), gr.skip(), gr.skip()
     trained = update
     mode_name = next(name for name, key in MODES.items() if key == trained.classifier.mode).split(" (")[0].capitalize()
-    summary = (f"**{mode_name}** on **{base_model}**: {trained.train_rows} training rows, {trained.valid_rows} "
-               f"validation rows, {trained.seconds:.0f} s.\n\nValidation {trained.scores.summary()}")
-    confusion = plots.confusion(trained.scores.confusion, "Confusion matrix (rows: true, columns: predicted)")
+    summary = message("**{mode}** on **{model}**: {train_rows} training rows, {valid_rows} validation rows, {seconds:.0f} s."
+                      "\n\nValidation {scores}", mode=Text(mode_name), model=base_model, train_rows=trained.train_rows,
+                      valid_rows=trained.valid_rows, seconds=trained.seconds, scores=trained.scores.summary())
+    confusion = plots.confusion(trained.scores.confusion, message("Confusion matrix (rows: true, columns: predicted)"))
     losses = gr.update(value=loss_frame(trained.losses), visible=bool(trained.losses))  # a probe has no curve
     archive = RUNS.save_zip(trained.save, "trained-text-classifier")
-    yield ("\n\n".join([summary, *data.notes]), losses, trained.scores.confusion.reset_index(names="true \\ predicted"),
+    yield ("\n\n".join([summary, *data.notes]), losses, trained.scores.confusion.reset_index(names=message("true \\ predicted")),
            confusion, str(archive), trained)
 
 
@@ -198,11 +200,9 @@ def try_model(trained, text):
 
 
 def build_ui() -> None:
-    gr.Markdown(
-        t("Adapt a pretrained encoder to **your own labels**: upload a CSV or TSV with a text column and a "
-        "label column (any labels), or start from the built-in example. The **linear probe** trains a "
-        "small classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU).")
-    )
+    gr.Markdown(t("Adapt a pretrained encoder to **your own labels**: upload a CSV or TSV with a text column and a "
+                  "label column (any labels), or start from the built-in example. The **linear probe** trains a small "
+                  "classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU)."))
     with gr.Row():
         with gr.Column():
             file = gr.File(label=t("Training data (CSV or TSV)"), file_types=[".csv", ".tsv", ".txt"])

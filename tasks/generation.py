@@ -10,10 +10,11 @@ import gradio as gr
 import torch
 
 from models.causal_lm import CausalLM, tidy
-from models.errors import ShowcaseError
+from models.errors import ShowcaseError, Text
 from toolkit import ui
 from toolkit.inputs import clean_text, number
 from toolkit.i18n import choices, t
+from toolkit.messages import message
 from toolkit.task import Task
 
 STRATEGIES = ["sampling", "greedy", "beam search"]
@@ -62,16 +63,17 @@ def read_seed(seed) -> int | None:
     if value is None or value == -1:
         return None
     if not 0 <= value <= MAX_SEED:
-        raise ShowcaseError(f"The seed must be from 0 to {MAX_SEED:,} (or -1 for a different text each time).")
+        raise ShowcaseError("The seed must be from 0 to {limit:,} (or -1 for a different text each time).", limit=MAX_SEED)
     return value
 
 
 def check_settings(settings: Settings) -> list[str]:
     """Refuses impossible values; returns a note for each setting the chosen strategy ignores."""
     if settings.strategy not in STRATEGIES:
-        raise ShowcaseError(f"Unknown decoding strategy '{settings.strategy}'; choose one of {STRATEGIES}.")
+        raise ShowcaseError("Unknown decoding strategy '{strategy}'; choose one of {choices}.", strategy=settings.strategy,
+                            choices=STRATEGIES)
     if not 1 <= settings.max_new_tokens <= MAX_NEW_TOKENS:
-        raise ShowcaseError(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS}.")
+        raise ShowcaseError("Max new tokens must be between 1 and {limit}.", limit=MAX_NEW_TOKENS)
     if settings.strategy == "sampling" and not settings.temperature > 0:
         raise ShowcaseError("Temperature must be above 0 for sampling (use greedy for deterministic text).")
     if not 0 < settings.top_p <= 1:
@@ -80,12 +82,11 @@ def check_settings(settings: Settings) -> list[str]:
         raise ShowcaseError("Repetition penalty must be above 0 (1 means no penalty).")
     notes = []
     if settings.strategy != "sampling":
-        notes.append(f"Temperature, top-k, top-p and seed only apply to sampling; {settings.strategy} ignores them.")
+        notes.append(message("Temperature, top-k, top-p and seed only apply to sampling; {strategy} ignores them.",
+                             strategy=Text(settings.strategy)))
     if settings.strategy == "beam search":
-        notes.append(
-            "Beam search keeps several candidate texts and picks the best at the end, so it cannot stream: "
-            "the text appears when it is complete."
-        )
+        notes.append(message("Beam search keeps several candidate texts and picks the best at the end, so it cannot "
+                             "stream: the text appears when it is complete."))
     return notes
 
 
@@ -95,12 +96,12 @@ def prepare_prompt(generator: CausalLM, prompt: str, max_new_tokens: int) -> tup
     context = generator.context
     room = context - max_new_tokens
     if room < 1:
-        raise ShowcaseError(f"{generator.model_id} sees {context} tokens at most; ask for fewer new tokens.")
+        raise ShowcaseError("{model_id} sees {context} tokens at most; ask for fewer new tokens.",
+                            model_id=generator.model_id, context=context)
     if ids.shape[1] > room:
-        return ids[:, -room:], [
-            f"The prompt had {ids.shape[1]:,} tokens; its first {ids.shape[1] - room:,} were cut so that "
-            f"prompt and answer fit the model's {context}-token context."
-        ]
+        return ids[:, -room:], [message("The prompt had {tokens:,} tokens; its first {cut:,} were cut so that prompt and "
+                                        "answer fit the model's {context}-token context.", tokens=ids.shape[1],
+                                        cut=ids.shape[1] - room, context=context)]
     return ids, []
 
 
@@ -151,8 +152,9 @@ def stream(generator: CausalLM, prompt: str, settings: Settings) -> Iterator[Upd
 
 
 def stats(update: Update) -> str:
-    state = "done" if update.done else "generating…"
-    line = f"{update.tokens} tokens · {update.tokens_per_second:.1f} tokens/s · {update.seconds:.1f} s · {state}"
+    line = message("{tokens} tokens · {speed:.1f} tokens/s · {seconds:.1f} s · {state}", tokens=update.tokens,
+                   speed=update.tokens_per_second, seconds=update.seconds,
+                   state=Text("done") if update.done else Text("generating…"))
     return "\n\n".join([line, *update.notes])
 
 

@@ -10,6 +10,7 @@ from models.tensors import ranked
 from toolkit import ui
 from toolkit.inputs import open_image
 from toolkit.i18n import t
+from toolkit.messages import message
 from toolkit.task import Task
 
 TOP_K = 5
@@ -34,7 +35,7 @@ def predict(model_id: str, images: list) -> list[tuple]:
     classifier = TASK.load(model_id)
     tops, ms = classify(classifier, images)
     name = f"{models.label(model_id)} ({classifier.weights_name})"
-    note = f"Answered in a batch of {len(images)} requests ({ms:.0f} ms for the batch)."
+    note = message("Answered in a batch of {count} requests ({ms:.0f} ms for the batch).", count=len(images), ms=ms)
     return [(top, ui.run_info(classifier, ms / len(images), note if len(images) > 1 else "", name)) for top in tops]
 
 

@@ -9,11 +9,12 @@ import pandas as pd
 
 import examples
 from models.device import Stopwatch
-from models.errors import ShowcaseError
+from models.errors import ShowcaseError, Text
 from models.yolo import Detector
 from toolkit import ui
 from toolkit.inputs import open_image, parse_labels
 from toolkit.i18n import t
+from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
 TABLE_COLUMNS = ["class", "confidence", "area %"]
@@ -34,8 +35,9 @@ def kept_classes(segmenter: Detector, keep: str | None) -> set[str] | None:
     wanted = {label.lower() for label in parse_labels(keep)}
     unknown = sorted(wanted - set(segmenter.class_names))
     if unknown:
-        raise ShowcaseError(f"{', '.join(unknown)}: not among the {len(segmenter.class_names)} classes this model "
-                            f"knows (for example {', '.join(segmenter.class_names[:6])}).")
+        raise ShowcaseError("{unknown}: not among the {count} classes this model knows (for example {known}).",
+                            unknown=", ".join(unknown), count=len(segmenter.class_names),
+                            known=", ".join(segmenter.class_names[:6]))
     return wanted
 
 
@@ -44,9 +46,10 @@ def cut_out(segmenter: Detector, image, keep: str | None = None, confidence: flo
     import cv2  # loaded with Ultralytics
 
     if not segmenter.segments:
-        raise ShowcaseError(f"{segmenter.model_id} finds boxes, not outlines; choose a -seg model.")
+        raise ShowcaseError("{model_id} finds boxes, not outlines; choose a -seg model.", model_id=segmenter.model_id)
     if confidence is None or not 0.0 <= float(confidence) <= 1.0:
-        raise ShowcaseError(f"Confidence threshold must be between 0 and 1, got {confidence}.")
+        raise ShowcaseError("{name} must be between 0 and 1, got {value}.", name=Text("Confidence threshold"),
+                            value=confidence)
     wanted = kept_classes(segmenter, keep)
     photo = open_image(image)
     rgb = np.asarray(photo)
@@ -86,9 +89,9 @@ def run(image, keep, confidence, model_id):
     result = cut_out(segmenter, image, keep, confidence)
     counts = result.table["class"].value_counts()
     kept = ", ".join(f"{n} {name}" for name, n in counts.items())
-    note = (f"Kept {kept}: {round(100 * float((result.mask > 0).mean()), 1)}% of the photo." if kept
-            else "Nothing to keep above the threshold: the cut-out is empty.")
-    return result.image, result.mask, result.table, ui.run_info(segmenter, result.ms, note)
+    note = (message("Kept {kept}: {share:.1%} of the photo.", kept=kept, share=float((result.mask > 0).mean())) if kept
+            else message("Nothing to keep above the threshold: the cut-out is empty."))
+    return result.image, result.mask, with_columns_translated(result.table), ui.run_info(segmenter, result.ms, note)
 
 
 def build_ui() -> None:

@@ -20,6 +20,7 @@ from toolkit.image_data import LabelledImages
 from toolkit.inputs import number
 from toolkit.probe import cross_validate, fold_count, stratified_sample
 from toolkit.i18n import choices, t
+from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
 
@@ -81,9 +82,9 @@ def evaluate(result: Pretraining, reference=None) -> Evaluation:
     labels = result.data.labels
     rows = interleaved(stratified_sample(labels, PROBE_IMAGES), labels)
     images, probed = [result.data.images[i] for i in rows], [labels[i] for i in rows]
-    encoders = {"Self-supervised (pretrained here)": result.encoder, "Same CNN, random weights": result.random}
+    encoders = {message("Self-supervised (pretrained here)"): result.encoder, message("Same CNN, random weights"): result.random}
     if reference is not None:
-        encoders[f"{models.label(reference.model_id)} (ImageNet labels)"] = reference
+        encoders[message("{name} (ImageNet labels)", name=models.label(reference.model_id))] = reference
     features = {name: encoder.embed_images(images) for name, encoder in encoders.items()}
     if "" in probed or len(set(probed)) < 2 or fold_count(probed) < 2:
         return Evaluation(pd.DataFrame(), rows, features)  # no classes to probe with: the map and neighbours only
@@ -110,7 +111,7 @@ def projection(features: torch.Tensor, labels: list[str]) -> pd.DataFrame:
     centred = features - features.mean(dim=0)
     _, _, axes = torch.pca_lowrank(centred, q=2, center=False)
     xy = (centred @ axes[:, :2]).numpy()
-    return pd.DataFrame({"x": xy[:, 0].round(3), "y": xy[:, 1].round(3), "class": [label or "(unlabelled)" for label in labels]})
+    return pd.DataFrame({"x": xy[:, 0].round(3), "y": xy[:, 1].round(3), "class": [label or message("(unlabelled)") for label in labels]})
 
 
 def neighbours(features: torch.Tensor, index: int, k: int = NEIGHBOURS) -> list[tuple[int, float]]:
@@ -139,7 +140,7 @@ def run(source, files, max_images, epochs, batch_size, learning_rate, progress=g
     batch_size = number(batch_size, "Batch size", 8, 512, whole=True)
     learning_rate = number(learning_rate, "The learning rate", 1e-6, 1.0)
     with training_slot():
-        progress(0, desc="Reading the images")
+        progress(0, desc=message("Reading the images"))
         if source == UPLOAD:
             if not files:
                 raise ShowcaseError("Upload a zip of images (class folders are optional: they let the probe score it).")
@@ -149,34 +150,37 @@ def run(source, files, max_images, epochs, batch_size, learning_rate, progress=g
         else:
             data = image_data.cifar10(max_images)
         if len(data.images) < 16:
-            raise ShowcaseError(f"Found {len(data.images)} usable images; contrastive pretraining needs at least 16.")
+            raise ShowcaseError("Found {count} usable images; contrastive pretraining needs at least 16.", count=len(data.images))
         for update in pretrain(data, epochs, batch_size, learning_rate):
             if isinstance(update, Progress):
                 progress(update.fraction, desc=update.message)
                 yield update.message, loss_frame(update.losses), *[gr.skip()] * 5
         result = update
-        progress(1, desc="Linear probes: pretrained against random weights")
+        progress(1, desc=message("Linear probes: pretrained against random weights"))
         evaluation = evaluate(result, reference_encoder())
     path = RUNS.save_file(result.encoder.save, "self-supervised-encoder.safetensors")
-    yield (summary(result, evaluation), loss_frame(result.losses), evaluation.table,
+    yield (summary(result, evaluation), loss_frame(result.losses), with_columns_translated(evaluation.table),
            projection(next(iter(evaluation.features.values())), [data.labels[i] for i in evaluation.rows]),
            [(data.images[i], data.labels[i] or None) for i in evaluation.rows[:PICKABLE]], str(path), (result, evaluation))
 
 
 def summary(result: Pretraining, evaluation: Evaluation) -> str:
     classes = sorted({label for label in result.data.labels if label})
-    text = (f"Pretrained on **{len(result.data.images)} images** for {result.epochs} epochs in {result.seconds:.0f} s, "
-            f"without their labels; final loss {result.losses[-1][1]:.3f}." if result.losses else "")
+    text = message("Pretrained on **{images} images** for {epochs} epochs in {seconds:.0f} s, without their labels; final "
+                   "loss {loss:.3f}.", images=len(result.data.images), epochs=result.epochs, seconds=result.seconds,
+                   loss=result.losses[-1][1]) if result.losses else ""
     if evaluation.table.empty:
-        text += "\n\nNo classes to score it with (put images in class folders): see the map and the neighbours."
+        text += "\n\n" + message("No classes to score it with (put images in class folders): see the map and the neighbours.")
     else:
-        text += (f"\n\nLinear probe, {evaluation.table['folds'][0]}-fold cross-validated on {len(evaluation.rows)} labelled "
-                 f"images of {len(classes)} classes (chance {1 / len(classes):.0%}): the gain is what pretraining learnt.")
+        text += "\n\n" + message("Linear probe, {folds}-fold cross-validated on {rows} labelled images of {classes} classes "
+                                  "(chance {chance:.0%}): the gain is what pretraining learnt.", folds=evaluation.table["folds"][0],
+                                  rows=len(evaluation.rows), classes=len(classes), chance=1 / len(classes))
         if len(evaluation.features) == 2:
-            text += (f" {models.label(TASK.default('reference'))}'s ImageNet features are not compared: its weights "
-                     "cannot be downloaded here.")
+            text += message(" {name}'s ImageNet features are not compared: its weights cannot be downloaded here.",
+                            name=models.label(TASK.default("reference")))
     if result.data.skipped:
-        text += f"\n\nSkipped {len(result.data.skipped)} file(s): " + html.escape("; ".join(result.data.skipped[:5]))
+        text += "\n\n" + message("Skipped {count} file(s): {skipped}", count=len(result.data.skipped),
+                                  skipped=html.escape("; ".join(result.data.skipped[:5])))
     return text
 
 
@@ -195,8 +199,9 @@ def show_neighbours(state, selected: gr.SelectData):
         return gallery, ""
     same = sum(labels[i] == labels[selected.index] for i, _ in found)
     same_random = sum(labels[i] == labels[selected.index] for i, _ in neighbours(random, selected.index))
-    return gallery, (f"Same class ({labels[selected.index]}): **{same} of {len(found)}** with the pretrained encoder, "
-                     f"{same_random} of {len(found)} with random weights.")
+    return gallery, message("Same class ({label}): **{same} of {count}** with the pretrained encoder, {same_random} of "
+                            "{count} with random weights.", label=labels[selected.index], same=same, count=len(found),
+                            same_random=same_random)
 
 
 def build_ui() -> None:

@@ -13,6 +13,7 @@ from models.sentence_encoder import SentenceEncoder
 from toolkit import plots, ui
 from toolkit.inputs import text_lines
 from toolkit.i18n import t
+from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
 MAX_SENTENCES = 500
@@ -71,10 +72,10 @@ def run(queries_text, sentences_text, model_id):
     sentences = text_lines(sentences_text, "sentences to search (one per line)", MAX_SENTENCES)
     encoder = TASK.load(model_id)
     result = similarities(encoder, queries, sentences)
-    figure = plots.heatmap(result.scores, queries, sentences, "Cosine similarity", value_range=(-0.2, 1.0))
-    note = f"{len(queries)} query(ies) × {len(sentences)} sentence(s). " + TASK.language_note(
-        model_id, queries + sentences, encoder.tokenizer)
-    return result.ranking(), figure, ui.run_info(encoder, result.ms, note)
+    figure = plots.heatmap(result.scores, queries, sentences, message("Cosine similarity"), value_range=(-0.2, 1.0))
+    note = message("{queries} query(ies) × {sentences} sentence(s).", queries=len(queries), sentences=len(sentences))
+    note += " " + TASK.language_note(model_id, queries + sentences, encoder.tokenizer)
+    return with_columns_translated(result.ranking()), figure, ui.run_info(encoder, result.ms, note)
 
 
 def build_ui() -> None:

@@ -13,6 +13,7 @@ from models.tensors import TEXTS_PER_PASS, ranked
 from toolkit import ui
 from toolkit.inputs import text_lines
 from toolkit.i18n import t
+from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
 MAX_LINES = 1000
@@ -74,17 +75,16 @@ def run(text, model_id):
     counts = rows["label"].value_counts().reindex(classifier.labels, fill_value=0).rename_axis("label").reset_index(name="texts")
     notes = []
     if any(scores.truncated):
-        notes.append(
-            f"{sum(scores.truncated)} text(s) were longer than the model's {classifier.max_tokens} tokens "
-            "and were cut to fit."
-        )
+        notes.append(message("{count} text(s) were longer than the model's {limit} tokens and were cut to fit.",
+                             count=sum(scores.truncated), limit=classifier.max_tokens))
     if len(texts) > 1:
-        notes.append(f"{len(texts)} lines classified in {-(-len(texts) // TEXTS_PER_PASS)} batched pass(es).")
+        notes.append(message("{count} lines classified in {passes} batched pass(es).", count=len(texts),
+                             passes=-(-len(texts) // TEXTS_PER_PASS)))
     notes.append(TASK.language_note(model_id, texts, classifier.tokenizer))
     many = len(texts) > 1
     return (
         scores.probabilities[0],
-        gr.update(value=rows, visible=many),
+        gr.update(value=with_columns_translated(rows), visible=many),
         gr.update(value=counts, visible=many, y_lim=[0, len(texts)]),
         ui.run_info(classifier, scores.ms, " ".join(notes)),
     )
@@ -98,7 +98,8 @@ def predict(model_id: str, requests: list[list[str]]) -> list[tuple]:
     """Every line of every request in one classify call; each request gets its first line's label."""
     classifier = TASK.load(model_id)
     scores = classify(classifier, [line for lines in requests for line in lines])
-    note = f"Answered in a batch of {len(requests)} requests ({len(scores.probabilities)} lines)."
+    note = message("Answered in a batch of {count} requests ({lines} lines).", count=len(requests),
+                   lines=len(scores.probabilities))
     outputs, start = [], 0
     for lines in requests:
         outputs.append((scores.probabilities[start], ui.run_info(classifier, scores.ms, note)))

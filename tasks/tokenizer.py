@@ -14,6 +14,7 @@ from models.hub import encode
 from toolkit import ui
 from toolkit.inputs import clean_text
 from toolkit.i18n import t
+from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
 MAX_CHARS = 20_000
@@ -80,7 +81,8 @@ def token_table(tokens: list[Token]) -> pd.DataFrame:
 
 def summary(model_id: str, text: str, tokens: list[Token]) -> str:
     per_token = len(text) / len(tokens) if tokens else 0
-    return f"**{model_id}**: {len(tokens)} tokens for {len(text)} characters ({per_token:.1f} characters per token)"
+    return message("**{model_id}**: {tokens} tokens for {characters} characters ({per_token:.1f} characters per token)",
+                   model_id=model_id, tokens=len(tokens), characters=len(text), per_token=per_token)
 
 
 @ui.user_errors
@@ -99,7 +101,7 @@ def run(text, left_id, right_id):
     outputs = []
     for model_id in (left_id, right_id):
         tokens = tokenize(get_tokenizer(model_id), text)
-        outputs += [highlighted(tokens), token_table(tokens), summary(model_id, text, tokens)]
+        outputs += [highlighted(tokens), with_columns_translated(token_table(tokens)), summary(model_id, text, tokens)]
     return tuple(outputs)
 
 
@@ -124,7 +126,8 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
         raise ShowcaseError("The number of merges must be 0 or more.")
     notes = []
     if int(merges) > MAX_MERGES:
-        notes.append(f"{int(merges):,} merges asked; this panel learns at most {MAX_MERGES:,}.")
+        notes.append(message("{asked:,} merges asked; this panel learns at most {limit:,}.", asked=int(merges),
+                             limit=MAX_MERGES))
     wanted = min(int(merges), MAX_MERGES)
     alphabet = sorted({c for c in corpus if not c.isspace()})
     tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
@@ -137,7 +140,8 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
     learned = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m)
                for m in json.loads(tokenizer.to_str())["model"]["merges"]]
     if len(learned) < wanted:
-        notes.append(f"Stopped after {len(learned)} merges: no pair of adjacent tokens is left to merge.")
+        notes.append(message("Stopped after {count} merges: no pair of adjacent tokens is left to merge.",
+                             count=len(learned)))
     sample = (sample or "").strip()
     if not sample:  # the corpus's first line, cut to a sample's length
         sample = next(line for line in corpus.splitlines() if line.strip())[:SAMPLE_CHARS]
@@ -160,9 +164,10 @@ def run_training(corpus, merges, sample):
                           "left": [a for a, _ in bpe.merges[:SHOWN_MERGES]],
                           "right": [b for _, b in bpe.merges[:SHOWN_MERGES]],
                           "new token": [a + b for a, b in bpe.merges[:SHOWN_MERGES]]})
-    info = f"{len(bpe.merges)} merges learned, vocabulary of {bpe.vocabulary_size}; sample in {len(bpe.segmentation)} tokens."
+    info = message("{merges} merges learned, vocabulary of {vocabulary}; sample in {tokens} tokens.",
+                   merges=len(bpe.merges), vocabulary=bpe.vocabulary_size, tokens=len(bpe.segmentation))
     segments = [(piece, str(n % COLOURS)) for n, piece in enumerate(bpe.segmentation)]
-    return table, segments, "\n\n".join([info, *bpe.notes])
+    return with_columns_translated(table), segments, "\n\n".join([info, *bpe.notes])
 
 
 def build_ui() -> None:
@@ -181,9 +186,9 @@ def build_ui() -> None:
     with gr.Row():
         for side in ("Left", "Right"):
             with gr.Column():
-                info = gr.Markdown(label=f"{side}: summary")
-                pieces = gr.HighlightedText(label=f"{side}: tokens", color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
-                table = gr.DataFrame(label=f"{side}: ids", wrap=True, max_height=300)
+                info = gr.Markdown(label=t(f"{side}: summary"))
+                pieces = gr.HighlightedText(label=t(f"{side}: tokens"), color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
+                table = gr.DataFrame(label=t(f"{side}: ids"), wrap=True, max_height=300)
                 outputs += [pieces, table, info]
     gr.Examples([[e] for e in EXAMPLE_TEXTS], inputs=[text])
     button.click(run, [text, left_id, right_id], outputs, api_name="tokenize")
@@ -203,7 +208,7 @@ def build_ui() -> None:
             with gr.Column():
                 learned_info = gr.Markdown(label=t("Summary"))
                 segments = gr.HighlightedText(label=t("Segmentation"), color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
-                learned = gr.DataFrame(label=f"First {SHOWN_MERGES} merges, in order", max_height=350)
+                learned = gr.DataFrame(label=t(f"First {SHOWN_MERGES} merges, in order"), max_height=350)
         train.click(run_training, [corpus, merges, sample], [learned, segments, learned_info], api_name="train_bpe")
 
 

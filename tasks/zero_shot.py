@@ -13,6 +13,7 @@ from models.tensors import ranked
 from toolkit import ui
 from toolkit.inputs import has_chinese, open_image, parse_labels
 from toolkit.i18n import t
+from toolkit.messages import message
 from toolkit.task import Task
 
 SHOWN_LABELS = 10
@@ -53,9 +54,10 @@ def classify(clip: Clip, images: list, labels: list[str], ensemble: bool = False
 def notes(clip: Clip, labels: list[str]) -> str:
     lines = []
     if len(labels) == 1:
-        lines.append("With a single label the probability is always 100%: add labels to compare against.")
+        lines.append(message("With a single label the probability is always 100%: add labels to compare against."))
     if clip.language != "zh" and has_chinese(labels) and TASK.chinese_reader():
-        lines.append(f"This CLIP was trained on English; for Chinese labels choose `{TASK.chinese_reader()}`.")
+        lines.append(message("This CLIP was trained on English; for Chinese labels choose `{reader}`.",
+                             reader=TASK.chinese_reader()))
     return " ".join(lines)
 
 
@@ -68,8 +70,10 @@ def predict(key: tuple, images: list) -> list[tuple]:
     model_id, labels, ensemble = key
     clip = TASK.load(model_id)
     result = classify(clip, images, list(labels), ensemble)
-    timing = f"Image {result.image_ms:.0f} ms; label prompts {result.text_ms:.0f} ms (cached for this label set)."
-    batch = f"Answered in a batch of {len(images)} requests with the same labels." if len(images) > 1 else ""
+    timing = message("Image {image_ms:.0f} ms; label prompts {text_ms:.0f} ms (cached for this label set).",
+                     image_ms=result.image_ms, text_ms=result.text_ms)
+    batch = (message("Answered in a batch of {count} requests with the same labels.", count=len(images))
+             if len(images) > 1 else "")
     note = " ".join(filter(None, [timing, notes(clip, list(labels)), batch]))
     ms = (result.image_ms + result.text_ms) / len(images)
     return [(result.top(row, SHOWN_LABELS), ui.run_info(clip, ms, note)) for row in range(len(images))]
@@ -91,11 +95,9 @@ run = ui.one_request(prepare, predict, """Picks which of your labels fits a phot
 def build_ui() -> None:
     import gradio as gr
 
-    chinese = f" Chinese labels work best with `{TASK.chinese_reader()}`." if TASK.chinese_reader() else ""
-    gr.Markdown(
-        "**CLIP** scores an image against any labels you type, without training on them: each label "
-        "becomes a prompt such as *a photo of a cat.* and CLIP picks the closest." + chinese
-    )
+    gr.Markdown(t("**CLIP** scores an image against any labels you type, without training on them: each label becomes "
+                  "a prompt such as *a photo of a cat.* and CLIP picks the closest. For Chinese labels, choose the "
+                  "Chinese CLIP."))
     with gr.Row():
         with gr.Column():
             image = ui.image_input()

@@ -439,3 +439,24 @@ def test_only_the_page_gets_the_early_language_script(tiny_defaults):
         assert page.text.index(EARLY_SCRIPT.decode()) < page.text.index("<script type=\"module\"")
         info = httpx.get(client.src + "gradio_api/info")
         assert info.headers["content-type"].startswith("application/json") and "localStorage" not in info.text
+
+
+def test_a_chinese_visitor_gets_the_servers_messages_in_chinese(client):
+    """Info lines, tables and errors follow the visitor's language (the page's cookie, else the
+    browser's); a client that says nothing gets English."""
+    from gradio_client import Client
+
+    chinese = Client(client.src, headers={"Accept-Language": "zh-CN,zh;q=0.9"}, verbose=False, ssl_verify=False)
+    _, table, info = chinese.predict(handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt", api_name="/detect")
+    assert table["headers"][:2] == ["类别", "置信度"] and "运行于 `cpu`" in info and "找到：" in info
+    _, _, summary, *_ = chinese.predict("你好 world", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2",
+                                        api_name="/tokenize")
+    assert "个字符切成" in summary
+    tokenize = ("", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2")
+    with pytest.raises(Exception, match="请先输入一些文本（或点击一个示例）"):
+        chinese.predict(*tokenize, api_name="/tokenize")
+    switched = Client(client.src, headers={"Accept-Language": "zh-CN", "Cookie": "showcase-lang=en"}, verbose=False,
+                      ssl_verify=False)
+    for english in (switched, client):
+        with pytest.raises(Exception, match="Please enter some text first"):
+            english.predict(*tokenize, api_name="/tokenize")

@@ -227,6 +227,26 @@ def test_every_section_title_shows_on_a_phone(url, browser, locale):
     context.close()
 
 
+def test_after_the_switch_the_server_answers_in_chinese(url, browser):
+    """An English browser switched to 中文 gets the server's lines in Chinese too (the page tells the
+    server by a cookie): where it runs, a result's summary, and an error."""
+    from toolkit.zh import ZH
+
+    context = browser.new_context(locale="en-US", viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.goto(url + "?tab=tokenizer")
+    page.get_by_label("中文").check()
+    panel = page.locator("#task-tokenizer")
+    panel.wait_for(state="visible", timeout=30_000)
+    sync_api.expect(page.locator(".showcase-where").last).to_contain_text("运行于 CPU")
+    panel.get_by_role("button", name=ZH["Tokenize"], exact=True).click()
+    sync_api.expect(panel).to_contain_text("个字符切成", timeout=30_000)
+    panel.get_by_label(ZH["Text"], exact=True).fill("")
+    panel.get_by_role("button", name=ZH["Tokenize"], exact=True).click()
+    sync_api.expect(page.get_by_text("请先输入一些文本（或点击一个示例）。").first).to_be_visible(timeout=30_000)
+    context.close()
+
+
 def test_copy_link_gives_the_tab_on_screen(page, url):
     page.goto(url + "?tab=similarity")
     page.locator("#task-similarity").wait_for(state="visible", timeout=30_000)

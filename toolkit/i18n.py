@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 from gradio.i18n import I18nData
 
+from toolkit.messages import COOKIE
 from toolkit.zh import ZH
 
 # The switch's choices, and the browser language each stands for (Gradio's own text has zh-CN, not zh).
@@ -62,13 +63,17 @@ def t(text: Any) -> Any:
 
 
 # Before Gradio starts, the page takes the language the visitor chose earlier as the browser's own:
-# Gradio sets its language once, from the browser's, when it first draws the page.
+# Gradio sets its language once, from the browser's, when it first draws the page. The cookie tells
+# the server, which writes its messages in it (toolkit/messages.py); in a cross-site frame (a Space's
+# page on huggingface.co) only a SameSite=None cookie reaches it.
 EARLY_SCRIPT = f"""<script>try {{
   const chosen = localStorage.getItem("{STORED}");
   if (chosen) {{
     Object.defineProperty(navigator, "language", {{get: () => chosen}});
     Object.defineProperty(navigator, "languages", {{get: () => [chosen]}});
   }}
+  const where = location.protocol === "https:" ? "; SameSite=None; Secure" : "; SameSite=Lax";
+  document.cookie = "{COOKIE}=" + encodeURIComponent(chosen || navigator.language || "en") + "; path=/" + where;
 }} catch (error) {{}}</script>""".encode()
 
 # The switch: remembers the choice, and draws the page again in that language.

@@ -20,6 +20,7 @@ from models.errors import ShowcaseError
 from models.runtime import cache_dir
 from toolkit import probe
 from toolkit.inputs import decoded_pixels, lazy_image, open_image
+from toolkit.messages import in_visitor_language, message
 
 MAX_IMAGES = 2000
 MAX_UNZIPPED_BYTES = 200_000_000  # a zip's declared contents; refuses zip bombs before reading them
@@ -86,10 +87,10 @@ def _zip_members(path: Path) -> Iterator[Candidate]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise ShowcaseError(f"'{path.name}' could not be read as a zip ({error}).") from None
+        raise ShowcaseError("'{name}' could not be read as a zip ({error}).", name=path.name, error=error) from None
     members = [m for m in archive.infolist() if not m.is_dir()]
     if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-        raise ShowcaseError(f"'{path.name}' unpacks to more than {MAX_UNZIPPED_BYTES // 10**6} MB.")
+        raise ShowcaseError("'{name}' unpacks to more than {limit} MB.", name=path.name, limit=MAX_UNZIPPED_BYTES // 10**6)
     for member in members:
         name = PurePosixPath(member_name(member))
         if any(part.startswith((".", "__MACOSX")) for part in name.parts):
@@ -107,7 +108,7 @@ def candidates(paths: list[str | Path]) -> list[Candidate]:
         else:
             found.append(Candidate(path.name, label_from_name(PurePosixPath(path.name)), lambda p=path: p))
         if len(found) > MAX_IMAGES:
-            raise ShowcaseError(f"More than {MAX_IMAGES:,} files to read; send fewer.")
+            raise ShowcaseError("More than {limit:,} files to read; send fewer.", limit=MAX_IMAGES)
     return found
 
 
@@ -115,7 +116,7 @@ def _read(candidate: Candidate) -> bytes | Path:
     try:
         return candidate.read()
     except (zipfile.BadZipFile, OSError, EOFError) as error:  # a bad CRC, a truncated archive
-        raise ShowcaseError(f"damaged inside the zip ({error})") from None
+        raise ShowcaseError("damaged inside the zip ({error})", error=error) from None
 
 
 def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE, unlabelled: bool = False) -> LabelledImages:
@@ -127,22 +128,23 @@ def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE, unlabelled: boo
     total = 0
     for candidate in candidates(paths):
         if not candidate.label and not unlabelled:
-            found.skipped.append(f"{candidate.name}: no class (put it in a class folder or name it class_xxx.jpg)")
+            found.skipped.append(f"{candidate.name}: " + message("no class (put it in a class folder or name it class_xxx.jpg)"))
             continue
         try:
             total += decoded_pixels(lazy_image(_read(candidate)), kept_side)  # reads the header only
         except ShowcaseError as error:
-            found.skipped.append(f"{candidate.name}: {error}")
+            found.skipped.append(f"{candidate.name}: {in_visitor_language(error.text)}")
             continue
         if total > MAX_TOTAL_PIXELS:
-            raise ShowcaseError(f"These images hold more than {MAX_TOTAL_PIXELS / 1e6:,.0f} megapixels in all, too "
-                                "many to decode here. Send fewer or smaller images (a few hundred pixels a side is plenty).")
+            raise ShowcaseError("These images hold more than {limit:,.0f} megapixels in all, too many to decode here. "
+                                "Send fewer or smaller images (a few hundred pixels a side is plenty).",
+                                limit=MAX_TOTAL_PIXELS / 1e6)
         ready.append(candidate)
     for candidate in ready:  # one at a time, each kept small
         try:
             found.images.append(open_image(_read(candidate), kept_side))
         except ShowcaseError as error:
-            found.skipped.append(f"{candidate.name}: {error}")
+            found.skipped.append(f"{candidate.name}: {in_visitor_language(error.text)}")
             continue
         found.labels.append(candidate.label or "")
         found.names.append(candidate.name)
@@ -153,14 +155,15 @@ def check(data: LabelledImages) -> None:
     """Refuses a set no classifier can learn from, saying why."""
     counts = data.counts()
     if not data.images:
-        skipped = f" Skipped: {'; '.join(data.skipped[:5])}" if data.skipped else ""
-        raise ShowcaseError("No usable labelled images found. Upload a zip of class folders, or images "
-                            "named class_xxx.jpg." + skipped)
+        if data.skipped:
+            raise ShowcaseError("No usable labelled images found. Upload a zip of class folders, or images named "
+                                "class_xxx.jpg. Skipped: {skipped}", skipped="; ".join(data.skipped[:5]))
+        raise ShowcaseError("No usable labelled images found. Upload a zip of class folders, or images named class_xxx.jpg.")
     if len(counts) < 2:
-        raise ShowcaseError(f"Found only the class '{next(iter(counts))}'; a classifier needs two or more.")
+        raise ShowcaseError("Found only the class '{label}'; a classifier needs two or more.", label=next(iter(counts)))
     small = [label for label, n in counts.items() if n < 2]
     if small:
-        raise ShowcaseError(f"Each class needs at least 2 images; these have 1: {', '.join(small)}.")
+        raise ShowcaseError("Each class needs at least 2 images; these have 1: {labels}.", labels=", ".join(small))
 
 
 def cifar10(max_images: int) -> LabelledImages:
@@ -173,7 +176,8 @@ def cifar10(max_images: int) -> LabelledImages:
     except Exception as error:  # URLError offline, a truncated archive
         folder = os.environ.get("SHOWCASE_CIFAR10_DIR")
         if not folder:
-            raise ShowcaseError(f"CIFAR-10 could not be downloaded ({error}); upload your own images instead.") from error
+            raise ShowcaseError("CIFAR-10 could not be downloaded ({error}); upload your own images instead.",
+                                error=error) from error
         sample = LabelledImages()
         for class_folder in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
             part = collect(sorted(class_folder.glob("*.png")), CIFAR_SIDE, unlabelled=True)

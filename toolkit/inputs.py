@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from models.errors import ShowcaseError
+from models.errors import ShowcaseError, Text
 
 # Images above this many pixels are refused before they are decoded (a 12000x12000 photo is 144 MP).
 MAX_IMAGE_PIXELS = 64_000_000
@@ -36,13 +36,18 @@ def number(value: Any, what: str, low: float | None = None, high: float | None =
         result = float(value)
     except (TypeError, ValueError):
         result = math.nan
+    name = Text(what)  # a setting's name, translated with the message
     if math.isnan(result) or math.isinf(result) or (whole and not result.is_integer()):
-        kind = "a whole number" if whole else "a number"
-        raise ShowcaseError(f"{what} must be {kind}, got {value!r}.")
-    if (low is not None and result < low) or (high is not None and result > high):
-        span = f"from {low:,g} to {high:,g}" if low is not None and high is not None else (
-            f"at least {low:,g}" if low is not None else f"at most {high:,g}")
-        raise ShowcaseError(f"{what} must be {span}, got {result:,g}.")
+        if whole:
+            raise ShowcaseError("{what} must be a whole number, got {value}.", what=name, value=repr(value))
+        raise ShowcaseError("{what} must be a number, got {value}.", what=name, value=repr(value))
+    if low is not None and high is not None and not low <= result <= high:
+        raise ShowcaseError("{what} must be from {low:,g} to {high:,g}, got {value:,g}.", what=name, low=low, high=high,
+                            value=result)
+    if low is not None and result < low:
+        raise ShowcaseError("{what} must be at least {low:,g}, got {value:,g}.", what=name, low=low, value=result)
+    if high is not None and result > high:
+        raise ShowcaseError("{what} must be at most {high:,g}, got {value:,g}.", what=name, high=high, value=result)
     return int(value) if whole else result
 
 
@@ -53,9 +58,10 @@ def clean_text(text: str | None, what: str = "some text", max_chars: int = 100_0
     """User text without control characters, or a ShowcaseError if nothing usable is left."""
     text = CONTROL_CHARACTERS.sub("", text or "")
     if not text.strip():
-        raise ShowcaseError(f"Please enter {what} first (or click one of the examples).")
+        raise ShowcaseError("Please enter {what} first (or click one of the examples).", what=Text(what))
     if len(text) > max_chars:
-        raise ShowcaseError(f"The text is {len(text):,} characters long; the limit here is {max_chars:,}.")
+        raise ShowcaseError("The text is {length:,} characters long; the limit here is {limit:,}.", length=len(text),
+                            limit=max_chars)
     return text
 
 
@@ -63,7 +69,7 @@ def text_lines(text: str | None, what: str, max_lines: int) -> list[str]:
     """Non-empty lines of a text box, each trimmed."""
     lines = [line.strip() for line in clean_text(text, what).splitlines() if line.strip()]
     if len(lines) > max_lines:
-        raise ShowcaseError(f"{len(lines):,} lines is too many; the limit here is {max_lines:,}.")
+        raise ShowcaseError("{count:,} lines is too many; the limit here is {limit:,}.", count=len(lines), limit=max_lines)
     return lines
 
 
@@ -79,7 +85,7 @@ def parse_labels(text: str | None) -> list[str]:
     if not labels:
         raise ShowcaseError("Enter at least one label, separated by commas (for example: cat, dog, car).")
     if len(labels) > MAX_LABELS:
-        raise ShowcaseError(f"{len(labels)} labels is too many; the limit is {MAX_LABELS}.")
+        raise ShowcaseError("{count} labels is too many; the limit is {limit}.", count=len(labels), limit=MAX_LABELS)
     return labels
 
 
@@ -122,11 +128,11 @@ def _open(source, name: str) -> Image.Image:
     try:
         return Image.open(source)
     except Image.DecompressionBombError as error:
-        raise ShowcaseError(f"The image is too large to open safely ({error}). Please resize it first.")
+        raise ShowcaseError("The image is too large to open safely ({error}). Please resize it first.", error=error)
     except UnidentifiedImageError:
-        raise ShowcaseError(f"{name} is not an image this app can read (try JPEG or PNG).")
+        raise ShowcaseError("'{name}' is not an image this app can read (try JPEG or PNG).", name=name)
     except OSError as error:
-        raise ShowcaseError(f"{name} could not be read: {error}.")
+        raise ShowcaseError("'{name}' could not be read: {error}.", name=name, error=error)
 
 
 def lazy_image(value: Any) -> Image.Image:
@@ -136,25 +142,24 @@ def lazy_image(value: Any) -> Image.Image:
         raise ShowcaseError("Please upload an image first (or click one of the examples).")
     if isinstance(value, np.ndarray):
         if value.ndim not in (2, 3) or value.size == 0:
-            raise ShowcaseError(f"Expected an image array, got shape {value.shape}.")
+            raise ShowcaseError("Expected an image array, got shape {shape}.", shape=value.shape)
         value = Image.fromarray(value)
     if isinstance(value, (str, Path)):
         path = Path(value)
         if not path.is_file():
-            raise ShowcaseError(f"The image file '{path.name}' was not found.")
-        image = _open(path, f"'{path.name}'")
+            raise ShowcaseError("The image file '{name}' was not found.", name=path.name)
+        image = _open(path, path.name)
     elif isinstance(value, bytes):
-        image = _open(io.BytesIO(value), "The file")
+        image = _open(io.BytesIO(value), "upload")
     elif isinstance(value, Image.Image):
         image = value
     else:
-        raise ShowcaseError(f"Expected an image, got {type(value).__name__}.")
+        raise ShowcaseError("Expected an image, got {kind}.", kind=type(value).__name__)
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:
-        raise ShowcaseError(
-            f"The image is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit is "
-            f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels. Please resize it first."
-        )
+        raise ShowcaseError("The image is {width}x{height} ({megapixels:.0f} megapixels); the limit is {limit:.0f} "
+                            "megapixels. Please resize it first.", width=width, height=height,
+                            megapixels=width * height / 1e6, limit=MAX_IMAGE_PIXELS / 1e6)
     return image
 
 
@@ -180,4 +185,4 @@ def open_image(value: Any, max_side: int = MAX_IMAGE_SIDE) -> Image.Image:
             image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
         return to_rgb(image)
     except (OSError, ValueError, SyntaxError) as error:
-        raise ShowcaseError(f"The image file is damaged or truncated and could not be decoded ({error}).")
+        raise ShowcaseError("The image file is damaged or truncated and could not be decoded ({error}).", error=error)

@@ -13,6 +13,7 @@ import torch
 
 from models.errors import ModelUnavailable
 from models.linear_probe import fit_linear
+from toolkit.messages import in_visitor_language, message
 
 
 def stratified_split(labels: list[str], fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
@@ -52,7 +53,7 @@ class Scores:
     confusion: pd.DataFrame  # rows: true class, columns: predicted class
 
     def summary(self) -> str:
-        return f"accuracy {self.accuracy:.1%} · macro-F1 {self.macro_f1:.3f}"
+        return message("accuracy {accuracy:.1%} · macro-F1 {macro_f1:.3f}", accuracy=self.accuracy, macro_f1=self.macro_f1)
 
 
 def score(truth: list[str], predicted: list[str], classes: list[str]) -> Scores:
@@ -109,13 +110,13 @@ def search(backbones: dict[str, Callable[[], torch.Tensor]], labels: list[str], 
     trials: list[Trial] = []
     for name, features_of in backbones.items():
         if trials and time.perf_counter() - started > budget_s:
-            trials.append(Trial(name, float("nan"), None, note="not tried: the time budget was spent"))
+            trials.append(Trial(name, float("nan"), None, note=message("not tried: the time budget was spent")))
             continue
         clock = time.perf_counter()
         try:
             features = features_of()
         except ModelUnavailable as error:  # a backbone whose weights cannot be had: the others still run
-            trials.append(Trial(name, float("nan"), None, note=f"not available: {error}"))
+            trials.append(Trial(name, float("nan"), None, note=message("not available: {reason}", reason=in_visitor_language(error.text))))
             continue
         features_s = time.perf_counter() - clock
         for weight_decay in weight_decays:

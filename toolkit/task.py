@@ -7,8 +7,9 @@ from typing import Any, Callable
 
 import models
 from models import config
-from models.errors import ShowcaseError
+from models.errors import ShowcaseError, Text
 from toolkit.inputs import has_chinese
+from toolkit.messages import message
 
 # Tabs are grouped under these headings, in this order.
 SECTIONS = ("Vision", "Language", "Training")
@@ -42,7 +43,8 @@ class Task:
         """The id, if this tab offers it for the role; otherwise a ShowcaseError listing the choices."""
         choices = self.choices(role)
         if model_id not in choices:
-            raise ShowcaseError(f"Unknown model '{model_id}' for {self.title}; choose one of {choices}.")
+            raise ShowcaseError("Unknown model '{model_id}' for {title}; choose one of {choices}.", model_id=model_id,
+                                title=Text(self.title), choices=choices)
         return model_id
 
     def load(self, model_id: str, role: str = "model") -> Any:
@@ -69,13 +71,15 @@ class Task:
         its tokenizer does not know) and names the first of the tab's models that reads Chinese."""
         if not has_chinese(texts) or models.reads_chinese(model_id):
             return ""
-        unknown = ""
+        name = models.label(model_id)
         if tokenizer is not None and tokenizer.unk_token_id is not None:
             ids = [i for text in texts for i in tokenizer(text, add_special_tokens=False)["input_ids"]]
-            unknown = f" ({ids.count(tokenizer.unk_token_id)} of {len(ids)} tokens are unknown to it)"
+            note = message("`{name}` reads English only ({unknown} of {count} tokens are unknown to it).", name=name,
+                           unknown=ids.count(tokenizer.unk_token_id), count=len(ids))
+        else:
+            note = message("`{name}` reads English only.", name=name)
         reader = self.chinese_reader(role)
-        switch = f" For Chinese, choose `{models.label(reader)}`." if reader else ""
-        return f"`{models.label(model_id)}` reads English only{unknown}.{switch}"
+        return note + (message(" For Chinese, choose `{reader}`.", reader=models.label(reader)) if reader else "")
 
     def warm(self) -> None:
         """Loads what the tab needs before its first request (app.py --preload)."""

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.errors import ShowcaseError
+from models.errors import ShowcaseError, Text
 from toolkit.inputs import CONTROL_CHARACTERS
+from toolkit.messages import message
 from toolkit.probe import stratified_sample
 
 TEXT_COLUMNS = ("text", "sentence", "review", "content", "comment")
@@ -74,7 +75,7 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
         pass
     for encoding, name in (("cp1252", "Windows-1252 (Western European)"), ("latin-1", "Latin-1")):
         try:
-            return raw.decode(encoding), [f"The file is not UTF-8; it was read as {name}: check that accents look right."]
+            return raw.decode(encoding), [message("The file is not UTF-8; it was read as {name}: check that accents look right.", name=name)]
         except UnicodeDecodeError:
             continue
     raise AssertionError("Latin-1 decodes every byte")
@@ -87,7 +88,7 @@ def read_table(path: str | Path | None) -> tuple[pd.DataFrame, list[str]]:
     path = Path(path)
     text, notes = decode(path.read_bytes())
     if not text.strip():
-        raise ShowcaseError(f"'{path.name}' is empty.")
+        raise ShowcaseError("'{name}' is empty.", name=path.name)
     first_line = text.splitlines()[0]
     tsv = path.suffix.lower() == ".tsv" or first_line.count("\t") > first_line.count(",")
     try:
@@ -97,7 +98,7 @@ def read_table(path: str | Path | None) -> tuple[pd.DataFrame, list[str]]:
             quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL, on_bad_lines="skip", engine="python",
         )
     except (pd.errors.ParserError, csv.Error) as error:
-        raise ShowcaseError(f"'{path.name}' could not be read as CSV or TSV ({error}).")
+        raise ShowcaseError("'{name}' could not be read as CSV or TSV ({error}).", name=path.name, error=error)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, notes
 
@@ -116,25 +117,30 @@ def to_dataset(frame: pd.DataFrame, text_column: str | None, label_column: str |
     label_column = label_column or guess_column(columns, LABEL_COLUMNS)
     for role, column in (("text", text_column), ("label", label_column)):
         if column not in columns:
-            raise ShowcaseError(
-                f"No {role} column" + (f" named '{column}'" if column else "") + ". The file's columns are: "
-                + ", ".join(f"'{c}'" for c in columns) + ". Choose the text and label columns."
-            )
+            found = ", ".join(f"'{c}'" for c in columns)
+            if column:
+                raise ShowcaseError("No {role} column named '{column}'. The file's columns are: {columns}. Choose the "
+                                    "text and label columns.", role=Text(role), column=column, columns=found)
+            raise ShowcaseError("No {role} column. The file's columns are: {columns}. Choose the text and label columns.",
+                                role=Text(role), columns=found)
     if text_column == label_column:
         raise ShowcaseError("The text and label columns must be different.")
     texts = frame[text_column].astype(str).map(lambda s: CONTROL_CHARACTERS.sub("", s).strip())
     labels = frame[label_column].astype(str).str.strip()
     keep = (texts != "") & (labels != "")
     if (~keep).sum():
-        notes.append(f"Skipped {int((~keep).sum())} row(s) with an empty text or label.")
+        notes.append(message("Skipped {count} row(s) with an empty text or label.", count=int((~keep).sum())))
     data = TextDataset(texts[keep].tolist(), labels[keep].tolist(), notes)
     if len(data.classes) < 2:
-        found = f"only '{data.classes[0]}'" if data.classes else "no labelled rows"
-        raise ShowcaseError(f"Training needs at least two classes in '{label_column}'; the file has {found}.")
+        if data.classes:
+            raise ShowcaseError("Training needs at least two classes in '{column}'; the file has only '{label}'.",
+                                column=label_column, label=data.classes[0])
+        raise ShowcaseError("Training needs at least two classes in '{column}'; the file has no labelled rows.",
+                            column=label_column)
     if len(data.texts) > max_rows:
         sample = data.rows(stratified_sample(data.labels, max_rows))
-        notes.append(f"Used {max_rows:,} of {len(data.texts):,} rows (a sample keeping each class's share); "
-                     "raise 'Max rows' to use more.")
+        notes.append(message("Used {used:,} of {rows:,} rows (a sample keeping each class's share); raise 'Max rows "
+                             "used' to use more.", used=max_rows, rows=len(data.texts)))
         data = TextDataset(sample.texts, sample.labels, notes)
     return data
 

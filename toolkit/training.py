@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from models.errors import ShowcaseError
+from toolkit.messages import message
 
 # One training run per server: training saturates the CPU (or GPU) it runs on.
 _slot = threading.Lock()
@@ -75,8 +76,8 @@ def optimise(model: torch.nn.Module, batches: Callable[[], Iterable[Any]], loss_
         for batch in batches():
             loss = loss_of(batch)
             if not math.isfinite(loss.item()):
-                raise ShowcaseError(f"Training diverged at step {step + 1} (the loss is {loss.item()}); "
-                                    "try a smaller learning rate.")
+                raise ShowcaseError("Training diverged at step {step} (the loss is {loss}); try a smaller learning rate.",
+                                    step=step + 1, loss=loss.item())
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
@@ -84,9 +85,11 @@ def optimise(model: torch.nn.Module, batches: Callable[[], Iterable[Any]], loss_
             optimiser.zero_grad()
             step += 1
             losses.append((step, round(loss.item(), 4)))
-            yield Progress(step, total, f"Epoch {epoch}/{epochs}, step {step}/{total}, loss {losses[-1][1]:.3f}", losses)
+            report = message("Epoch {epoch}/{epochs}, step {step}/{total}, loss {loss:.3f}", epoch=epoch, epochs=epochs,
+                             step=step, total=total, loss=losses[-1][1])
+            yield Progress(step, total, report, losses)
         model.eval()
-        yield Progress(step, total, f"Epoch {epoch} done", losses, epoch_done=epoch)
+        yield Progress(step, total, message("Epoch {epoch} done", epoch=epoch), losses, epoch_done=epoch)
 
 
 class RunStore:

@@ -19,6 +19,7 @@ import models
 from models.device import LoadedModel, on_zero_gpu
 from models.errors import ShowcaseError
 from toolkit.i18n import t
+from toolkit.messages import in_visitor_language, message
 from toolkit.task import Task
 
 log = logging.getLogger("showcase")
@@ -51,7 +52,7 @@ def on_gpu(fn: Callable) -> Callable:
 def user_errors(fn: Callable) -> Callable:
     """Wraps a UI handler so that failures show as a message in the page, never a traceback.
 
-    ShowcaseError messages are shown as they are; anything else is logged with its traceback and
+    ShowcaseError messages are shown in the visitor's language; anything else is logged with its traceback and
     shown as a short internal error, and the server keeps serving. Gradio renders the message as
     HTML, so it is escaped: "<urlopen error>" must show, and a file name must not inject markup.
     On a ZeroGPU Space the handler runs as a GPU task (on_gpu); its errors are translated here,
@@ -63,13 +64,13 @@ def user_errors(fn: Callable) -> Callable:
         if isinstance(error, gr.Error):
             return error
         if isinstance(error, ShowcaseError):
-            return gr.Error(html.escape(str(error), quote=False), print_exception=False)
+            return gr.Error(html.escape(in_visitor_language(error.text), quote=False), print_exception=False)
         if isinstance(error, torch.cuda.OutOfMemoryError):
             torch.cuda.empty_cache()
-            return gr.Error("The GPU ran out of memory on this input; try a smaller one.")
+            return gr.Error(message("The GPU ran out of memory on this input; try a smaller one."))
         log.exception("unexpected error in %s", fn.__name__)
         detail = html.escape(f"{type(error).__name__}: {error}", quote=False)
-        return gr.Error(f"Something went wrong inside the app ({detail}).")
+        return gr.Error(message("Something went wrong inside the app ({detail}).", detail=detail))
 
     if inspect.isgeneratorfunction(fn):
 
@@ -154,11 +155,16 @@ def info_line() -> gr.Markdown:
 
 
 def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | None = None) -> str:
-    """The line under each result: which model answered, where and how, and how long it took."""
-    text = (f"**{name or models.label(model.model_id)}** on `{model.device.type}` ({model.runtime} {model.precision})"
-            + (f" · {ms:.0f} ms" if ms is not None else ""))
-    notes = [part for part in (model.conversion_note(), note) if part]
-    return "\n\n".join([text, *notes])
+    """The line under each result: which model answered, where and how, and how long it took; once,
+    after the request that converted the model for the accelerated runtime, how long that took."""
+    text = message("**{name}** on `{device}` ({runtime} {precision})", name=name or models.label(model.model_id),
+                   device=model.device.type, runtime=model.runtime, precision=model.precision)
+    if ms is not None:
+        text += f" · {ms:.0f} ms"
+    converted_s = model.take_conversion_seconds()
+    conversion = message("First use: converted to {runtime} in {seconds:.1f} s; kept on disk for next time.",
+                         runtime=model.runtime, seconds=converted_s) if converted_s else ""
+    return "\n\n".join(part for part in (text, conversion, note) if part)
 
 
 def one_request(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]],
@@ -182,7 +188,7 @@ def batch_endpoint(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[A
 
     prepare(*one request's inputs) checks the input and returns (group key, prepared input); requests
     with the same key (same model and settings) go through predict(key, inputs) together, in one
-    forward pass. A request whose input is bad gets failed(message) as its outputs; the rest of
+    forward pass. A request whose input is bad gets failed(reason) as its outputs; the rest of
     the batch is still answered, which raising gr.Error would not allow.
     """
 
@@ -194,12 +200,12 @@ def batch_endpoint(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[A
                 key, prepared = prepare(*request)
                 groups.setdefault(key, []).append((row, prepared))
             except ShowcaseError as error:
-                results[row] = failed(str(error))
+                results[row] = failed(in_visitor_language(error.text))
         for key, members in groups.items():
             try:
                 outputs = predict(key, [prepared for _, prepared in members])
             except ShowcaseError as error:
-                outputs = [failed(str(error))] * len(members)
+                outputs = [failed(in_visitor_language(error.text))] * len(members)
             for (row, _), output in zip(members, outputs):
                 results[row] = output
         return tuple(list(column) for column in zip(*results))
@@ -217,8 +223,8 @@ def add_batched_api(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[
     time, the requests that arrive during a batch form the next one.
     """
 
-    def failed(message: str) -> tuple:
-        return (*([None] * (len(outputs) - 1)), f"**Error:** {message}")
+    def failed(reason: str) -> tuple:
+        return (*([None] * (len(outputs) - 1)), message("**Error:** {reason}", reason=reason))
 
     handler = on_gpu(batch_endpoint(prepare, predict, failed))
     handler.__signature__ = inspect.signature(prepare)  # the API page names the inputs

@@ -52,22 +52,24 @@ def open_clip(path) -> Clip:
         raise ShowcaseError("Please upload a video first (or click the example).")
     path = Path(path)
     if not path.is_file():
-        raise ShowcaseError(f"The video file '{path.name}' was not found.")
+        raise ShowcaseError("The video file '{name}' was not found.", name=path.name)
     if path.suffix.lower() not in CLIP_SUFFIXES:
-        raise ShowcaseError(f"'{path.name}' is not a video this tab reads; upload one of: {', '.join(CLIP_SUFFIXES)}.")
+        raise ShowcaseError("'{name}' is not a video this tab reads; upload one of: {kinds}.", name=path.name,
+                            kinds=", ".join(CLIP_SUFFIXES))
     capture = cv2.VideoCapture(str(path))
     try:
         readable, _ = capture.read()
         if not capture.isOpened() or not readable:
-            raise ShowcaseError(f"'{path.name}' could not be decoded as a video; it may be damaged or use a rare codec.")
+            raise ShowcaseError("'{name}' could not be decoded as a video; it may be damaged or use a rare codec.",
+                                name=path.name)
         fps = capture.get(cv2.CAP_PROP_FPS)
         clip = Clip(path, fps if 1 <= fps <= 240 else UNKNOWN_FPS, max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 0),
                     int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     finally:
         capture.release()
     if clip.seconds > MAX_CLIP_SECONDS:
-        raise ShowcaseError(f"The video is {clip.seconds:.0f} s long; the limit here is {MAX_CLIP_SECONDS} s. "
-                            "Please trim it first.")
+        raise ShowcaseError("The video is {seconds:.0f} s long; the limit here is {limit} s. Please trim it first.",
+                            seconds=clip.seconds, limit=MAX_CLIP_SECONDS)
     return clip
 
 

@@ -40,6 +40,10 @@ ZH: dict[str, str] = {
         "用 **torchvision ResNet** 在 1000 个 ImageNet 类别中识别照片的主体，预处理与其权重自带的一致（缩放、中心裁剪、归一化）。",
     "Top 5": "前 5 名",
     # Zero-shot
+    "**CLIP** scores an image against any labels you type, without training on them: each label becomes a prompt "
+    "such as *a photo of a cat.* and CLIP picks the closest. For Chinese labels, choose the Chinese CLIP.":
+        "**CLIP** 给图像和你输入的任意标签打分，无需在这些标签上训练：每个标签变成 *a photo of a cat.* 这样的提示词，"
+        "CLIP 选出最接近的一个。中文标签请选择 Chinese CLIP 模型。",
     "Candidate labels (comma-separated)": "候选标签（逗号分隔）", "cat, dog, car": "猫, 狗, 汽车",
     "Prompt ensemble (7 templates, as in the CLIP paper)": "提示词集成（CLIP 论文中的 7 个模板）",
     "Probabilities": "概率",
@@ -150,4 +154,13 @@ ZH: dict[str, str] = {
     "The embeddings in 2-D (principal components)": "嵌入的二维投影（主成分）",
     "Pick an image to see its nearest neighbours": "选一张图像，查看它的最近邻",
     "Nearest neighbours (pretrained encoder, cosine similarity)": "最近邻（预训练编码器，余弦相似度）",
+    # Labels with a side or a count in them
+    "Left: summary": "左：摘要", "Left: tokens": "左：token", "Left: ids": "左：id",
+    "Right: summary": "右：摘要", "Right: tokens": "右：token", "Right: ids": "右：id",
+    "First 30 merges, in order": "前 30 次合并（按顺序）",
+    "Allow the camera, then press record: frames go to the server up to 10 times a second and come back annotated. "
+    "When the server is busy, frames are skipped, never queued. A stream ends after 5 minutes; press record again to go on.":
+        "允许使用摄像头，然后点击录制：画面每秒最多 10 次发往服务器，标注后传回。服务器忙时跳过画面，从不排队。"
+        "每次串流 5 分钟后结束；再点录制即可继续。",
+    "Video (up to 2 minutes)": "视频（最长 2 分钟）", "second of the video": "视频秒数", "objects": "物体数",
 }
