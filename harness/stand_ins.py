@@ -67,14 +67,18 @@ def gpt2(model_id: str = "openai-community/gpt2", tiny: bool = True, context: in
     GPT-2 over Chinese BERT's vocabulary, as uer's model is, with no end-of-text token."""
     from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
-    torch.manual_seed(0)
     size = dict(n_layer=2, n_head=2, n_embd=32) if tiny else {}
     if models.reads_chinese(model_id):
         tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID)
         size.update(vocab_size=tokenizer.vocab_size, bos_token_id=None, eos_token_id=None)
     else:
         tokenizer = AutoTokenizer.from_pretrained("openai-community/gpt2")
-    return CausalLM.wrap(GPT2LMHeadModel(GPT2Config(n_positions=context, **size)), tokenizer, model_id)
+
+    def build() -> GPT2LMHeadModel:  # the same weights each time: a dropped PyTorch copy loads again as it was
+        torch.manual_seed(0)
+        return GPT2LMHeadModel(GPT2Config(n_positions=context, **size))
+
+    return CausalLM.wrap(build(), tokenizer, model_id, reload=build)
 
 
 def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-2-english", tiny: bool = True):

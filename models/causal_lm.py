@@ -6,14 +6,16 @@ import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
-from models.device import on_zero_gpu
+from models import kv_decoder, runtime
+from models.device import on_zero_gpu, place
 from models.hub import HubModel, from_hub
+from models.runtime import Runner
 
 FROM_HUB = True
 
@@ -68,18 +70,52 @@ def tidy(text: str) -> str:
     return CJK_GAP.sub("", text)
 
 
+def stoppable(model: torch.nn.Module) -> torch.nn.Module:
+    """The network, made to stop between two layers once its request is stopped."""
+    layers = max((m for m in model.modules() if isinstance(m, torch.nn.ModuleList)), key=len, default=[])
+    for layer in layers:
+        layer.register_forward_pre_hook(_stop_between_layers)
+    return model
+
+
 @dataclass
 class CausalLM(HubModel):
+    """Generation with transformers' `generate`. On the accelerated runtime GPT-2's greedy decoding
+    and sampling go through models.kv_decoder instead, and once its decode step is compiled the
+    PyTorch network is dropped; beam search loads it again (`reload`) the first time it is asked for."""
+
+    reload: Callable[[], torch.nn.Module] | None = None  # the PyTorch network, loaded again
+    decoder: kv_decoder.Decoder | None = None
+    reload_lock: threading.Lock = field(default_factory=threading.Lock)
+
     def __post_init__(self) -> None:
         super().__post_init__()
-        layers = max((m for m in self.model.modules() if isinstance(m, torch.nn.ModuleList)), key=len, default=[])
-        for layer in layers:
-            layer.register_forward_pre_hook(_stop_between_layers)
+        stoppable(self.model)
+        if runtime.wanted(self.device) and kv_decoder.supports(self.model):
+            self.decoder = kv_decoder.Decoder(self.model, self.model_id, self.device, self.dtype)
+
+    def network(self) -> torch.nn.Module:
+        with self.reload_lock:
+            if self.model is None:
+                self.model = stoppable(place(self.reload())[0])
+            return self.model
+
+    def runners(self) -> list[Runner]:
+        return [self.decoder.step] if self.decoder else []
+
+    def warm(self) -> None:
+        if self.decoder:
+            # Converts the decode step, and runs it on a prompt and on one new token: OpenVINO
+            # prepares its weights once for each, so the first visitor waits for neither.
+            list(self.stream(self.prompt_ids("Hello there"), max_new_tokens=2))
+            if self.decoder.step.runtime == runtime.OPENVINO and self.reload is not None:
+                self.model = None
+                runtime.return_freed_memory()
 
     @property
     def context(self) -> int:
         """Tokens the model sees at most, prompt and answer together."""
-        return self.model.config.max_position_embeddings
+        return self.config.max_position_embeddings
 
     def prompt_ids(self, prompt: str) -> torch.Tensor:
         # No special tokens: a BERT vocabulary (Chinese GPT-2) would end the prompt with [SEP].
@@ -93,7 +129,7 @@ class CausalLM(HubModel):
         if seed is not None:
             torch.manual_seed(seed)
         with torch.inference_mode():
-            return self.model.generate(
+            return self.network().generate(
                 input_ids=ids.to(self.device),
                 attention_mask=torch.ones_like(ids).to(self.device),
                 # Chinese GPT-2's BERT vocabulary has no end-of-text token, only a padding one.
@@ -141,7 +177,14 @@ class CausalLM(HubModel):
 
         def work(stopping: StoppingCriteriaList) -> None:
             try:
-                self.forward(ids, seed, streamer=streamer, stopping_criteria=stopping, **generate_kwargs)
+                if self.decoder is None:
+                    self.forward(ids, seed, streamer=streamer, stopping_criteria=stopping, **generate_kwargs)
+                    return
+                if seed is not None:
+                    torch.manual_seed(seed)
+                streamer.put(ids)  # the prompt, which the streamer skips
+                for token in self.decoder.tokens(ids, stopping, eos_token_id=self.tokenizer.eos_token_id, **generate_kwargs):
+                    streamer.put(torch.tensor([token]))
             finally:
                 streamer.end()  # also on failure, so the loop below ends; the error comes from result()
 
@@ -177,4 +220,4 @@ def load(model_id: str) -> CausalLM:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model, tokenizer = from_hub(model_id, AutoModelForCausalLM.from_pretrained, AutoTokenizer.from_pretrained)
-    return CausalLM.wrap(model, tokenizer, model_id)
+    return CausalLM.wrap(model, tokenizer, model_id, reload=lambda: from_hub(model_id, AutoModelForCausalLM.from_pretrained)[0])

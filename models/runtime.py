@@ -79,10 +79,10 @@ def full_precision() -> bool:
     return os.environ.get("SHOWCASE_PRECISION", "").lower() == "fp32"
 
 
-def compile_options() -> dict[str, str]:
+def compile_options(fp32_arithmetic: bool = False) -> dict[str, str]:
     # LATENCY: one request at a time uses every core.
     options = {"PERFORMANCE_HINT": "LATENCY"}
-    if full_precision():
+    if fp32_arithmetic or full_precision():
         options["INFERENCE_PRECISION_HINT"] = "f32"
     return options
 
@@ -132,11 +132,13 @@ class Runner:
 
     Called with the network's keyword inputs, it returns its first output as a float tensor. Once
     compiled it drops its reference to the PyTorch network: a family that keeps no other reference
-    frees PyTorch's copy of the weights.
+    frees PyTorch's copy of the weights. With `fp32_arithmetic` it computes in fp32 even on a CPU
+    where OpenVINO would pick bf16.
     """
 
     def __init__(self, network: torch.nn.Module, model_id: str, part: str, device: torch.device,
-                 dtype: torch.dtype, accelerate: bool = True, weights_fingerprint: str | None = None) -> None:
+                 dtype: torch.dtype, accelerate: bool = True, weights_fingerprint: str | None = None,
+                 fp32_arithmetic: bool = False) -> None:
         self.network: torch.nn.Module | None = network
         self.model_id, self.part, self.device, self.dtype = model_id, part, device, dtype
         self.pending = accelerate and wanted(device)
@@ -146,6 +148,7 @@ class Runner:
         self.converted_s: float | None = None  # this process converted it, in so many seconds
         self.stored = "fp32"  # the precision of the converted weights
         self.lock = threading.Lock()
+        self.fp32_arithmetic = fp32_arithmetic
         self._fingerprint = weights_fingerprint  # given when several runners share one network's weights
 
     @property
@@ -167,17 +170,23 @@ class Runner:
         return "fp16" if self.dtype == torch.float16 else "fp32"
 
     def __call__(self, **inputs: torch.Tensor) -> torch.Tensor:
+        return self.outputs(**inputs)[0]
+
+    def outputs(self, **inputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Every output of the network, as float tensors (integer ones as they are)."""
         if self.pending:
             self.compile(inputs)
         if self.compiled is not None:  # set before the PyTorch network is dropped, never after
             with self.lock:  # one inference request per network; a request uses every core anyway
                 output = self.request.infer({name: inputs[name].numpy() for name in self.input_names})
-            return torch.from_numpy(output[0])
+            return tuple(torch.from_numpy(array) for array in output.to_tuple())
         with torch.inference_mode():
             moved = {name: tensor.to(self.device, dtype=self.dtype if tensor.is_floating_point() else None)
                      for name, tensor in inputs.items()}
             output = self.network(**moved)
-        return (output if isinstance(output, torch.Tensor) else output[0]).float()
+        parts = (output,) if isinstance(output, torch.Tensor) else (
+            output.to_tuple() if hasattr(output, "to_tuple") else tuple(output))  # transformers' outputs are dicts
+        return tuple(part.float() if part.is_floating_point() else part for part in parts)
 
     def compile(self, example: dict[str, torch.Tensor]) -> None:
         """Converts (or reads back) and compiles the network; on failure it stays PyTorch."""
@@ -204,7 +213,7 @@ class Runner:
 
                 with torch.inference_mode():
                     self.converted_s = convert_once(path, convert)
-                self.compiled = _core().compile_model(path, "CPU", compile_options())
+                self.compiled = _core().compile_model(path, "CPU", compile_options(self.fp32_arithmetic))
                 self.request = self.compiled.create_infer_request()
                 # A port has several names ('34', 'input.1', 'pixel_values'); ours is the one the example used.
                 self.input_names = [next(name for name in port.get_names() if name in example) for port in self.compiled.inputs]

@@ -186,7 +186,10 @@ def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, n
         number(repetition_penalty, "Repetition penalty"), seed=read_seed(seed),
     )
     generator = TASK.load(model_id)
-    head = ui.run_info(generator, None, TASK.language_note(model_id, [prompt]))
+    note = TASK.language_note(model_id, [prompt])
+    if settings.strategy == "beam search" and generator.decoder:
+        note += message(" Beam search runs in PyTorch: the accelerated decode step follows one text at a time.")
+    head = ui.run_info(generator, None, note.strip())
     for update in stream(generator, prompt, settings):
         yield update.prompt + update.text, f"{head}\n\n{stats(update)}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
@@ -46,6 +47,26 @@ def yolo():
 @pytest.fixture(scope="session")
 def tiny_gpt2():
     return stand_ins.gpt2()
+
+
+@pytest.fixture
+def tiny_gpt2_steps(tiny_gpt2, monkeypatch):
+    """The thread name of each step tiny_gpt2's generation takes: a call of its decode step on the
+    accelerated runtime, a forward of its network in PyTorch."""
+    threads: list[str] = []
+    if tiny_gpt2.decoder is None:
+        hook = tiny_gpt2.network().register_forward_hook(lambda *args: threads.append(threading.current_thread().name))
+        yield threads
+        hook.remove()
+        return
+    outputs = tiny_gpt2.decoder.step.outputs
+
+    def counted(**inputs):
+        threads.append(threading.current_thread().name)
+        return outputs(**inputs)
+
+    monkeypatch.setattr(tiny_gpt2.decoder.step, "outputs", counted)
+    yield threads
 
 
 @pytest.fixture(scope="session")

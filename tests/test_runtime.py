@@ -194,3 +194,50 @@ def test_a_warmed_encoder_drops_pytorch_and_loads_it_again_for_attention():
     tokens, weights, _ = encoder.attentions("The cat sat.", 32)
     assert encoder.model is not None and weights.shape[:2] == encoder.shape
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-4)
+
+
+def gpt2_pair(monkeypatch):
+    """(accelerated, PyTorch) tiny GPT-2s with the same seeded weights."""
+    fast = stand_ins.gpt2()
+    fast.warm()
+    monkeypatch.setenv("SHOWCASE_RUNTIME", "torch")
+    plain = stand_ins.gpt2()
+    monkeypatch.delenv("SHOWCASE_RUNTIME")
+    return fast, plain
+
+
+def streamed(model, prompt: str, **settings) -> tuple[list[str], int]:
+    from tasks import generation
+
+    updates = list(generation.stream(model, prompt, generation.Settings(**settings)))
+    return [update.text for update in updates], updates[-1].tokens
+
+
+def test_gpt2_generates_through_its_decode_step_as_generate_does(monkeypatch):
+    """On the accelerated runtime GPT-2's tokens come from the converted decode step (its key/value
+    cache as explicit tensors), streamed, and greedy decoding writes what transformers' generate writes,
+    penalties included; beam search still runs through generate."""
+    fast, plain = gpt2_pair(monkeypatch)
+    assert (fast.runtime, plain.runtime, plain.decoder) == ("OpenVINO", "PyTorch", None)
+    assert fast.model is None  # the PyTorch copy is dropped once the step is compiled
+    for settings in ({"strategy": "greedy"}, {"strategy": "greedy", "repetition_penalty": 1.5, "no_repeat_ngram_size": 2},
+                     {"strategy": "sampling", "seed": 3}, {"strategy": "beam search"}):
+        texts, tokens = streamed(fast, "The history of the city", max_new_tokens=20, **settings)
+        assert tokens == 20 and texts[-1] == streamed(plain, "The history of the city", max_new_tokens=20, **settings)[0][-1]
+    assert len(set(streamed(fast, "The history of the city", max_new_tokens=40, strategy="sampling", seed=3)[0])) > 3
+    assert list(runtime.cache_dir().rglob("decode-step-*.xml")), "the decode step is kept on disk"
+
+
+def test_gpt2_sampling_on_the_decode_step_is_seeded_and_stoppable(monkeypatch):
+    fast, _ = gpt2_pair(monkeypatch)
+    first = streamed(fast, "Once upon a time", max_new_tokens=30, strategy="sampling", seed=7)[0][-1]
+    assert first == streamed(fast, "Once upon a time", max_new_tokens=30, strategy="sampling", seed=7)[0][-1]
+    assert first != streamed(fast, "Once upon a time", max_new_tokens=30, strategy="sampling", seed=8)[0][-1]
+    pieces = fast.stream(fast.prompt_ids("Once upon a time"), max_new_tokens=400)
+    next(pieces), pieces.close()  # the Stop button: generation ends between two tokens
+    from models import causal_lm
+
+    deadline = time.monotonic() + 10
+    while causal_lm.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert causal_lm.running() == 0

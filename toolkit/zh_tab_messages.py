@@ -63,6 +63,8 @@ ZH_TAB_MESSAGES = {
     "{context}-token context.": "提示词有 {tokens:,} 个 token；截掉了开头的 {cut:,} 个，使提示词和回答能放进模型 {context} 个 token 的上下文。",
     "{tokens} tokens · {speed:.1f} tokens/s · {seconds:.1f} s · {state}": "{tokens} 个 token · 每秒 {speed:.1f} 个 · {seconds:.1f} 秒 · {state}",
     "done": "完成", "generating…": "生成中……",
+    " Beam search runs in PyTorch: the accelerated decode step follows one text at a time.":
+        "束搜索在 PyTorch 中运行：加速的解码步骤一次只跟踪一段文本。",
     # Text classification
     "{count} text(s) were longer than the model's {limit} tokens and were cut to fit.":
         "有 {count} 条文本超过模型的 {limit} 个 token 上限，已截断。",

@@ -1,0 +1,114 @@
+"""GPT-2's token-by-token generation on the accelerated runtime.
+
+One network, the decode step, takes new tokens and the key/value cache of the earlier ones as
+explicit tensors and returns the next token's logits and the cache grown by them: the prompt goes
+through it once, then each new token. It is converted, cached and compiled like any other network
+(models.runtime.Runner), but computes in fp32 on every CPU: in bf16 one near-tie decided the other
+way changes every token after it, and greedy text would no longer be PyTorch's (bench/RESULTS.md,
+section 8).
+The loop applies transformers' own logits processors, so greedy decoding and sampling mean what they
+mean in `generate`; beam search stays with `generate`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import torch
+from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor,
+                          StoppingCriteriaList, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
+
+from models.runtime import Runner
+
+
+# The cache starts with one empty slot, always masked: a cache of no positions would be a tensor
+# with a zero-sized dimension, which the converted network need never handle.
+MASKED = -1e9
+
+
+def attention_bias(new: int, slots: int) -> torch.Tensor:
+    """[new, slots + new] for `new` tokens after a cache of `slots` (the empty one included): 0
+    where a new token may look (the cached tokens, those before it, itself), MASKED elsewhere."""
+    allowed = torch.ones(new, slots + new, dtype=torch.bool).tril(diagonal=slots)
+    allowed[:, 0] = False
+    return torch.zeros(new, slots + new).masked_fill(~allowed, MASKED)
+
+
+class DecodeStep(torch.nn.Module):
+    """New tokens through a GPT-2 network after the cached ones: (tokens, their positions, the
+    attention bias, every layer's cached keys and values, stacked) -> (the logits after the last
+    token, keys and values grown by the new tokens)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.body, self.head, self.heads = model.transformer, model.lm_head, model.config.n_head
+
+    def forward(self, input_ids, position_ids, attention_bias, past_keys, past_values):
+        x = self.body.wte(input_ids) + self.body.wpe(position_ids)
+        batch, length, width = x.shape
+        keys, values = [], []
+        for layer, block in enumerate(self.body.h):
+            q, k, v = block.attn.c_attn(block.ln_1(x)).split(width, dim=2)
+            q, k, v = (t.view(batch, length, self.heads, width // self.heads).transpose(1, 2) for t in (q, k, v))
+            keys.append(torch.cat([past_keys[layer], k], dim=2))
+            values.append(torch.cat([past_values[layer], v], dim=2))
+            attended = torch.nn.functional.scaled_dot_product_attention(q, keys[-1], values[-1], attn_mask=attention_bias)
+            x = x + block.attn.c_proj(attended.transpose(1, 2).reshape(batch, length, width))
+            x = x + block.mlp(block.ln_2(x))
+        return self.head(self.body.ln_f(x[:, -1])), torch.stack(keys), torch.stack(values)
+
+
+def supports(model: torch.nn.Module) -> bool:
+    """Whether the network is GPT-2's architecture, which DecodeStep reimplements."""
+    config = model.config
+    return (config.model_type == "gpt2" and not config.scale_attn_by_inverse_layer_idx
+            and not config.reorder_and_upcast_attn and config.scale_attn_weights)
+
+
+def logits_processors(do_sample: bool = False, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                      repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, **_) -> LogitsProcessorList:
+    """The processors `generate` would apply for these settings, in its order."""
+    processors = LogitsProcessorList()
+    if repetition_penalty != 1.0:
+        processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
+    if no_repeat_ngram_size > 0:
+        processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
+    if do_sample:
+        if temperature != 1.0:
+            processors.append(TemperatureLogitsWarper(temperature))
+        if top_k > 0:
+            processors.append(TopKLogitsWarper(top_k))
+        if top_p < 1.0:
+            processors.append(TopPLogitsWarper(top_p))
+    return processors
+
+
+class Decoder:
+    """Generation of one sequence (greedy or sampling) through the decode step."""
+
+    def __init__(self, model: torch.nn.Module, model_id: str, device: torch.device, dtype: torch.dtype) -> None:
+        config = model.config
+        self.empty_cache = torch.zeros(config.n_layer, 1, config.n_head, 1, config.n_embd // config.n_head)
+        self.step = Runner(DecodeStep(model), model_id, "decode-step", device, dtype, fp32_arithmetic=True)
+
+    def run(self, tokens: torch.Tensor, cached: int, keys: torch.Tensor, values: torch.Tensor):
+        """(logits after the last of `tokens`, keys, values) given the cache of `cached` tokens."""
+        new = tokens.shape[1]
+        return self.step.outputs(input_ids=tokens, position_ids=torch.arange(cached, cached + new)[None],
+                                 attention_bias=attention_bias(new, cached + 1), past_keys=keys, past_values=values)
+
+    def tokens(self, ids: torch.Tensor, stopping: StoppingCriteriaList, max_new_tokens: int, eos_token_id: int | None,
+               **settings) -> Iterator[int]:
+        """Yields each new token id; ends after max_new_tokens, at the end-of-text token, or when
+        stopping says so (checked before every step)."""
+        processors, sample = logits_processors(**settings), settings.get("do_sample", False)
+        sequence = ids.cpu()
+        logits, keys, values = self.run(sequence, 0, self.empty_cache, self.empty_cache)
+        for made in range(max_new_tokens):
+            scores = processors(sequence, logits)
+            token = (torch.multinomial(scores.softmax(dim=-1), 1) if sample else scores.argmax(dim=-1, keepdim=True))
+            sequence = torch.cat([sequence, token], dim=1)
+            yield int(token)
+            if int(token) == eos_token_id or made + 1 == max_new_tokens or stopping(sequence, scores).all():
+                return
+            logits, keys, values = self.run(token, sequence.shape[1] - 1, keys, values)
