@@ -165,7 +165,7 @@ def test_chinese_labels_render_in_figures():
 
     from toolkit import plots
 
-    figure = plots.heatmap(np.eye(2), ["我喜欢这部电影", "天气很好"], ["正面", "负面"], "相似度 similarity")
+    figure = plots.heatmap(np.eye(2), ["一只可爱的猫", "我喜欢这部电影"], ["正面", "负面"], "相似度 similarity")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         figure.savefig(io.BytesIO(), format="png")
