@@ -129,7 +129,7 @@ def build_app() -> gr.Blocks:
         switch.input(None, switch, None, js=i18n.SWITCH_JS)
         # The page works out the link (the tab on screen) and copies it; the server then shows it.
         share.click(lambda url: gr.Textbox(value=url, visible=True), link, link, js=COPY_LINK_JS, api_visibility="private")
-    i18n.english_where_not_translated(demo)
+    i18n.mend_what_gradio_leaves_untranslated(demo)
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable.
     demo.queue(default_concurrency_limit=2)
     ui.name_tools(demo)

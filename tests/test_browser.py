@@ -239,6 +239,7 @@ def test_after_the_switch_the_server_answers_in_chinese(url, browser):
     panel = page.locator("#task-tokenizer")
     panel.wait_for(state="visible", timeout=30_000)
     sync_api.expect(page.locator(".showcase-where").last).to_contain_text("运行于 CPU")
+    sync_api.expect(panel.get_by_text(ZH["Examples"], exact=True)).to_be_visible()  # Gradio's own title, translated
     panel.get_by_role("button", name=ZH["Tokenize"], exact=True).click()
     sync_api.expect(panel).to_contain_text("个字符切成", timeout=30_000)
     panel.get_by_label(ZH["Text"], exact=True).fill("")

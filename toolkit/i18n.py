@@ -37,12 +37,15 @@ def _english(value: Any) -> Any:
     return value
 
 
-def english_where_not_translated(demo: gr.Blocks) -> None:
-    """Where Gradio shows labels without translating them, they read as English, not as keys: the
-    column titles of example tables, and the API description (the API page, gradio_client, MCP)."""
+def mend_what_gradio_leaves_untranslated(demo: gr.Blocks) -> None:
+    """Where Gradio shows labels without translating them, they read as English, not as keys (the
+    column titles of example tables, and the API description: the API page, gradio_client, MCP);
+    and the example tables' title, which Gradio writes in English, is translated."""
     for block in demo.blocks.values():
         if isinstance(block, gr.Dataset):
             block.headers = _english(block.headers)
+            if block.label is None:  # an example table, which Gradio titles "Examples" in English
+                block.label = t("Examples")
     api_info = demo.get_api_info
     demo.get_api_info = lambda *args, **kwargs: _english(api_info(*args, **kwargs))
 

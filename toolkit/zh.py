@@ -17,7 +17,7 @@ ZH: dict[str, str] = {
     # Shared controls
     "Photo": "照片", "Model": "模型", "Stop": "停止", "Status": "状态", "Summary": "摘要", "Prediction": "预测",
     "Text": "文本", "Note": "说明", "Mode": "模式", "Images": "图像", "Epochs": "训练轮数", "Batch size": "批大小",
-    "Training settings": "训练设置", "Per class": "各类别", "Classify": "分类",
+    "Training settings": "训练设置", "Per class": "各类别", "Classify": "分类", "Examples": "示例",
     # Object detection
     "Finds and outlines objects of the 80 COCO classes with **Ultralytics YOLO**, in a photo, live from your webcam "
     "or in a video. The `-seg` models also draw each object's mask.":
