@@ -189,8 +189,9 @@ def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, n
     note = TASK.language_note(model_id, [prompt])
     if settings.strategy == "beam search" and generator.decoder:
         note += message(" Beam search runs in PyTorch: the accelerated decode step follows one text at a time.")
-    head = ui.run_info(generator, None, note.strip())
+    head = None
     for update in stream(generator, prompt, settings):
+        head = head or ui.run_info(generator, None, note.strip())  # after the first token: a conversion is done by then
         yield update.prompt + update.text, f"{head}\n\n{stats(update)}"
 
 

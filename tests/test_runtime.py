@@ -241,3 +241,15 @@ def test_gpt2_sampling_on_the_decode_step_is_seeded_and_stoppable(monkeypatch):
     while causal_lm.running() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert causal_lm.running() == 0
+
+
+def test_a_generation_that_converts_the_decode_step_says_so(monkeypatch, tmp_path, empty_model_cache):
+    """With --lazy the first /generate converts GPT-2's decode step; its info line says so, once."""
+    from tasks import generation
+
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    models.put("openai-community/gpt2", stand_ins.gpt2())  # loaded, not warmed: as --lazy leaves it
+    lines = [list(generation.run("Hello", "openai-community/gpt2", 5, "greedy", 1.0, 0, 1.0, 0, 1.0, -1))[-1][1]
+             for _ in range(2)]
+    assert "(OpenVINO fp32)" in lines[0] and "First use: converted to OpenVINO in" in lines[0]
+    assert "First use" not in lines[1]
