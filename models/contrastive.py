@@ -102,10 +102,6 @@ class ContrastiveEncoder(LoadedModel):
     network: SmallCNN
     trained_on: str = ""  # for the reader: what and how long it was pretrained on
 
-    @property
-    def label(self) -> str:
-        return LABEL
-
     def features(self, batch: torch.Tensor) -> torch.Tensor:
         return chunked(lambda chunk: self.network.body(chunk.to(self.device)).float().cpu(), batch, IMAGES_PER_PASS)
 

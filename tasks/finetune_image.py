@@ -85,7 +85,7 @@ def fit(backbone_id: str, backbone, features: torch.Tensor, labels: list[str], w
 
 
 def auto_fit(backbone_ids: list[str], images: list[Image.Image], labels: list[str], budget_s: float, encoder_file=None,
-             on_progress: Callable[[str], None] = lambda message: None) -> tuple[FewShotClassifier, list[Trial]]:
+             on_progress: Callable[[str], None] = lambda text: None) -> tuple[FewShotClassifier, list[Trial]]:
     """Pure AutoML function: every backbone and weight decay cross-validated within the budget; the
     best trial's probe is refitted on every image and kept."""
     loaded: dict[str, tuple[Any, torch.Tensor]] = {}  # model id -> the backbone and its features
@@ -127,7 +127,7 @@ def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=
         if mode == AUTO:
             candidates = TASK.choices() + ([OWN_ENCODER] if encoder_file else [])
             model, trials = auto_fit(candidates, data.images, data.labels, budget_s, encoder_file,
-                                     lambda message: progress(None, desc=message))
+                                     lambda text: progress(None, desc=text))
         else:
             progress(0, desc=message("Loading {name}", name=backbone_name(backbone_id)))
             chosen = backbone(backbone_id, encoder_file)

@@ -86,9 +86,9 @@ def evaluate(result: Pretraining, reference=None) -> Evaluation:
     if reference is not None:
         encoders[message("{name} (ImageNet labels)", name=models.label(reference.model_id))] = reference
     features = {name: encoder.embed_images(images) for name, encoder in encoders.items()}
-    if "" in probed or len(set(probed)) < 2 or fold_count(probed) < 2:
+    folds = fold_count(probed) if "" not in probed and len(set(probed)) > 1 else 0
+    if folds < 2:
         return Evaluation(pd.DataFrame(), rows, features)  # no classes to probe with: the map and neighbours only
-    folds = fold_count(probed)
     scored = {name: cross_validate(f, probed, folds) for name, f in features.items()}
     table = pd.DataFrame({"encoder": list(scored), "probe accuracy": [f"{s.accuracy:.1%}" for s in scored.values()],
                           "macro-F1": [round(s.macro_f1, 3) for s in scored.values()]})

@@ -13,7 +13,7 @@ import torch
 
 from models.errors import ModelUnavailable
 from models.linear_probe import fit_linear
-from toolkit.messages import in_visitor_language, message
+from toolkit.messages import message
 
 
 def stratified_split(labels: list[str], fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
@@ -116,7 +116,7 @@ def search(backbones: dict[str, Callable[[], torch.Tensor]], labels: list[str], 
         try:
             features = features_of()
         except ModelUnavailable as error:  # a backbone whose weights cannot be had: the others still run
-            trials.append(Trial(name, float("nan"), None, note=message("not available: {reason}", reason=in_visitor_language(error.text))))
+            trials.append(Trial(name, float("nan"), None, note=message("not available: {reason}", reason=error.text)))
             continue
         features_s = time.perf_counter() - clock
         for weight_decay in weight_decays:

@@ -118,4 +118,3 @@ class RunStore:
             while len(self._folders) > self.kept:
                 shutil.rmtree(self._folders.popleft(), ignore_errors=True)
         return folder / name
-
