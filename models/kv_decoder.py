@@ -26,12 +26,13 @@ from models.runtime import Runner
 MASKED = -1e9
 
 
-def attention_bias(new: int, slots: int) -> torch.Tensor:
-    """[new, slots + new] for `new` tokens after a cache of `slots` (the empty one included): 0
-    where a new token may look (the cached tokens, those before it, itself), MASKED elsewhere."""
-    allowed = torch.ones(new, slots + new, dtype=torch.bool).tril(diagonal=slots)
-    allowed[:, 0] = False
-    return torch.zeros(new, slots + new).masked_fill(~allowed, MASKED)
+def attention_bias(visible: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+    """[new, slots + new] for new rows after a cache whose slots `visible` says hold tokens: 0 where
+    a row may look (visible slots, the new rows before it that `seen` marks, itself), MASKED elsewhere."""
+    new = len(seen)
+    earlier = torch.ones(new, new, dtype=torch.bool).tril() & seen | torch.eye(new, dtype=torch.bool)
+    allowed = torch.cat([visible.expand(new, -1), earlier], dim=1)
+    return torch.zeros(allowed.shape).masked_fill(~allowed, MASKED)
 
 
 class DecodeStep(torch.nn.Module):
@@ -91,11 +92,20 @@ class Decoder:
         self.empty_cache = torch.zeros(config.n_layer, 1, config.n_head, 1, config.n_embd // config.n_head)
         self.step = Runner(DecodeStep(model), model_id, "decode-step", device, dtype, fp32_arithmetic=True)
 
-    def run(self, tokens: torch.Tensor, cached: int, keys: torch.Tensor, values: torch.Tensor):
-        """(logits after the last of `tokens`, keys, values) given the cache of `cached` tokens."""
-        new = tokens.shape[1]
-        return self.step.outputs(input_ids=tokens, position_ids=torch.arange(cached, cached + new)[None],
-                                 attention_bias=attention_bias(new, cached + 1), past_keys=keys, past_values=values)
+    def run(self, tokens: torch.Tensor, visible: torch.Tensor, keys: torch.Tensor, values: torch.Tensor):
+        """(logits after the last of `tokens`, keys, values, which slots now hold tokens) after a
+        cache whose slots `visible` says hold tokens."""
+        start = int(visible.sum())
+        positions = torch.arange(start, start + tokens.shape[1])
+        seen = torch.ones(tokens.shape[1], dtype=torch.bool)
+        if tokens.shape[1] == 1:
+            # Never one row alone: OpenVINO's CPU plugin lays the weights out a second time for one-row
+            # inputs (bench/RESULTS.md, section 8), so a new token goes with a masked copy of itself.
+            tokens, positions, seen = tokens.repeat(1, 2), positions.repeat(2), torch.tensor([False, True])
+        logits, keys, values = self.step.outputs(input_ids=tokens, position_ids=positions[None],
+                                                 attention_bias=attention_bias(visible, seen),
+                                                 past_keys=keys, past_values=values)
+        return logits, keys, values, torch.cat([visible, seen])
 
     def tokens(self, ids: torch.Tensor, stopping: StoppingCriteriaList, max_new_tokens: int, eos_token_id: int | None,
                **settings) -> Iterator[int]:
@@ -103,7 +113,7 @@ class Decoder:
         stopping says so (checked before every step)."""
         processors, sample = logits_processors(**settings), settings.get("do_sample", False)
         sequence = ids.cpu()
-        logits, keys, values = self.run(sequence, 0, self.empty_cache, self.empty_cache)
+        logits, keys, values, visible = self.run(sequence, torch.tensor([False]), self.empty_cache, self.empty_cache)
         for made in range(max_new_tokens):
             scores = processors(sequence, logits)
             token = (torch.multinomial(scores.softmax(dim=-1), 1) if sample else scores.argmax(dim=-1, keepdim=True))
@@ -111,4 +121,4 @@ class Decoder:
             yield int(token)
             if int(token) == eos_token_id or made + 1 == max_new_tokens or stopping(sequence, scores).all():
                 return
-            logits, keys, values = self.run(token, sequence.shape[1] - 1, keys, values)
+            logits, keys, values, visible = self.run(token, visible, keys, values)

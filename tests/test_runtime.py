@@ -228,6 +228,17 @@ def test_gpt2_generates_through_its_decode_step_as_generate_does(monkeypatch):
     assert list(runtime.cache_dir().rglob("decode-step-*.xml")), "the decode step is kept on disk"
 
 
+def test_the_decode_step_never_takes_one_row_alone(monkeypatch):
+    """A one-token prompt and each new token go through the step with a masked copy of themselves
+    (OpenVINO would lay the weights out again for one-row inputs), and the text is still generate's."""
+    fast, plain = gpt2_pair(monkeypatch)
+    rows, outputs = [], fast.decoder.step.outputs
+    monkeypatch.setattr(fast.decoder.step, "outputs", lambda **inputs: rows.append(inputs["input_ids"].shape[1]) or outputs(**inputs))
+    assert fast.tokenizer("Hello")["input_ids"] == [15496]
+    texts, _ = streamed(fast, "Hello", max_new_tokens=12, strategy="greedy")
+    assert rows == [2] * 12 and texts[-1] == streamed(plain, "Hello", max_new_tokens=12, strategy="greedy")[0][-1]
+
+
 def test_gpt2_sampling_on_the_decode_step_is_seeded(monkeypatch):
     """(Stop on the decode step: tests/test_generation.py, whose tiny GPT-2 runs on it.)"""
     fast, _ = gpt2_pair(monkeypatch)
