@@ -69,7 +69,9 @@ COPY_LINK_JS = """() => {
 def where_it_runs() -> str:
     """The line under the title, in the visitor's language: where the models run."""
     device = pick_device()
-    if device.type == "cuda":
+    if models.serving_on_ray():
+        where = message("Models run on Ray Serve, a deployment per model family; each answer names where it ran.")
+    elif device.type == "cuda":
         where = message("Running on GPU ({device}, PyTorch half precision).", device=str(device))
     elif runtime.wanted(device):
         where = message("Running on CPU (OpenVINO {precision}).", precision=runtime.default_precision())
@@ -130,8 +132,9 @@ def build_app() -> gr.Blocks:
         # The page works out the link (the tab on screen) and copies it; the server then shows it.
         share.click(lambda url: gr.Textbox(value=url, visible=True), link, link, js=COPY_LINK_JS, api_visibility="private")
     i18n.mend_what_gradio_leaves_untranslated(demo)
-    # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable.
-    demo.queue(default_concurrency_limit=2)
+    # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable
+    # (on Ray Serve this process only waits for replicas: more).
+    demo.queue(default_concurrency_limit=models.requests_at_once(2))
     ui.name_tools(demo)
     return demo
 
@@ -152,6 +155,12 @@ def preload_all() -> None:
         except ModelUnavailable as error:
             log.warning("%s: %s", task.title, error)
     runtime.return_freed_memory()  # what the warm-ups freed (batches of label prompts, dropped weights)
+
+
+def serve_on_ray(address: str | None = None, replicas: int | None = None, **options) -> None:
+    """Models on Ray Serve from now on; `replicas` per family, over spaces.yaml's."""
+    overrides = {family: {"num_replicas": replicas} for family in models.FAMILIES} if replicas else None
+    models.serve_on_ray(address, overrides=overrides, **options)
 
 
 def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs):
@@ -182,6 +191,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     when.add_argument("--preload", action="store_true", help="load every default model before serving the page")
     when.add_argument("--lazy", action="store_true",
                       help="load each model on its first request (default: load the defaults in the background once the page is up)")
+    parser.add_argument("--backend", choices=("embedded", "ray"), default="embedded",
+                        help="embedded (default): models run in this process; ray: on Ray Serve, a deployment per model family")
+    parser.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                        help="with --backend ray: an existing Ray cluster ('auto', 'ray://head:10001'; default: start a local one)")
+    parser.add_argument("--replicas", type=int, default=None, metavar="N",
+                        help="with --backend ray: replicas per model family, over spaces.yaml's serve section")
     return parser.parse_args(argv)
 
 
@@ -202,6 +217,8 @@ def main(argv: list[str] | None = None) -> None:
     if unusable_gpu():
         log.warning("an NVIDIA GPU is attached but torch %s cannot use it (built for CUDA %s; the driver is "
                     "older?): running on the CPU", torch.__version__, torch.version.cuda)
+    if args.backend == "ray":
+        serve_on_ray(args.ray_address, args.replicas)
     demo = build_app()
     if args.preload or on_zero_gpu():  # ZeroGPU moves models to its GPU at start-up, before serving
         preload_all()

@@ -42,9 +42,11 @@ def requests() -> dict[str, tuple]:
     }
 
 
-def run_load(url: str, clients: int, seconds: float) -> tuple[dict[str, list[float]], list[str]]:
-    """Each client cycles through the endpoints until time is up; returns latencies (s) and failures."""
-    calls = list(requests().items())
+def run_load(url: str, clients: int, seconds: float,
+             chosen: dict[str, tuple] | None = None) -> tuple[dict[str, list[float]], list[str]]:
+    """Each client cycles through the endpoints (every tab's, or those chosen) until time is up;
+    returns latencies (s) and failures."""
+    calls = list((chosen or requests()).items())
     latencies: dict[str, list[float]] = defaultdict(list)
     failures: list[str] = []
     deadline = time.perf_counter() + seconds
@@ -70,9 +72,9 @@ def run_load(url: str, clients: int, seconds: float) -> tuple[dict[str, list[flo
     return latencies, failures
 
 
-def warm_up(url: str) -> None:
+def warm_up(url: str, chosen: dict[str, tuple] | None = None) -> None:
     session = local_client(url)
-    for endpoint, arguments in requests().items():
+    for endpoint, arguments in (chosen or requests()).items():
         session.predict(*arguments, api_name=endpoint)
 
 

@@ -149,3 +149,13 @@ def install(stand_ins: dict[str, object]) -> None:
 def defaults(tiny: bool = True) -> dict[str, object]:
     """A stand-in for each of missing_defaults(), by model id."""
     return {model_id: build(model_id, tiny) for model_id in missing_defaults()}
+
+
+def install_defaults(family: str | None = None, tiny: bool = True) -> None:
+    """A warmed stand-in for each missing default model (of one family, if given), installed: what a
+    Ray Serve replica of that family runs first in tests and benchmarks (models.remote.start's setup)."""
+    for model_id in missing_defaults():
+        if family in (None, models.family_of(model_id)):
+            model = build(model_id, tiny)
+            model.warm()
+            models.put(model_id, model)

@@ -20,12 +20,14 @@ from models.errors import ModelUnavailable, ShowcaseError
 
 __all__ = ["FAMILIES", "LoadedModel", "ModelUnavailable", "ShowcaseError", "default", "family_of", "hub_models",
            "label", "languages", "load", "load_tokenizer", "pick_device", "problems", "put", "reads_chinese", "reset",
+           "requests_at_once", "serve_on_ray", "serving_on_ray", "stop_serving_on_ray",
            "when_waiting"]
 
 # Family name in spaces.yaml -> the module that loads and runs it.
 FAMILIES = ("yolo", "image_classifier", "clip", "sequence_classifier", "sentence_encoder", "causal_lm")
 
 _cache = ModelCache()
+_remote: ModuleType | None = None  # models.remote, once serve_on_ray() started it
 label = config.label
 languages = config.languages
 reads_chinese = config.reads_chinese
@@ -48,12 +50,46 @@ def load(model_id: str) -> Any:
     ModelUnavailable says which model and how to get it."""
 
     def ready():
+        if _remote is not None:
+            return _remote.load(model_id)
         model = family(family_of(model_id)).load(model_id)
         if not on_zero_gpu():  # on ZeroGPU, CUDA work runs only inside a request's GPU call
             model.warm()
         return model
 
     return _cache.get(_key(model_id), ready)
+
+
+def serve_on_ray(address: str | None = None, **options: Any) -> None:
+    """From now on models run on Ray Serve, a deployment per family (models/remote.py): on a new
+    local Ray instance, or on the cluster at `address`."""
+    global _remote
+    try:
+        from models import remote
+    except ImportError as error:
+        raise SystemExit(f"--backend ray needs Ray Serve: pip install -r requirements-ray.txt ({error})") from None
+    remote.start(address, **options)
+    _remote = remote
+    reset()
+
+
+def serving_on_ray() -> bool:
+    return _remote is not None
+
+
+def requests_at_once(embedded: int) -> int:
+    """How many requests an endpoint runs at once: `embedded`, what this process's cores allow; on
+    Ray Serve, where this process only waits for replicas, as many as it may keep in flight."""
+    return embedded if _remote is None else _remote.REQUESTS_AT_ONCE
+
+
+def stop_serving_on_ray() -> None:
+    """Back to loading models in this process; the Serve deployments are deleted."""
+    global _remote
+    if _remote is not None:
+        _remote.stop()
+        _remote = None
+        reset()
 
 
 def when_waiting(callback: Callable[[str], None] | None) -> None:
@@ -97,11 +133,13 @@ def hub_models() -> list[str]:
 
 
 def problems() -> list[str]:
-    """What is wrong with spaces.yaml's model list: unknown families or fields."""
+    """What is wrong with spaces.yaml's model list (unknown families or fields) or its serve section."""
     found = []
     for model_id, entry in config.model_entries().items():
         if not isinstance(entry, dict) or entry.get("family") not in FAMILIES:
             found.append(f"spaces.yaml: model '{model_id}' needs a family, one of {', '.join(FAMILIES)}.")
         elif set(entry) - config.MODEL_FIELDS:
             found.append(f"spaces.yaml: model '{model_id}' has unknown fields {sorted(set(entry) - config.MODEL_FIELDS)}.")
+    for name in set(config.spaces().get("serve", {})) - {"default", *FAMILIES}:
+        found.append(f"spaces.yaml: serve: '{name}' is not a model family (one of {', '.join(FAMILIES)}, or default).")
     return found

@@ -20,6 +20,8 @@ from models.runtime import Runner
 from models.tensors import IMAGES_PER_PASS, TEXTS_PER_PASS, chunked, unit
 
 FROM_HUB = True
+# Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
+BATCHED = ("forward", "embed_images")
 # Label sets whose text embeddings stay cached per model; a demo repeats the same few sets.
 LABEL_CACHE_SIZE = 32
 # Label sets this large (ImageNet's 1,000 classes) are also kept on disk: computing them takes seconds.

@@ -15,6 +15,8 @@ from models.runtime import Runner
 from models.tensors import IMAGES_PER_PASS, chunked, unit
 
 FROM_HUB = False
+# Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
+BATCHED = ("forward", "embed_images")
 
 
 def weights_for(model_id: str):

@@ -15,6 +15,8 @@ from models.runtime import Runner
 from models.tensors import TEXTS_PER_PASS, chunked
 
 FROM_HUB = True
+# Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
+BATCHED = ("embed",)
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
 
 

@@ -13,6 +13,8 @@ from models.runtime import Runner
 from models.tensors import TEXTS_PER_PASS
 
 FROM_HUB = True
+# Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
+BATCHED = ("probabilities",)
 
 
 @dataclass

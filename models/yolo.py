@@ -18,6 +18,8 @@ from models.errors import Text, unavailable
 log = logging.getLogger("showcase")
 
 FROM_HUB = False
+# Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
+BATCHED = ("forward",)
 
 
 def local_file(name: str) -> Path | None:

@@ -9,6 +9,7 @@ from typing import Iterator
 import gradio as gr
 import torch
 
+import models
 from models.causal_lm import CausalLM, tidy
 from models.errors import ShowcaseError, Text
 from toolkit import ui
@@ -223,7 +224,7 @@ def build_ui() -> None:
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[prompt, model_id])
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]
     # One generation at a time: the seed sets torch's global generator, and the CPU is saturated anyway.
-    event = button.click(run, inputs, [output, info], api_name="generate", concurrency_limit=1)
+    event = button.click(run, inputs, [output, info], api_name="generate", concurrency_limit=models.requests_at_once(1))
     stop.click(None, None, None, cancels=[event], api_visibility="private")
 
 

@@ -92,7 +92,7 @@ def test_image_inputs_render_as_gradio_images():
 
 def test_help_lists_the_options():
     help_text = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for option in ("--host", "--port", "--share", "--mcp", "--preload", "--lazy"):
+    for option in ("--host", "--port", "--share", "--mcp", "--preload", "--lazy", "--backend", "--ray-address", "--replicas"):
         assert option in help_text
 
 

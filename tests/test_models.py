@@ -70,6 +70,13 @@ def test_a_bad_family_is_reported(monkeypatch):
     assert any("'odd' has unknown fields ['colour']" in p for p in found)
 
 
+def test_serve_options_for_no_family_are_reported(monkeypatch):
+    spaces = {**config.spaces(), "serve": {**config.spaces()["serve"], "yolov8": {"num_replicas": 2}}}
+    monkeypatch.setattr(config, "spaces", lambda: spaces)
+    assert models.problems() == ["spaces.yaml: serve: 'yolov8' is not a model family (one of "
+                                 f"{', '.join(models.FAMILIES)}, or default)."]
+
+
 def test_stand_ins_are_served_under_their_id(empty_model_cache, tiny_clip):
     models.put("openai/clip-vit-base-patch32", tiny_clip)
     assert models.load("openai/clip-vit-base-patch32") is tiny_clip

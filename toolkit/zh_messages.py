@@ -24,6 +24,12 @@ ZH_MESSAGES = {
         "这个 .safetensors 文件不是“自监督预训练”标签页导出的编码器。",
     "That encoder file does not match this version's encoder (its layers differ).":
         "这个编码器文件与当前版本的编码器不匹配（网络层不同）。",
+    # Ray Serve (models/remote.py)
+    "The worker running {name} stopped while answering; it is being replaced. Try again in a few seconds.":
+        "运行 {name} 的工作进程在回答时停止了，正在替换。请几秒后再试。",
+    "Every worker running {name} is busy; try again in a few seconds.": "运行 {name} 的工作进程都在忙，请几秒后再试。",
+    "{name} did not answer within {seconds:g} s; the model server may be overloaded.":
+        "{name} 在 {seconds:g} 秒内没有回答，模型服务器可能负载过高。",
     # Every tab (toolkit/ui.py)
     "The GPU ran out of memory on this input; try a smaller one.": "处理这个输入时 GPU 显存不足；请换一个小一些的输入。",
     "Something went wrong inside the app ({detail}).": "应用内部出错（{detail}）。",
@@ -126,6 +132,8 @@ ZH_MESSAGES = {
     "Running on GPU ({device}, PyTorch half precision).": "运行于 GPU（{device}，PyTorch 半精度）。",
     "Running on CPU (OpenVINO {precision}).": "运行于 CPU（OpenVINO {precision}）。",
     "Running on CPU (PyTorch float32).": "运行于 CPU（PyTorch float32）。",
+    "Models run on Ray Serve, a deployment per model family; each answer names where it ran.":
+        "模型运行于 Ray Serve，每个模型系列一个部署；每个回答都注明它在哪里运行。",
     " An NVIDIA GPU is attached, but this PyTorch build cannot use it (its CUDA needs a newer driver; README, Host it on "
     "Spaces).": "已连接 NVIDIA GPU，但当前 PyTorch 版本用不了它（其 CUDA 需要更新的驱动；见 README 的 Host it on Spaces）。",
     "{name} is still warming up (loading, and compiling for this machine); your request runs as soon as it is ready.":

@@ -1,0 +1,168 @@
+"""The Ray Serve backend (`python app.py --backend ray`): each model family is a Serve deployment.
+
+The tabs do not know. models.load returns a RemoteModel: it carries the model's plain attributes
+(id, device, runtime, precision, tokenizer, labels, ...), runs the family's static functions
+(preprocessing) here, and sends every other method call to a replica of the family's deployment,
+where the embedded model layer loads and runs the model. A method that yields streams back, and
+closing the stream (Stop) stops it in the replica. Calls of a family's BATCHED methods from
+concurrent requests are joined into one call. Options per family (replicas, autoscaling, CPU or
+GPU per replica) come from spaces.yaml's `serve` section.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import ray
+import torch
+from ray import serve
+from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
+from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, ReplicaUnavailableError
+
+from models import config
+from models.errors import ShowcaseError
+from models.replica import FamilyServer, rows
+
+log = logging.getLogger("showcase")
+
+# Requests per endpoint the app keeps in flight to the deployments (Serve queues and spreads them).
+REQUESTS_AT_ONCE = 16
+# A request that gets no answer in this long is failed with a message rather than left hanging.
+ANSWER_TIMEOUT_S = 300.0
+# Settings the replicas need to find and run models as this process does (model caches, runtime).
+FORWARDED_VARIABLES = ("HF_HOME", "HF_HUB_OFFLINE", "TORCH_HOME", "YOLO_OFFLINE", "SHOWCASE_MODEL_DIR", "SHOWCASE_CACHE",
+                       "SHOWCASE_RUNTIME", "SHOWCASE_PRECISION", "SHOWCASE_DEVICE", "HF_HUB_DISABLE_TELEMETRY")
+
+
+@contextmanager
+def answered(name: str) -> Iterator[None]:
+    """A replica's failure as the visitor's message: the model's own errors as they are, a lost or
+    busy replica and a missing answer as what happened, never a hang."""
+    try:
+        yield
+    except RayTaskError as error:  # raised by the model in the replica: the same error as embedded
+        raise error.cause if error.cause is not None else error
+    except (RayActorError, ReplicaUnavailableError) as error:
+        log.warning("a replica serving %s was lost: %s", name, error)
+        raise ShowcaseError("The worker running {name} stopped while answering; it is being replaced. Try again in a "
+                            "few seconds.", name=name) from None
+    except (BackPressureError, DeploymentUnavailableError) as error:
+        log.warning("%s: %s", name, error)
+        raise ShowcaseError("Every worker running {name} is busy; try again in a few seconds.", name=name) from None
+    except (GetTimeoutError, TimeoutError):
+        raise ShowcaseError("{name} did not answer within {seconds:g} s; the model server may be overloaded.",
+                            name=name, seconds=ANSWER_TIMEOUT_S) from None
+
+
+class RemoteModel:
+    """A model served by its family's deployment, used as the loaded model itself would be."""
+
+    def __init__(self, handle, model_id: str, description: dict[str, Any]) -> None:
+        self._handle, self._model_id, self._class = handle, model_id, description["class"]
+        self._streams, self._batched = set(description["streams"]), set(description["batched"])
+        self.__dict__.update(description["attributes"])
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if isinstance(inspect.getattr_static(self._class, name, None), staticmethod):
+            return getattr(self._class, name)  # pure functions (preprocessing) run here
+        if name in self._streams:
+            return functools.partial(self._stream, name)
+        return functools.partial(self._call, name)
+
+    def _call(self, method: str, *args, **kwargs) -> Any:
+        with answered(config.label(self._model_id)):
+            if method in self._batched and args and isinstance(args[0], (list, torch.Tensor)) and rows(args[0]):
+                response = self._handle.call_batched.remote((self._model_id, method, args[0], args[1:], kwargs))
+            else:
+                response = self._handle.call.remote(self._model_id, method, args, kwargs)
+            return response.result(timeout_s=ANSWER_TIMEOUT_S)
+
+    def _stream(self, method: str, *args, **kwargs) -> Iterator[Any]:
+        responses = self._handle.options(stream=True).stream.remote(self._model_id, method, args, kwargs)
+        try:
+            with answered(config.label(self._model_id)):
+                yield from responses
+        finally:
+            responses.cancel()  # Stop, or a visitor gone: the replica stops generating
+
+
+@dataclass
+class Serving:
+    """What start() was given, and the handles of the families deployed since."""
+
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # Serve options by family
+    setup: Callable[[str], None] | None = None
+    deployments: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_serving = Serving()
+
+
+def options(family: str) -> dict[str, Any]:
+    """spaces.yaml's Serve options for a family: its own over `default`; autoscaling sets the
+    number of replicas itself."""
+    settings = config.spaces().get("serve", {})
+    chosen = {**settings.get("default", {}), **settings.get(family, {}), **_serving.overrides.get(family, {})}
+    if "autoscaling_config" in chosen:
+        chosen.pop("num_replicas", None)
+    return chosen
+
+
+def defaults_of(family: str) -> list[str]:
+    """The family's models that some tab offers first: each replica loads them before serving."""
+    import models
+
+    firsts = {models.default(choices) for roles in config.task_entries().values() for choices in roles.values()}
+    return sorted(model_id for model_id in firsts if models.family_of(model_id) == family)
+
+
+def deployment(family: str):
+    """The handle of the family's deployment, deployed on first use (or found running)."""
+    with _serving.lock:
+        if family not in _serving.deployments:
+            server = serve.deployment(FamilyServer).options(name=family, **options(family))
+            app = server.bind(family, defaults_of(family), _serving.setup)
+            _serving.deployments[family] = serve.run(app, name=family, route_prefix=None)
+        return _serving.deployments[family]
+
+
+def load(model_id: str) -> RemoteModel:
+    import models
+
+    handle = deployment(models.family_of(model_id))
+    with answered(config.label(model_id)):
+        return RemoteModel(handle, model_id, handle.describe.remote(model_id).result(timeout_s=ANSWER_TIMEOUT_S))
+
+
+def start(address: str | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+          setup: Callable[[str], None] | None = None, **ray_options) -> None:
+    """Connects to Ray (a new local instance unless address names a cluster) and starts Serve there.
+    overrides: Serve options by family, over spaces.yaml's; setup(family): a module-level function
+    each replica runs before loading models (tests and benchmarks: install random-weight stand-ins)."""
+    global _serving
+    environment = {name: os.environ[name] for name in FORWARDED_VARIABLES if name in os.environ}
+    runtime_env: dict[str, Any] = {"env_vars": {**environment, "PYTHONPATH": str(config.ROOT)}}
+    if address:  # a cluster's nodes get this checkout's code; their Python needs requirements.txt installed
+        runtime_env = {"env_vars": environment, "working_dir": str(config.ROOT),
+                       "excludes": [".git", ".venv", "tests", "bench", "examples/*.mp4"]}
+    ray.init(address=address, runtime_env=runtime_env, ignore_reinit_error=True, **ray_options)
+    serve.start(proxy_location="Disabled")  # no HTTP: the Gradio app is the only caller
+    _serving = Serving(overrides or {}, setup)
+
+
+def stop() -> None:
+    """Deletes the deployments and disconnects (a local instance ends)."""
+    global _serving
+    _serving = Serving()
+    serve.shutdown()
+    ray.shutdown()

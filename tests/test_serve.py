@@ -1,0 +1,148 @@
+"""The Ray Serve backend (models/remote.py): the tabs' own functions, unchanged, on a local Ray
+instance of 2 CPUs serving YOLO and MiniLM (real weights) and a tiny GPT-2 stand-in."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+
+import pytest
+import ray
+import torch
+from ray import serve
+
+import examples
+import models
+from harness import stand_ins
+from models.cache import ModelCache
+from models.errors import ShowcaseError
+from models.remote import RemoteModel
+from tasks import detection, generation, similarity
+
+MINILM, YOLO, GPT2 = "sentence-transformers/all-MiniLM-L6-v2", "yolov8n.pt", "openai-community/gpt2"
+QUERY, SENTENCES = "I can't log in", similarity.EXAMPLE_SENTENCES  # one per line
+SETTINGS = generation.Settings(max_new_tokens=12, strategy="greedy")
+
+
+def detections(image) -> list[list]:
+    return detection.run(image, 0.25, 0.45, YOLO)[1].values.tolist()
+
+
+def ranking() -> list[list]:
+    return similarity.run(QUERY, SENTENCES, MINILM)[0].values.tolist()
+
+
+@pytest.fixture(scope="module")
+def embedded(yolo, minilm, tiny_gpt2):
+    """The answers of the embedded backend, before the switch."""
+    bus = examples.bus()
+    return {"detections": detections(bus), "ranking": ranking(), "bus": bus,
+            "text": list(generation.stream(tiny_gpt2, "Hello there", SETTINGS))[-1].text}
+
+
+@pytest.fixture(scope="module")
+def on_serve(embedded):
+    """Models on Ray Serve for this module: MiniLM with two replicas, the rest with one."""
+    kept = models._cache
+    models._cache = ModelCache()
+    models.serve_on_ray(num_cpus=2, include_dashboard=False, object_store_memory=256 * 2**20,
+                        overrides={"sentence_encoder": {"num_replicas": 2}},
+                        setup=functools.partial(stand_ins.install_defaults, tiny=True))
+    yield
+    models.stop_serving_on_ray()
+    models._cache = kept
+
+
+def test_yolo_and_minilm_on_serve_answer_as_embedded(embedded, on_serve):
+    assert isinstance(models.load(YOLO), RemoteModel) and isinstance(models.load(MINILM), RemoteModel)
+    assert detections(embedded["bus"]) == embedded["detections"]
+    assert "bus" in [row[0] for row in embedded["detections"]]
+    assert ranking() == embedded["ranking"]
+    _, _, info = similarity.run(QUERY, SENTENCES, MINILM)
+    assert "OpenVINO" in info  # the replica's runtime, named in the tab's info line
+
+
+def test_concurrent_calls_joined_in_a_replica_each_get_their_own_rows(minilm, on_serve):
+    """MiniLM's embed is batched across requests (models.sentence_encoder.BATCHED): eight callers
+    with different numbers of sentences each get the embeddings of theirs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    encoder = models.load(MINILM)
+    lines = SENTENCES.splitlines()
+    asked = [lines[: 1 + i % len(lines)] for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(encoder.embed, asked))
+    for sentences, answer in zip(asked, answers):
+        assert answer.shape[0] == len(sentences)
+        assert torch.nn.functional.cosine_similarity(answer, minilm.embed(sentences)).min() > 0.9999
+
+
+def test_a_model_error_in_a_replica_reaches_the_tab_as_it_is(on_serve):
+    with pytest.raises(ShowcaseError, match="could not be loaded"):
+        models.load("openai/clip-vit-base-patch16")  # no weights here, and no stand-in: the replica says so
+
+
+def test_generation_streams_through_serve_and_stop_ends_it_in_the_replica(embedded, on_serve):
+    generator = models.load(GPT2)
+    updates = list(generation.stream(generator, "Hello there", SETTINGS))
+    assert len(updates) > 2 and updates[-1].text == embedded["text"]
+
+    # Stop: the replica's generation ends well before a whole one would (tiny GPT-2 is fast, so time it).
+    replica, whole = models.remote.deployment("causal_lm"), generation.Settings(max_new_tokens=500, strategy="greedy")
+    started = time.monotonic()
+    assert list(generation.stream(generator, "Once upon a time", whole))[-1].tokens == 500
+    whole_s, started = time.monotonic() - started, time.monotonic()
+    stream = generation.stream(generator, "Once upon a time", whole)
+    next(stream), next(stream)
+    stream.close()  # what Stop does
+    while replica.generations.remote().result() and time.monotonic() - started < 30:
+        time.sleep(0.01)
+    assert replica.generations.remote().result() == 0
+    assert time.monotonic() - started < whole_s / 2, "the stopped generation ran on in the replica"
+
+
+def replicas(family: str) -> dict[str, int]:
+    return serve.status().applications[family].deployments[family].replica_states
+
+
+def test_a_killed_replica_is_replaced_and_its_requests_get_a_message(on_serve):
+    """Four clients search while one of MiniLM's two replicas is killed: each request is answered or
+    told what happened (none hangs), a new replica takes its place, and every request after succeeds."""
+    encoder = models.load(MINILM)
+    outcomes, stop = [], threading.Event()
+
+    def client():
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                encoder.embed([QUERY, *SENTENCES.splitlines()])
+                outcomes.append(("answered", time.monotonic() - started))
+            except ShowcaseError as error:
+                outcomes.append((str(error), time.monotonic() - started))
+
+    clients = [threading.Thread(target=client) for _ in range(4)]
+    for thread in clients:
+        thread.start()
+    time.sleep(2)
+    victim = next(actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)
+                  if actor["name"].startswith("SERVE_REPLICA::sentence_encoder"))
+    ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)
+    killed_at = len(outcomes)
+    deadline = time.monotonic() + 120
+    while replicas("sentence_encoder").get("RUNNING") != 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    recovered_at = len(outcomes)
+    time.sleep(3)
+    stop.set()
+    for thread in clients:
+        thread.join(timeout=60)
+
+    assert replicas("sentence_encoder") == {"RUNNING": 2}, "the killed replica was not replaced"
+    assert victim not in [actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)]
+    failures = {what for what, _ in outcomes if what != "answered"}
+    assert failures <= {f"The worker running {MINILM} stopped while answering; it is being replaced. "
+                        "Try again in a few seconds."}, failures
+    assert max(seconds for _, seconds in outcomes) < 30, "a request hung"
+    assert killed_at > 0 and all(what == "answered" for what, _ in outcomes[recovered_at:])
+    assert len(outcomes) - recovered_at >= 8
