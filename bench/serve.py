@@ -56,7 +56,7 @@ def memory_mb(processes: list[psutil.Process]) -> dict[str, float]:
             continue
         sizes["all"] += mb
         if name.startswith("ray::ServeReplica:"):  # ray::ServeReplica:<app>:<deployment>
-            family = name.split(":")[-1]
+            family = name.split(":")[-1].strip()  # the title is padded with spaces
             sizes[family] = max(sizes.get(family, 0.0), mb)
     return sizes
 
