@@ -146,3 +146,13 @@ def test_a_killed_replica_is_replaced_and_its_requests_get_a_message(on_serve):
     assert max(seconds for _, seconds in outcomes) < 30, "a request hung"
     assert killed_at > 0 and all(what == "answered" for what, _ in outcomes[recovered_at:])
     assert len(outcomes) - recovered_at >= 8
+
+
+def test_a_generation_whose_replica_dies_ends_with_a_message(on_serve):
+    stream = generation.stream(models.load(GPT2), "Once upon a time", generation.Settings(max_new_tokens=500, strategy="greedy"))
+    next(stream)
+    victim = next(actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)
+                  if actor["name"].startswith("SERVE_REPLICA::causal_lm"))
+    ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)
+    with pytest.raises(ShowcaseError, match=f"The worker running {GPT2} stopped while answering"):
+        list(stream)
