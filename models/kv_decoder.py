@@ -26,33 +26,37 @@ from models.runtime import Runner
 MASKED = -1e9
 
 
-def attention_bias(visible: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
-    """[new, slots + new] for new rows after a cache whose slots `visible` says hold tokens: 0 where
-    a row may look (visible slots, the new rows before it that `seen` marks, itself), MASKED elsewhere."""
-    new = len(seen)
-    earlier = torch.ones(new, new, dtype=torch.bool).tril() & seen | torch.eye(new, dtype=torch.bool)
-    allowed = torch.cat([visible.expand(new, -1), earlier], dim=1)
+def attention_bias(cached: int, rows: int, kept: int) -> torch.Tensor:
+    """[rows, 1 + cached + kept] for new rows after the empty slot and `cached` tokens, of which the
+    last `kept` join the cache: 0 where a row may look (the cached tokens, the kept rows up to
+    itself), MASKED elsewhere. A row before the kept ones (a padding copy) sees the cache only."""
+    earlier = torch.ones(rows, kept, dtype=torch.bool).tril(diagonal=kept - rows)
+    allowed = torch.cat([torch.ones(rows, 1 + cached, dtype=torch.bool), earlier], dim=1)
+    allowed[:, 0] = False
     return torch.zeros(allowed.shape).masked_fill(~allowed, MASKED)
 
 
 class DecodeStep(torch.nn.Module):
     """New tokens through a GPT-2 network after the cached ones: (tokens, their positions, the
-    attention bias, every layer's cached keys and values, stacked) -> (the logits after the last
-    token, keys and values grown by the new tokens)."""
+    attention bias, every layer's cached keys and values, stacked, the positions of the last rows,
+    whose keys and values join the cache) -> (the logits after the last token, keys and values grown
+    by those rows). Only the length of kept_positions matters: rows before them (a padding copy)
+    are computed, but neither cached nor looked at."""
 
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.body, self.head, self.heads = model.transformer, model.lm_head, model.config.n_head
 
-    def forward(self, input_ids, position_ids, attention_bias, past_keys, past_values):
+    def forward(self, input_ids, position_ids, attention_bias, past_keys, past_values, kept_positions):
         x = self.body.wte(input_ids) + self.body.wpe(position_ids)
         batch, length, width = x.shape
+        first_kept = length - kept_positions.shape[-1]
         keys, values = [], []
         for layer, block in enumerate(self.body.h):
             q, k, v = block.attn.c_attn(block.ln_1(x)).split(width, dim=2)
             q, k, v = (t.view(batch, length, self.heads, width // self.heads).transpose(1, 2) for t in (q, k, v))
-            keys.append(torch.cat([past_keys[layer], k], dim=2))
-            values.append(torch.cat([past_values[layer], v], dim=2))
+            keys.append(torch.cat([past_keys[layer], k[:, :, first_kept:]], dim=2))
+            values.append(torch.cat([past_values[layer], v[:, :, first_kept:]], dim=2))
             attended = torch.nn.functional.scaled_dot_product_attention(q, keys[-1], values[-1], attn_mask=attention_bias)
             x = x + block.attn.c_proj(attended.transpose(1, 2).reshape(batch, length, width))
             x = x + block.mlp(block.ln_2(x))
@@ -90,22 +94,20 @@ class Decoder:
     def __init__(self, model: torch.nn.Module, model_id: str, device: torch.device, dtype: torch.dtype) -> None:
         config = model.config
         self.empty_cache = torch.zeros(config.n_layer, 1, config.n_head, 1, config.n_embd // config.n_head)
-        self.step = Runner(DecodeStep(model), model_id, "decode-step", device, dtype, fp32_arithmetic=True)
+        # The part's name finds the converted step on disk: a new name whenever its inputs or outputs change.
+        self.step = Runner(DecodeStep(model), model_id, "decode-step-kept", device, dtype, fp32_arithmetic=True)
 
-    def run(self, tokens: torch.Tensor, visible: torch.Tensor, keys: torch.Tensor, values: torch.Tensor):
-        """(logits after the last of `tokens`, keys, values, which slots now hold tokens) after a
-        cache whose slots `visible` says hold tokens."""
-        start = int(visible.sum())
-        positions = torch.arange(start, start + tokens.shape[1])
-        seen = torch.ones(tokens.shape[1], dtype=torch.bool)
+    def run(self, tokens: torch.Tensor, cached: int, keys: torch.Tensor, values: torch.Tensor):
+        """(logits after the last of `tokens`, keys, values) given the cache of `cached` tokens."""
+        positions = kept = torch.arange(cached, cached + tokens.shape[1])[None]
         if tokens.shape[1] == 1:
             # Never one row alone: OpenVINO's CPU plugin lays the weights out a second time for one-row
-            # inputs (bench/RESULTS.md, section 8), so a new token goes with a masked copy of itself.
-            tokens, positions, seen = tokens.repeat(1, 2), positions.repeat(2), torch.tensor([False, True])
-        logits, keys, values = self.step.outputs(input_ids=tokens, position_ids=positions[None],
-                                                 attention_bias=attention_bias(visible, seen),
-                                                 past_keys=keys, past_values=values)
-        return logits, keys, values, torch.cat([visible, seen])
+            # inputs (bench/RESULTS.md, section 8), so a new token goes after a copy of itself that
+            # the step neither caches nor attends to.
+            tokens, positions = tokens.repeat(1, 2), positions.repeat(1, 2)
+        return self.step.outputs(input_ids=tokens, position_ids=positions,
+                                 attention_bias=attention_bias(cached, tokens.shape[1], kept.shape[1]),
+                                 past_keys=keys, past_values=values, kept_positions=kept)
 
     def tokens(self, ids: torch.Tensor, stopping: StoppingCriteriaList, max_new_tokens: int, eos_token_id: int | None,
                **settings) -> Iterator[int]:
@@ -113,7 +115,7 @@ class Decoder:
         stopping says so (checked before every step)."""
         processors, sample = logits_processors(**settings), settings.get("do_sample", False)
         sequence = ids.cpu()
-        logits, keys, values, visible = self.run(sequence, torch.tensor([False]), self.empty_cache, self.empty_cache)
+        logits, keys, values = self.run(sequence, 0, self.empty_cache, self.empty_cache)
         for made in range(max_new_tokens):
             scores = processors(sequence, logits)
             token = (torch.multinomial(scores.softmax(dim=-1), 1) if sample else scores.argmax(dim=-1, keepdim=True))
@@ -121,4 +123,4 @@ class Decoder:
             yield int(token)
             if int(token) == eos_token_id or made + 1 == max_new_tokens or stopping(sequence, scores).all():
                 return
-            logits, keys, values, visible = self.run(token, visible, keys, values)
+            logits, keys, values = self.run(token, sequence.shape[1] - 1, keys, values)

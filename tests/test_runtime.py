@@ -229,14 +229,23 @@ def test_gpt2_generates_through_its_decode_step_as_generate_does(monkeypatch):
 
 
 def test_the_decode_step_never_takes_one_row_alone(monkeypatch):
-    """A one-token prompt and each new token go through the step with a masked copy of themselves
-    (OpenVINO would lay the weights out again for one-row inputs), and the text is still generate's."""
+    """A one-token prompt and each new token go through the step after a copy of themselves (OpenVINO
+    would lay the weights out again for one-row inputs) that is never cached, and the text is still
+    generate's."""
     fast, plain = gpt2_pair(monkeypatch)
-    rows, outputs = [], fast.decoder.step.outputs
-    monkeypatch.setattr(fast.decoder.step, "outputs", lambda **inputs: rows.append(inputs["input_ids"].shape[1]) or outputs(**inputs))
+    rows, slots, outputs = [], [], fast.decoder.step.outputs
+
+    def counted(**inputs):
+        rows.append(inputs["input_ids"].shape[1])
+        answer = outputs(**inputs)
+        slots.append(answer[1].shape[3])  # the keys' cache positions, the empty slot included
+        return answer
+
+    monkeypatch.setattr(fast.decoder.step, "outputs", counted)
     assert fast.tokenizer("Hello")["input_ids"] == [15496]
     texts, _ = streamed(fast, "Hello", max_new_tokens=12, strategy="greedy")
-    assert rows == [2] * 12 and texts[-1] == streamed(plain, "Hello", max_new_tokens=12, strategy="greedy")[0][-1]
+    assert rows == [2] * 12 and slots == list(range(2, 14))
+    assert texts[-1] == streamed(plain, "Hello", max_new_tokens=12, strategy="greedy")[0][-1]
 
 
 def test_gpt2_sampling_on_the_decode_step_is_seeded(monkeypatch):
