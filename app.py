@@ -160,7 +160,10 @@ def preload_all() -> None:
 def serve_on_ray(address: str | None = None, replicas: int | None = None, **options) -> None:
     """Models on Ray Serve from now on; `replicas` per family, over spaces.yaml's."""
     overrides = {family: {"num_replicas": replicas} for family in models.FAMILIES} if replicas else None
-    models.serve_on_ray(address, overrides=overrides, **options)
+    try:
+        models.serve_on_ray(address, overrides=overrides, **options)
+    except ImportError as error:
+        sys.exit(f"--backend ray needs Ray Serve: pip install -r requirements-ray.txt ({error})")
 
 
 def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs):

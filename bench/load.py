@@ -42,6 +42,11 @@ def requests() -> dict[str, tuple]:
     }
 
 
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
 def run_load(url: str, clients: int, seconds: float,
              chosen: dict[str, tuple] | None = None) -> tuple[dict[str, list[float]], list[str]]:
     """Each client cycles through the endpoints (every tab's, or those chosen) until time is up;
@@ -113,8 +118,7 @@ def main() -> None:
     for endpoint in requests():
         times = sorted(latencies[endpoint])
         if times:
-            p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-            print(f"| {endpoint} | {len(times)} | {statistics.median(times):.2f} | {p95:.2f} |")
+            print(f"| {endpoint} | {len(times)} | {statistics.median(times):.2f} | {p95(times):.2f} |")
     print(f"\nserver resident memory: {before / 2**20:.0f} MB after {args.warm_up_seconds:.0f} s of warm-up load, "
           f"{after / 2**20:.0f} MB at the end "
           f"({(after - before) / 2**20:+.0f} MB)")

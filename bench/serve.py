@@ -23,7 +23,7 @@ import psutil
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
-from bench.load import requests, run_load, warm_up
+from bench.load import p95, requests, run_load, warm_up
 from harness.server import spawned
 
 ENDPOINTS = ("/detect", "/similarity", "/generate")
@@ -78,11 +78,6 @@ def measure(command: list[str], clients: int, seconds: float, warm_up_seconds: f
             "memory_mb": memory, "answered": answered}
 
 
-def percentile(times: list[float], share: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
@@ -104,7 +99,7 @@ def main() -> None:
         cells = []
         for endpoint in ENDPOINTS:
             times = result["latencies"].get(endpoint, [])
-            cells.append(f"{statistics.median(times):.2f} / {percentile(times, 0.95):.2f}" if times else "none")
+            cells.append(f"{statistics.median(times):.2f} / {p95(times):.2f}" if times else "none")
         print(f"| {name} | {result['answered']} | {result['per_second']:.2f} | {result['per_second'] / baseline:.2f}x | "
               + " | ".join(cells) + f" | {len(result['failures'])} | {result['cpu_per_request']:.2f} "
               f"({result['app_cpu_per_request']:.2f}) | "

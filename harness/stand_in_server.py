@@ -30,10 +30,7 @@ def main() -> None:
     if args.backend == "ray":
         app.serve_on_ray(replicas=args.replicas, setup=functools.partial(stand_ins.install_defaults, tiny=args.tiny))
     else:
-        installed = stand_ins.defaults(args.tiny)
-        stand_ins.install(installed)
-        for model in installed.values() if args.preload else ():
-            model.warm()  # what models.load does for a loaded model: convert for the CPU runtime
+        stand_ins.install_defaults(tiny=args.tiny, warm=args.preload)
     if args.preload:
         app.preload_all()
     print("stand-ins installed", flush=True)

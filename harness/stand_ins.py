@@ -151,11 +151,13 @@ def defaults(tiny: bool = True) -> dict[str, object]:
     return {model_id: build(model_id, tiny) for model_id in missing_defaults()}
 
 
-def install_defaults(family: str | None = None, tiny: bool = True) -> None:
-    """A warmed stand-in for each missing default model (of one family, if given), installed: what a
-    Ray Serve replica of that family runs first in tests and benchmarks (models.remote.start's setup)."""
+def install_defaults(family: str | None = None, tiny: bool = True, warm: bool = True) -> None:
+    """A stand-in for each missing default model (of one family, if given), installed, and warmed as
+    models.load warms what it loads (converted for the CPU runtime). What the stand-in server runs
+    first, and each Ray Serve replica in tests and benchmarks (models.remote.start's setup)."""
     for model_id in missing_defaults():
         if family in (None, models.family_of(model_id)):
             model = build(model_id, tiny)
-            model.warm()
+            if warm:
+                model.warm()
             models.put(model_id, model)

@@ -64,10 +64,8 @@ def serve_on_ray(address: str | None = None, **options: Any) -> None:
     """From now on models run on Ray Serve, a deployment per family (models/remote.py): on a new
     local Ray instance, or on the cluster at `address`."""
     global _remote
-    try:
-        from models import remote
-    except ImportError as error:
-        raise SystemExit(f"--backend ray needs Ray Serve: pip install -r requirements-ray.txt ({error})") from None
+    from models import remote  # ImportError without requirements-ray.txt installed
+
     remote.start(address, **options)
     _remote = remote
     reset()

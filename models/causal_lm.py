@@ -105,8 +105,8 @@ class CausalLM(HubModel):
 
     def warm(self) -> None:
         if self.decoder:
-            # Converts the decode step, and runs it on a prompt and on one new token: OpenVINO
-            # prepares its weights once for each, so the first visitor waits for neither.
+            # Converts the decode step and runs it on a prompt and on one new token, so the first
+            # visitor's generation runs on a step that has already run both ways.
             list(self.stream(self.prompt_ids("Hello there"), max_new_tokens=2))
             if self.decoder.step.runtime == runtime.OPENVINO and self.reload is not None:
                 self.model = None

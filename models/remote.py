@@ -16,6 +16,7 @@ import inspect
 import logging
 import os
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -25,6 +26,7 @@ import torch
 from ray import serve
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, ReplicaUnavailableError
+from ray.serve.schema import ApplicationStatus
 
 from models import config
 from models.errors import ShowcaseError
@@ -36,6 +38,9 @@ log = logging.getLogger("showcase")
 REQUESTS_AT_ONCE = 16
 # A request that gets no answer in this long is failed with a message rather than left hanging.
 ANSWER_TIMEOUT_S = 300.0
+# A family's replicas not running this long after it is deployed (their models load and convert
+# first) are given up on, with a message.
+DEPLOY_TIMEOUT_S = 300.0
 # Settings the replicas need to find and run models as this process does (model caches, runtime).
 FORWARDED_VARIABLES = ("HF_HOME", "HF_HUB_OFFLINE", "TORCH_HOME", "YOLO_OFFLINE", "SHOWCASE_MODEL_DIR", "SHOWCASE_CACHE",
                        "SHOWCASE_RUNTIME", "SHOWCASE_PRECISION", "SHOWCASE_DEVICE", "HF_HUB_DISABLE_TELEMETRY")
@@ -126,13 +131,33 @@ def defaults_of(family: str) -> list[str]:
     return sorted(model_id for model_id in firsts if models.family_of(model_id) == family)
 
 
+def wait_until_running(family: str) -> None:
+    """Returns once the family's replicas run; a ShowcaseError if they do not within DEPLOY_TIMEOUT_S
+    (serve.run would wait for ever on a replica no node can place: more CPUs or GPUs than there are)."""
+    started = time.monotonic()
+    while True:
+        status = serve.status().applications.get(family)
+        if status is not None and status.status == ApplicationStatus.RUNNING:
+            return
+        failed = status is not None and status.status == ApplicationStatus.DEPLOY_FAILED
+        if failed or time.monotonic() - started > DEPLOY_TIMEOUT_S:
+            reason = "not deployed" if status is None else (
+                " ".join(d.message for d in status.deployments.values() if d.message) or status.message or status.status.value)
+            log.warning("Serve deployment %s not running: %s", family, reason)
+            raise ShowcaseError("No worker for {family} models could be started on the model server ({reason}).",
+                                family=family, reason=reason[:400])
+        time.sleep(0.2)
+
+
 def deployment(family: str):
     """The handle of the family's deployment, deployed on first use (or found running)."""
     with _serving.lock:
         if family not in _serving.deployments:
             server = serve.deployment(FamilyServer).options(name=family, **options(family))
             app = server.bind(family, defaults_of(family), _serving.setup)
-            _serving.deployments[family] = serve.run(app, name=family, route_prefix=None)
+            handle = serve._run(app, name=family, route_prefix=None, _blocking=False)  # serve.run, less its endless wait
+            wait_until_running(family)
+            _serving.deployments[family] = handle
         return _serving.deployments[family]
 
 

@@ -223,7 +223,8 @@ def build_ui() -> None:
             info = ui.info_line()
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[prompt, model_id])
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]
-    # One generation at a time: the seed sets torch's global generator, and the CPU is saturated anyway.
+    # One generation at a time per process: the seed sets torch's global generator, and the CPU is saturated
+    # anyway. On Ray Serve the replicas generate, one each, and this process only waits for them.
     event = button.click(run, inputs, [output, info], api_name="generate", concurrency_limit=models.requests_at_once(1))
     stop.click(None, None, None, cancels=[event], api_visibility="private")
 

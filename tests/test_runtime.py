@@ -249,7 +249,8 @@ def test_the_decode_step_never_takes_one_row_alone(monkeypatch):
 
 
 def test_gpt2_sampling_on_the_decode_step_is_seeded(monkeypatch):
-    """(Stop on the decode step: tests/test_generation.py, whose tiny GPT-2 runs on it.)"""
+    """Sampling on the decode step repeats itself with the same seed and not with another. (Stop on
+    the decode step: tests/test_generation.py, whose tiny GPT-2 runs on it.)"""
     fast, _ = gpt2_pair(monkeypatch)
     first = streamed(fast, "Once upon a time", max_new_tokens=30, strategy="sampling", seed=7)[0][-1]
     assert first == streamed(fast, "Once upon a time", max_new_tokens=30, strategy="sampling", seed=7)[0][-1]

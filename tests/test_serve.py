@@ -156,3 +156,17 @@ def test_a_generation_whose_replica_dies_ends_with_a_message(on_serve):
     ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)
     with pytest.raises(ShowcaseError, match=f"The worker running {GPT2} stopped while answering"):
         list(stream)
+
+
+def test_a_family_whose_replicas_cannot_be_placed_is_refused_with_a_message(on_serve, monkeypatch):
+    """More CPUs per replica than the instance has: serve.run would wait for ever; the tab is told."""
+    from models import remote
+
+    monkeypatch.setattr(remote, "DEPLOY_TIMEOUT_S", 3.0)
+    monkeypatch.setitem(remote._serving.overrides, "image_classifier", {"ray_actor_options": {"num_cpus": 8}})
+    assert "image_classifier" not in remote._serving.deployments
+    try:
+        with pytest.raises(ShowcaseError, match="No worker for image_classifier models could be started"):
+            models.load("resnet50")
+    finally:
+        serve.delete("image_classifier")

@@ -28,6 +28,8 @@ ZH_MESSAGES = {
     "The worker running {name} stopped while answering; it is being replaced. Try again in a few seconds.":
         "运行 {name} 的工作进程在回答时停止了，正在替换。请几秒后再试。",
     "Every worker running {name} is busy; try again in a few seconds.": "运行 {name} 的工作进程都在忙，请几秒后再试。",
+    "No worker for {family} models could be started on the model server ({reason}).":
+        "模型服务器无法为 {family} 类模型启动工作进程（{reason}）。",
     "{name} did not answer within {seconds:g} s; the model server may be overloaded.":
         "{name} 在 {seconds:g} 秒内没有回答，模型服务器可能负载过高。",
     # Every tab (toolkit/ui.py)
