@@ -33,17 +33,17 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
-from starlette.middleware import Middleware  # noqa: E402
 import torch  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 import models  # noqa: E402
 import tasks  # noqa: E402
-from toolkit import i18n, ui  # noqa: E402
-from toolkit.i18n import t  # noqa: E402
-from toolkit.messages import message  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
+from toolkit import i18n, ui  # noqa: E402
+from toolkit.i18n import t  # noqa: E402
+from toolkit.messages import message  # noqa: E402
 
 log = logging.getLogger("showcase")
 
@@ -54,8 +54,10 @@ CSS = """
 .showcase-header h1 {margin-bottom: 0}
 .showcase-where p {opacity: 0.7; font-size: 0.9em}
 """
-INTRODUCTION = ("Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP for images; "
-                "GPT-2, BERT and sentence embeddings for text; and training your own classifiers on top of them.")
+INTRODUCTION = (
+    "Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP for images; "
+    "GPT-2, BERT and sentence embeddings for text; and training your own classifiers on top of them."
+)
 # The link that opens the tab on screen (?tab=<its key>), copied to the clipboard where the page may.
 COPY_LINK_JS = """() => {
   const panel = [...document.querySelectorAll("[id^=task-]")]
@@ -78,14 +80,21 @@ def where_it_runs() -> str:
     else:
         where = message("Running on CPU (PyTorch float32).")
     if unusable_gpu():
-        where += message(" An NVIDIA GPU is attached, but this PyTorch build cannot use it (its CUDA needs a newer driver; "
-                         "README, Host it on Spaces).")
+        where += message(
+            " An NVIDIA GPU is attached, but this PyTorch build cannot use it (its CUDA needs a newer driver; "
+            "README, Host it on Spaces)."
+        )
     return where
 
 
 def say_still_warming(model_id: str) -> None:
-    gr.Info(message("{name} is still warming up (loading, and compiling for this machine); your request runs as soon as it "
-                    "is ready.", name=models.label(model_id)))
+    gr.Info(
+        message(
+            "{name} is still warming up (loading, and compiling for this machine); your request runs as soon as it "
+            "is ready.",
+            name=models.label(model_id),
+        )
+    )
 
 
 def linked_tab(key: str | None) -> list[str | None]:
@@ -100,7 +109,8 @@ def open_linked_tab(request: gr.Request):
     """A link with `?tab=<task key>` opens that tab, so a presenter can send "open the comparison"."""
     section, key = linked_tab(request.query_params.get("tab"))
     return [gr.Tabs(selected=section) if section else gr.Tabs()] + [
-        gr.Tabs(selected=key) if name == section else gr.Tabs() for name, _ in tasks.by_section()]
+        gr.Tabs(selected=key) if name == section else gr.Tabs() for name, _ in tasks.by_section()
+    ]
 
 
 def build_app() -> gr.Blocks:
@@ -113,10 +123,13 @@ def build_app() -> gr.Blocks:
                 gr.Markdown(t(INTRODUCTION))
                 where = gr.Markdown(elem_classes="showcase-where")
             with gr.Column(scale=1, min_width=180):
-                switch = gr.Radio(list(i18n.LANGUAGES), value="English", show_label=False, container=False,
-                                  elem_id="language-switch")
+                switch = gr.Radio(
+                    list(i18n.LANGUAGES), value="English", show_label=False, container=False, elem_id="language-switch"
+                )
                 share = gr.Button(t("Copy a link to this tab"), size="sm", elem_id="copy-link")
-                link = gr.Textbox(show_label=False, container=False, interactive=False, visible=False, elem_id="tab-link")
+                link = gr.Textbox(
+                    show_label=False, container=False, interactive=False, visible=False, elem_id="tab-link"
+                )
         inner: dict[str, gr.Tabs] = {}
         with gr.Tabs() as sections:
             for section, members in tasks.by_section():
@@ -130,7 +143,9 @@ def build_app() -> gr.Blocks:
         demo.load(None, None, switch, js=i18n.RESTORE_JS)
         switch.input(None, switch, None, js=i18n.SWITCH_JS)
         # The page works out the link (the tab on screen) and copies it; the server then shows it.
-        share.click(lambda url: gr.Textbox(value=url, visible=True), link, link, js=COPY_LINK_JS, api_visibility="private")
+        share.click(
+            lambda url: gr.Textbox(value=url, visible=True), link, link, js=COPY_LINK_JS, api_visibility="private"
+        )
     i18n.mend_what_gradio_leaves_untranslated(demo)
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable
     # (on Ray Serve this process only waits for replicas: more).
@@ -188,18 +203,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default=host, help=f"address to listen on (default {host})")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 7860)), help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
-    parser.add_argument("--mcp", action="store_true",
-                        help="also serve the inference tabs as MCP tools at /gradio_api/mcp/ (or set GRADIO_MCP_SERVER=true)")
+    parser.add_argument(
+        "--mcp",
+        action="store_true",
+        help="also serve the inference tabs as MCP tools at /gradio_api/mcp/ (or set GRADIO_MCP_SERVER=true)",
+    )
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--preload", action="store_true", help="load every default model before serving the page")
-    when.add_argument("--lazy", action="store_true",
-                      help="load each model on its first request (default: load the defaults in the background once the page is up)")
-    parser.add_argument("--backend", choices=("embedded", "ray"), default="embedded",
-                        help="embedded (default): models run in this process; ray: on Ray Serve, a deployment per model family")
-    parser.add_argument("--ray-address", default=None, metavar="ADDRESS",
-                        help="with --backend ray: an existing Ray cluster ('auto', 'ray://head:10001'; default: start a local one)")
-    parser.add_argument("--replicas", type=int, default=None, metavar="N",
-                        help="with --backend ray: replicas per model family, over spaces.yaml's serve section")
+    when.add_argument(
+        "--lazy",
+        action="store_true",
+        help="load each model on its first request (default: load the defaults in the background once the page is up)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("embedded", "ray"),
+        default="embedded",
+        help="embedded (default): models run in this process; ray: on Ray Serve, a deployment per model family",
+    )
+    parser.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="ADDRESS",
+        help="with --backend ray: an existing Ray cluster ('auto', 'ray://head:10001'; default: start a local one)",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --backend ray: replicas per model family, over spaces.yaml's serve section",
+    )
     return parser.parse_args(argv)
 
 
@@ -218,8 +252,12 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
     if unusable_gpu():
-        log.warning("an NVIDIA GPU is attached but torch %s cannot use it (built for CUDA %s; the driver is "
-                    "older?): running on the CPU", torch.__version__, torch.version.cuda)
+        log.warning(
+            "an NVIDIA GPU is attached but torch %s cannot use it (built for CUDA %s; the driver is "
+            "older?): running on the CPU",
+            torch.__version__,
+            torch.version.cuda,
+        )
     if args.backend == "ray":
         serve_on_ray(args.ray_address, args.replicas)
     demo = build_app()

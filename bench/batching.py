@@ -20,6 +20,8 @@ import time
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 from gradio_client import handle_file
 
 import examples
@@ -32,8 +34,19 @@ from toolkit.ui import MAX_BATCH
 
 LINE = "What a wonderful, moving film."
 WORKLOADS = {
-    "image classification (ResNet-50)": ("/classify_image", lambda: (handle_file(examples.cheetah()), image_classification.TASK.default())),
-    "zero-shot (CLIP ViT-B/32, 5 labels)": ("/zero_shot", lambda: (handle_file(examples.cheetah()), "cheetah, lion, house cat, dog, car", False, zero_shot.TASK.default())),
+    "image classification (ResNet-50)": (
+        "/classify_image",
+        lambda: (handle_file(examples.cheetah()), image_classification.TASK.default()),
+    ),
+    "zero-shot (CLIP ViT-B/32, 5 labels)": (
+        "/zero_shot",
+        lambda: (
+            handle_file(examples.cheetah()),
+            "cheetah, lion, house cat, dog, car",
+            False,
+            zero_shot.TASK.default(),
+        ),
+    ),
     "text classification (DistilBERT, 1 line)": ("/classify_text", lambda: (LINE, text_classification.TASK.default())),
 }
 
@@ -92,11 +105,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=3, help="alternate plain and batched runs this many times")
     args = parser.parse_args()
-    print(f"{os.cpu_count()} CPU cores, {platform.machine()}; {args.clients} concurrent gradio_client clients, "
-          f"{args.rounds} alternating rounds of {args.seconds:.0f} s per endpoint (medians), "
-          f"max_batch_size {MAX_BATCH}\n")
+    print(
+        f"{os.cpu_count()} CPU cores, {platform.machine()}; {args.clients} concurrent gradio_client clients, "
+        f"{args.rounds} alternating rounds of {args.seconds:.0f} s per endpoint (medians), "
+        f"max_batch_size {MAX_BATCH}\n"
+    )
     ceilings = {name: forward_gain(*passes) for name, passes in forward_passes().items()}
-    print("| workload | without batching req/s | with batching req/s | speed-up | failed | bare forward, 8 at once vs one by one |")
+    print(
+        "| workload | without batching req/s | with batching req/s | speed-up | failed | bare forward, 8 at once vs one by one |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     with spawned(["-m", "harness.stand_in_server"]) as (_, url, _seconds):
         for name, (endpoint, arguments) in WORKLOADS.items():
@@ -110,8 +127,10 @@ def main() -> None:
                     bucket.append(rate)
                     failed += failures
             plain, batched = (statistics.median(bucket) for bucket in rates.values())
-            print(f"| {name} | {plain:.2f} | {batched:.2f} | {batched / plain:.2f}x | {failed} | {ceilings[name]:.2f}x |",
-                  flush=True)
+            print(
+                f"| {name} | {plain:.2f} | {batched:.2f} | {batched / plain:.2f}x | {failed} | {ceilings[name]:.2f}x |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import torch
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 from harness.offline import SHARED
 from models.device import pick_device
 from tasks import finetune_text
@@ -41,23 +43,41 @@ def main() -> None:
 
     train_set = load("train.tsv", args.train_rows)
     dev_set = load("dev.tsv", 10_000)
-    print(f"device: {pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPU cores, {platform.machine()}")
-    print(f"SST-2: {len(train_set.texts)} training sentences (balanced sample of 67,349), "
-          f"{len(dev_set.texts)} dev sentences\n")
+    print(
+        f"device: {pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPU cores, {platform.machine()}"
+    )
+    print(
+        f"SST-2: {len(train_set.texts)} training sentences (balanced sample of 67,349), "
+        f"{len(dev_set.texts)} dev sentences\n"
+    )
     print("| mode | dev accuracy | dev macro-F1 | wall time s | settings |")
     print("|---|---:|---:|---:|---|")
     runs = [
-        ("linear probe", finetune_text.Settings(mode="probe", max_length=args.max_length), "frozen mean-pooled embeddings, L-BFGS logistic regression"),
-        ("full fine-tuning", finetune_text.Settings(mode="full", epochs=args.epochs, learning_rate=args.learning_rate,
-                                                    batch_size=args.batch_size, max_length=args.max_length),
-         f"{args.epochs} epochs, batch {args.batch_size}, lr {args.learning_rate}, max {args.max_length} tokens, AdamW"),
+        (
+            "linear probe",
+            finetune_text.Settings(mode="probe", max_length=args.max_length),
+            "frozen mean-pooled embeddings, L-BFGS logistic regression",
+        ),
+        (
+            "full fine-tuning",
+            finetune_text.Settings(
+                mode="full",
+                epochs=args.epochs,
+                learning_rate=args.learning_rate,
+                batch_size=args.batch_size,
+                max_length=args.max_length,
+            ),
+            f"{args.epochs} epochs, batch {args.batch_size}, lr {args.learning_rate}, max {args.max_length} tokens, AdamW",
+        ),
     ]
     for name, settings, described in runs:
         started = time.perf_counter()
         *_, trained = finetune_text.train(train_set, MINILM, settings, validation=dev_set)
         seconds = time.perf_counter() - started
-        print(f"| {name} | {trained.scores.accuracy:.3f} | {trained.scores.macro_f1:.3f} | {seconds:.0f} | {described} |")
+        print(
+            f"| {name} | {trained.scores.accuracy:.3f} | {trained.scores.macro_f1:.3f} | {seconds:.0f} | {described} |"
+        )
     print("\nwall time includes validation passes over the dev set (once per epoch for fine-tuning).")
 
 

@@ -22,6 +22,8 @@ import numpy as np
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 import examples
 import models
 from harness import live_client
@@ -57,9 +59,13 @@ def round_trips(call, seconds: float) -> list[float]:
 
 def webcam_rows(url: str, seconds: float) -> list[tuple]:
     frame = camera_frame()
-    rows = [("webcam, as the page paces it", *latency(live_client.stream(url, frame, SETTINGS, seconds), seconds)),
-            ("webcam, each frame sent once the last is answered",
-             *latency(live_client.stream(url, frame, SETTINGS, seconds, every=0.0), seconds))]
+    rows = [
+        ("webcam, as the page paces it", *latency(live_client.stream(url, frame, SETTINGS, seconds), seconds)),
+        (
+            "webcam, each frame sent once the last is answered",
+            *latency(live_client.stream(url, frame, SETTINGS, seconds, every=0.0), seconds),
+        ),
+    ]
     from gradio_client import handle_file
 
     def photos(stop: threading.Event) -> None:
@@ -72,8 +78,12 @@ def webcam_rows(url: str, seconds: float) -> list[tuple]:
     for thread in busy:
         thread.start()
     try:
-        rows.append(("webcam, as the page paces it, while 4 clients send /detect photos",
-                     *latency(live_client.stream(url, frame, SETTINGS, seconds), seconds)))
+        rows.append(
+            (
+                "webcam, as the page paces it, while 4 clients send /detect photos",
+                *latency(live_client.stream(url, frame, SETTINGS, seconds), seconds),
+            )
+        )
     finally:
         stop.set()
         for thread in busy:
@@ -86,8 +96,12 @@ def other_tabs(url: str, seconds: float) -> list[tuple]:
     from gradio_client import handle_file
 
     client = local_client(url)
-    calls = {"/detect, the bus photo": lambda: client.predict(handle_file(examples.bus()), 0.25, 0.45, YOLO, api_name="/detect"),
-             "/tokenize \"hello\"": lambda: client.predict("hello", *tokenizer.TASK.choices()[:2], api_name="/tokenize")}
+    calls = {
+        "/detect, the bus photo": lambda: client.predict(
+            handle_file(examples.bus()), 0.25, 0.45, YOLO, api_name="/detect"
+        ),
+        '/tokenize "hello"': lambda: client.predict("hello", *tokenizer.TASK.choices()[:2], api_name="/tokenize"),
+    }
     alone = {name: statistics.median(round_trips(call, seconds / 2)) for name, call in calls.items()}
     streaming = threading.Thread(target=live_client.stream, args=(url, camera_frame(), SETTINGS, seconds * 1.5))
     streaming.start()
@@ -128,8 +142,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
-    print(f"{os.cpu_count()} CPU cores, {platform.machine()}, OpenVINO {runtime.openvino_version()} "
-          f"({runtime.default_precision()} here); {YOLO}, frames at most {video.FRAME_SIDE} px\n")
+    print(
+        f"{os.cpu_count()} CPU cores, {platform.machine()}, OpenVINO {runtime.openvino_version()} "
+        f"({runtime.default_precision()} here); {YOLO}, frames at most {video.FRAME_SIDE} px\n"
+    )
     started = time.perf_counter()
     for label, env in (("OpenVINO", {}), ("PyTorch", {"SHOWCASE_RUNTIME": "torch"})):
         os.environ.update(env)
@@ -141,8 +157,10 @@ def main() -> None:
                 for name, fps, median, p95 in webcam_rows(url, args.seconds):
                     print(f"| {name} | {fps:.1f} | {median:.0f} | {p95:.0f} |")
                 frames, fps, median, p95 = video_file(url)
-                print(f"| video file, {frames} frames (round trip through /detect_video; ms: each frame's "
-                      f"decode, detect, draw and encode) | {fps:.1f} | {median:.0f} | {p95:.0f} |")
+                print(
+                    f"| video file, {frames} frames (round trip through /detect_video; ms: each frame's "
+                    f"decode, detect, draw and encode) | {fps:.1f} | {median:.0f} | {p95:.0f} |"
+                )
                 print("\n| round trip | alone, median ms | while one webcam streams | ratio |")
                 print("|---|---:|---:|---:|")
                 for name, alone, beside, ratio in other_tabs(url, args.seconds):

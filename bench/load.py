@@ -20,11 +20,15 @@ from gradio_client import handle_file
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 import examples
 from harness.server import local_client, spawned
 from tasks import detection, generation, image_classification, similarity, text_classification, tokenizer, zero_shot
 
-CLIP, GPT2, SENTIMENT, MINILM = (task.TASK.default() for task in (zero_shot, generation, text_classification, similarity))
+CLIP, GPT2, SENTIMENT, MINILM = (
+    task.TASK.default() for task in (zero_shot, generation, text_classification, similarity)
+)
 
 
 def requests() -> dict[str, tuple]:
@@ -47,8 +51,9 @@ def p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-def run_load(url: str, clients: int, seconds: float,
-             chosen: dict[str, tuple] | None = None) -> tuple[dict[str, list[float]], list[str]]:
+def run_load(
+    url: str, clients: int, seconds: float, chosen: dict[str, tuple] | None = None
+) -> tuple[dict[str, list[float]], list[str]]:
     """Each client cycles through the endpoints (every tab's, or those chosen) until time is up;
     returns latencies (s) and failures."""
     calls = list((chosen or requests()).items())
@@ -111,17 +116,21 @@ def main() -> None:
         failures += warm_up_failures
         after = server.memory_info().rss
     total = sum(len(v) for v in latencies.values())
-    print(f"{args.clients} clients for {args.seconds:.0f} s, {'tiny' if args.tiny else 'full-size'} stand-ins: "
-          f"{total} requests answered, {len(failures)} failed\n")
+    print(
+        f"{args.clients} clients for {args.seconds:.0f} s, {'tiny' if args.tiny else 'full-size'} stand-ins: "
+        f"{total} requests answered, {len(failures)} failed\n"
+    )
     print("| endpoint | requests | p50 s | p95 s |")
     print("|---|---:|---:|---:|")
     for endpoint in requests():
         times = sorted(latencies[endpoint])
         if times:
             print(f"| {endpoint} | {len(times)} | {statistics.median(times):.2f} | {p95(times):.2f} |")
-    print(f"\nserver resident memory: {before / 2**20:.0f} MB after {args.warm_up_seconds:.0f} s of warm-up load, "
-          f"{after / 2**20:.0f} MB at the end "
-          f"({(after - before) / 2**20:+.0f} MB)")
+    print(
+        f"\nserver resident memory: {before / 2**20:.0f} MB after {args.warm_up_seconds:.0f} s of warm-up load, "
+        f"{after / 2**20:.0f} MB at the end "
+        f"({(after - before) / 2**20:+.0f} MB)"
+    )
     print("server resident memory every 10 s (MB): " + ", ".join(f"{mb:.0f}" for mb in samples))
     for failure in failures[:10]:
         print("FAILED", failure)

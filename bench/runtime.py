@@ -22,6 +22,8 @@ import torch
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 import examples
 from bench.speed import paired_ms
 from harness import stand_ins
@@ -33,10 +35,19 @@ from toolkit import text_data
 from toolkit.inputs import open_image
 
 SST2_DEV = SHARED / "data" / "sst2" / "dev.tsv"
-REVIEWS = [f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
-           for i in range(32)]
-SENTENCES = ["I can't log in to my account", "How do I reset my password?", "The weather is lovely today",
-             "My payment was declined", "Where is my parcel?", "I love this phone", "Cancel my subscription"]
+REVIEWS = [
+    f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
+    for i in range(32)
+]
+SENTENCES = [
+    "I can't log in to my account",
+    "How do I reset my password?",
+    "The weather is lovely today",
+    "My payment was declined",
+    "Where is my parcel?",
+    "I love this phone",
+    "Cancel my subscription",
+]
 
 
 @contextlib.contextmanager
@@ -67,8 +78,14 @@ def yolo_speed(repeats: int) -> list[tuple]:
     for name in ("yolov8n.pt", "yolo11n-seg.pt"):
         plain, fast = twins(lambda: yolo_family.load(name))
         bgr = fast.preprocess(bus)
-        rows.append((f"{name} (real weights), bus photo 810x1080", *paired_ms(
-            lambda: plain.forward([bgr], 0.25, 0.45), lambda: fast.forward([bgr], 0.25, 0.45), repeats), "ms", fast))
+        rows.append(
+            (
+                f"{name} (real weights), bus photo 810x1080",
+                *paired_ms(lambda: plain.forward([bgr], 0.25, 0.45), lambda: fast.forward([bgr], 0.25, 0.45), repeats),
+                "ms",
+                fast,
+            )
+        )
     return rows
 
 
@@ -78,7 +95,14 @@ def resnet_speed(repeats: int) -> list[tuple]:
     rows = []
     for count in (1, 8):
         batch = fast.preprocess([bus] * count)
-        rows.append((f"ResNet-50, {count} image(s) 224 px", *paired_ms(lambda: plain.forward(batch), lambda: fast.forward(batch), repeats), "ms", fast))
+        rows.append(
+            (
+                f"ResNet-50, {count} image(s) 224 px",
+                *paired_ms(lambda: plain.forward(batch), lambda: fast.forward(batch), repeats),
+                "ms",
+                fast,
+            )
+        )
     return rows
 
 
@@ -86,16 +110,35 @@ def clip_speed(repeats: int) -> list[tuple]:
     plain, fast = twins(lambda: stand_ins.clip(tiny=False))
     pixels = fast.preprocess([open_image(examples.bus())])
     labels, templates = ["cheetah", "leopard", "lion", "house cat", "dog"], fast.templates(True)
-    return [("CLIP ViT-B/32 image tower, 1 image", *paired_ms(lambda: plain.forward(pixels), lambda: fast.forward(pixels), repeats), "ms", fast),
-            ("CLIP ViT-B/32 text tower, 5 labels x 7 templates", *paired_ms(
-                lambda: plain.encode_prompts(labels, templates), lambda: fast.encode_prompts(labels, templates), repeats), "ms", fast)]
+    return [
+        (
+            "CLIP ViT-B/32 image tower, 1 image",
+            *paired_ms(lambda: plain.forward(pixels), lambda: fast.forward(pixels), repeats),
+            "ms",
+            fast,
+        ),
+        (
+            "CLIP ViT-B/32 text tower, 5 labels x 7 templates",
+            *paired_ms(
+                lambda: plain.encode_prompts(labels, templates), lambda: fast.encode_prompts(labels, templates), repeats
+            ),
+            "ms",
+            fast,
+        ),
+    ]
 
 
 def distilbert_speed(repeats: int) -> list[tuple]:
     plain, fast = twins(lambda: stand_ins.sentiment(tiny=False))
-    return [(f"DistilBERT SST-2, {len(lines)} line(s)", *paired_ms(
-        lambda: plain.probabilities(lines), lambda: fast.probabilities(lines), repeats), "ms", fast)
-        for lines in (REVIEWS[:1], REVIEWS)]
+    return [
+        (
+            f"DistilBERT SST-2, {len(lines)} line(s)",
+            *paired_ms(lambda: plain.probabilities(lines), lambda: fast.probabilities(lines), repeats),
+            "ms",
+            fast,
+        )
+        for lines in (REVIEWS[:1], REVIEWS)
+    ]
 
 
 def minilm_speed(repeats: int) -> list[tuple]:
@@ -103,9 +146,15 @@ def minilm_speed(repeats: int) -> list[tuple]:
 
     plain, fast = twins(lambda: sentence_encoder.load("sentence-transformers/all-MiniLM-L6-v2"))
     sst2 = text_data.read_dataset(SST2_DEV, "sentence", "label").texts[:64]
-    return [(f"all-MiniLM-L6-v2 (real weights), {name}", *paired_ms(
-        lambda: plain.embed(sentences), lambda: fast.embed(sentences), repeats), "ms", fast)
-        for name, sentences in (("7 sentences", SENTENCES), ("64 SST-2 sentences", sst2))]
+    return [
+        (
+            f"all-MiniLM-L6-v2 (real weights), {name}",
+            *paired_ms(lambda: plain.embed(sentences), lambda: fast.embed(sentences), repeats),
+            "ms",
+            fast,
+        )
+        for name, sentences in (("7 sentences", SENTENCES), ("64 SST-2 sentences", sst2))
+    ]
 
 
 def greedy(model, prompt: str, new_tokens: int) -> str:
@@ -120,12 +169,24 @@ def gpt2_speed(repeats: int) -> list[tuple]:
     the accelerated runtime (ms for 50 new tokens: the speed-up is the tokens/s ratio)."""
     plain, fast = twins(lambda: stand_ins.gpt2(tiny=False))
     prompt = "The history of the city begins"
-    return [("GPT-2 124M, 50 new tokens greedy, streamed", *paired_ms(
-        lambda: greedy(plain, prompt, 50), lambda: greedy(fast, prompt, 50), max(3, repeats // 3)), "ms per 50 tokens", fast)]
+    return [
+        (
+            "GPT-2 124M, 50 new tokens greedy, streamed",
+            *paired_ms(lambda: greedy(plain, prompt, 50), lambda: greedy(fast, prompt, 50), max(3, repeats // 3)),
+            "ms per 50 tokens",
+            fast,
+        )
+    ]
 
 
-SPEED = {"yolo": yolo_speed, "resnet": resnet_speed, "clip": clip_speed, "distilbert": distilbert_speed,
-         "minilm": minilm_speed, "gpt2": gpt2_speed}
+SPEED = {
+    "yolo": yolo_speed,
+    "resnet": resnet_speed,
+    "clip": clip_speed,
+    "distilbert": distilbert_speed,
+    "minilm": minilm_speed,
+    "gpt2": gpt2_speed,
+}
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -173,8 +234,12 @@ def yolo_parity(name: str, images: list) -> tuple:
             if not len(same) or box_iou(box[None, :4], same[:, :4]).max() < 0.5:
                 lost += 1
     strong = sum(int((ref[:, 4] > 0.5).sum()) for ref in reference)
-    return (f"{name}, {len(images)} photos: mAP50-95 against PyTorch's detections", f"{map_50_95:.3f}", "at least 0.95",
-            f"{lost} of {strong} boxes above 0.5 lost; {sum(map(len, reference))} boxes in all")
+    return (
+        f"{name}, {len(images)} photos: mAP50-95 against PyTorch's detections",
+        f"{map_50_95:.3f}",
+        "at least 0.95",
+        f"{lost} of {strong} boxes above 0.5 lost; {sum(map(len, reference))} boxes in all",
+    )
 
 
 def parity() -> list[tuple]:
@@ -184,7 +249,9 @@ def parity() -> list[tuple]:
     plain, fast = twins(lambda: stand_ins.resnet("resnet50", tiny=False))
     batch = plain.preprocess(imagenet)
     same = (plain.forward(batch).argmax(1) == fast.forward(batch).argmax(1)).float().mean().item()
-    rows.append((f"ResNet-50 top-1, {len(imagenet)} ImageNet images (random weights)", f"{same:.0%} same", "at least 99%", ""))
+    rows.append(
+        (f"ResNet-50 top-1, {len(imagenet)} ImageNet images (random weights)", f"{same:.0%} same", "at least 99%", "")
+    )
 
     plain, fast = twins(lambda: stand_ins.clip(tiny=False))
     from models.image_classifier import categories
@@ -193,21 +260,39 @@ def parity() -> list[tuple]:
     pixels = plain.preprocess(imagenet)
     answers = [(model.forward(pixels) @ model.label_embeddings(labels).T).argmax(1) for model in (plain, fast)]
     same = (answers[0] == answers[1]).float().mean().item()
-    rows.append((f"CLIP ViT-B/32 zero-shot top-1 over 1,000 labels, {len(imagenet)} images (random weights)",
-                 f"{same:.0%} same", "", ""))
+    rows.append(
+        (
+            f"CLIP ViT-B/32 zero-shot top-1 over 1,000 labels, {len(imagenet)} images (random weights)",
+            f"{same:.0%} same",
+            "",
+            "",
+        )
+    )
 
     dev = text_data.read_dataset(SST2_DEV, "sentence", "label").texts
     plain, fast = twins(lambda: stand_ins.sentiment(tiny=False))
     a, b = plain.probabilities(dev)[0], fast.probabilities(dev)[0]
-    rows.append((f"DistilBERT SST-2, {len(dev)} dev sentences (random weights)", f"{(a.argmax(1) == b.argmax(1)).float().mean():.1%} same label",
-                 "", f"largest probability difference {(a - b).abs().max():.1e}"))
+    rows.append(
+        (
+            f"DistilBERT SST-2, {len(dev)} dev sentences (random weights)",
+            f"{(a.argmax(1) == b.argmax(1)).float().mean():.1%} same label",
+            "",
+            f"largest probability difference {(a - b).abs().max():.1e}",
+        )
+    )
 
     from models import sentence_encoder
 
     plain, fast = twins(lambda: sentence_encoder.load("sentence-transformers/all-MiniLM-L6-v2"))
     cosine = (plain.embed(dev) * fast.embed(dev)).sum(dim=1)
-    rows.append((f"all-MiniLM-L6-v2, {len(dev)} SST-2 dev sentences: cosine to PyTorch", f"min {cosine.min():.6f}",
-                 "at least 0.999", f"mean {cosine.mean():.6f}"))
+    rows.append(
+        (
+            f"all-MiniLM-L6-v2, {len(dev)} SST-2 dev sentences: cosine to PyTorch",
+            f"min {cosine.min():.6f}",
+            "at least 0.999",
+            f"mean {cosine.mean():.6f}",
+        )
+    )
     rows.append(gpt2_parity())
     return rows
 
@@ -216,8 +301,12 @@ def gpt2_parity() -> tuple:
     prompts = text_data.read_dataset(SST2_DEV, "sentence", "label").texts[:20]
     plain, fast = twins(lambda: stand_ins.gpt2(tiny=False))
     same = sum(greedy(plain, prompt, 20) == greedy(fast, prompt, 20) for prompt in prompts)
-    return (f"GPT-2 124M greedy, first 20 new tokens, {len(prompts)} SST-2 sentences as prompts (random weights)",
-            f"{same} of {len(prompts)} identical", "identical", "")
+    return (
+        f"GPT-2 124M greedy, first 20 new tokens, {len(prompts)} SST-2 sentences as prompts (random weights)",
+        f"{same} of {len(prompts)} identical",
+        "identical",
+        "",
+    )
 
 
 def round_trip(repeats: int) -> list[tuple]:
@@ -271,7 +360,10 @@ def stages(repeats: int) -> list[tuple]:
         ("RGB to BGR for Ultralytics", median_ms(lambda: detector.preprocess(image))),
         ("letterbox + network + NMS (Ultralytics, OpenVINO)", median_ms(lambda: detector.forward([bgr], 0.25, 0.45))),
         ("draw boxes + table (Ultralytics plot)", median_ms(lambda: detection.postprocess(result))),
-        ("encode the result as JPEG (Gradio's output)", median_ms(lambda: Image.fromarray(annotated).save(io.BytesIO(), "JPEG"))),
+        (
+            "encode the result as JPEG (Gradio's output)",
+            median_ms(lambda: Image.fromarray(annotated).save(io.BytesIO(), "JPEG")),
+        ),
     ]
 
 
@@ -279,18 +371,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--skip-round-trip", action="store_true")
-    parser.add_argument("--only", nargs="+", choices=list(SPEED),
-                        help="time these model families only (parity: GPT-2's alone, when it is among them; no round trip)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=list(SPEED),
+        help="time these model families only (parity: GPT-2's alone, when it is among them; no round trip)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count())
-    print(f"{os.cpu_count()} CPU cores, {platform.machine()}, torch {torch.__version__}, OpenVINO {runtime.openvino_version()}, "
-          f"OpenVINO's precision here: {runtime.default_precision()}\n")
+    print(
+        f"{os.cpu_count()} CPU cores, {platform.machine()}, torch {torch.__version__}, OpenVINO {runtime.openvino_version()}, "
+        f"OpenVINO's precision here: {runtime.default_precision()}\n"
+    )
     started = time.perf_counter()
 
     print("| model and input | PyTorch fp32 | OpenVINO | speed-up | unit |")
     print("|---|---:|---:|---:|---|")
-    for name, plain, fast, unit, model in [row for family in (args.only or SPEED) for row in SPEED[family](args.repeats)]:
-        print(f"| {name} | {plain:.1f} | {fast:.1f} ({model.runtime} {model.precision}) | {plain / fast:.2f}x | {unit} |")
+    for name, plain, fast, unit, model in [
+        row for family in (args.only or SPEED) for row in SPEED[family](args.repeats)
+    ]:
+        print(
+            f"| {name} | {plain:.1f} | {fast:.1f} ({model.runtime} {model.precision}) | {plain / fast:.2f}x | {unit} |"
+        )
 
     print("\n| parity check | result | target | detail |")
     print("|---|---|---|---|")
@@ -299,7 +401,9 @@ def main() -> None:
         print("| " + " | ".join(row) + " |")
 
     if not (args.skip_round_trip or args.only):
-        print("\n| server runtime | /detect round trip ms | /tokenize round trip ms | YOLO(...).predict ms (PyTorch) | (predict + trivial) / detect |")
+        print(
+            "\n| server runtime | /detect round trip ms | /tokenize round trip ms | YOLO(...).predict ms (PyTorch) | (predict + trivial) / detect |"
+        )
         print("|---|---:|---:|---:|---:|")
         for label, detect_ms, trivial_ms, predict_ms, ratio in round_trip(args.repeats):
             print(f"| {label} | {detect_ms:.0f} | {trivial_ms:.0f} | {predict_ms:.0f} | {ratio:.2f}x |")

@@ -26,6 +26,8 @@ import torch
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 from harness import stand_ins
 from harness.offline import IMAGENET_SAMPLE
 from harness.server import serve
@@ -51,8 +53,10 @@ def pretraining_table(epochs_list: list[int], seeds: list[int]) -> Path:
             table = self_supervised.evaluate(result).table
             pretrained, random = (float(value.rstrip("%")) for value in table["probe accuracy"])
             gains.append(pretrained - random)
-            print(f"| {epochs} | {seed} | {len(result.losses)} | {seconds:.0f} | {pretrained:.1f}% | {random:.1f}% | "
-                  f"{pretrained - random:+.1f} |")
+            print(
+                f"| {epochs} | {seed} | {len(result.losses)} | {seconds:.0f} | {pretrained:.1f}% | {random:.1f}% | "
+                f"{pretrained - random:+.1f} |"
+            )
     print(f"\nmean gain {sum(gains) / len(gains):+.1f} points over {len(gains)} runs; chance is 10%.\n")
     path = Path(tempfile.mkdtemp()) / "encoder.safetensors"
     result.encoder.save(path)
@@ -80,12 +84,20 @@ def automl_table(encoder: Path, budget: float) -> None:
     print("| run | backbone kept | weight decay | CV accuracy | trials | round trip s |")
     print("|---|---|---:|---:|---:|---:|")
     for client in serve(stand_ins.defaults(tiny=False)):
-        runs = [("one backbone (the default)", finetune_image.TASK.default(), finetune_image.ONE),
-                (f"Auto, budget {budget:.0f} s", finetune_image.TASK.default(), finetune_image.AUTO)]
+        runs = [
+            ("one backbone (the default)", finetune_image.TASK.default(), finetune_image.ONE),
+            (f"Auto, budget {budget:.0f} s", finetune_image.TASK.default(), finetune_image.AUTO),
+        ]
         for name, backbone_id, mode in runs:
             started = time.perf_counter()
-            summary, _, _, board = client.predict([handle_file(str(archive))], backbone_id, mode, budget,
-                                                  handle_file(str(encoder)), api_name="/finetune_image")
+            summary, _, _, board = client.predict(
+                [handle_file(str(archive))],
+                backbone_id,
+                mode,
+                budget,
+                handle_file(str(encoder)),
+                api_name="/finetune_image",
+            )
             seconds = time.perf_counter() - started
             board = board.get("value", board)  # an update: the table, and its visibility
             kept = summary.split("with **", 1)[1].split("**", 1)[0]
@@ -107,8 +119,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--budget", type=float, default=300)
     args = parser.parse_args()
-    print(f"device: cpu, torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPU cores, "
-          f"{platform.machine()}\n")
+    print(
+        f"device: cpu, torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPU cores, "
+        f"{platform.machine()}\n"
+    )
     encoder = pretraining_table(args.epochs, args.seeds)
     automl_table(encoder, args.budget)
 

@@ -23,6 +23,8 @@ import psutil
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 from bench.load import p95, requests, run_load, warm_up
 from harness.server import spawned
 
@@ -73,9 +75,15 @@ def measure(command: list[str], clients: int, seconds: float, warm_up_seconds: f
         app_cpu_used = cpu_seconds(processes[:1]) - app_before
         memory = memory_mb(tree(pid))
     answered = sum(len(times) for times in latencies.values())
-    return {"latencies": latencies, "failures": failures + more_failures, "per_second": answered / elapsed,
-            "cpu_per_request": cpu_used / max(answered, 1), "app_cpu_per_request": app_cpu_used / max(answered, 1),
-            "memory_mb": memory, "answered": answered}
+    return {
+        "latencies": latencies,
+        "failures": failures + more_failures,
+        "per_second": answered / elapsed,
+        "cpu_per_request": cpu_used / max(answered, 1),
+        "app_cpu_per_request": app_cpu_used / max(answered, 1),
+        "memory_mb": memory,
+        "answered": answered,
+    }
 
 
 def main() -> None:
@@ -85,29 +93,44 @@ def main() -> None:
     parser.add_argument("--warm-up-seconds", type=float, default=20)
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
-    settings = {"embedded": []} | {f"Ray Serve, {n} replica{'s' if n > 1 else ''} per family": ["--backend", "ray", "--replicas", str(n)]
-                                   for n in args.replicas}
-    print(f"{os.cpu_count()} CPU cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.machine()}; "
-          f"{args.clients} clients for {args.seconds:.0f} s after {args.warm_up_seconds:.0f} s of warm-up, cycling "
-          f"{', '.join(ENDPOINTS)}\n")
-    results = {name: measure(command, args.clients, args.seconds, args.warm_up_seconds) for name, command in settings.items()}
+    settings = {"embedded": []} | {
+        f"Ray Serve, {n} replica{'s' if n > 1 else ''} per family": ["--backend", "ray", "--replicas", str(n)]
+        for n in args.replicas
+    }
+    print(
+        f"{os.cpu_count()} CPU cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.machine()}; "
+        f"{args.clients} clients for {args.seconds:.0f} s after {args.warm_up_seconds:.0f} s of warm-up, cycling "
+        f"{', '.join(ENDPOINTS)}\n"
+    )
+    results = {
+        name: measure(command, args.clients, args.seconds, args.warm_up_seconds) for name, command in settings.items()
+    }
     baseline = results["embedded"]["per_second"]
-    print("| backend | answered | requests/s | vs embedded | " + " | ".join(f"{e} p50 / p95 s" for e in ENDPOINTS)
-          + " | failed | CPU s per request (the app's) | memory |")
+    print(
+        "| backend | answered | requests/s | vs embedded | "
+        + " | ".join(f"{e} p50 / p95 s" for e in ENDPOINTS)
+        + " | failed | CPU s per request (the app's) | memory |"
+    )
     print("|---|---:|---:|---:|" + "---:|" * len(ENDPOINTS) + "---:|---:|---:|")
     for name, result in results.items():
         cells = []
         for endpoint in ENDPOINTS:
             times = result["latencies"].get(endpoint, [])
             cells.append(f"{statistics.median(times):.2f} / {p95(times):.2f}" if times else "none")
-        print(f"| {name} | {result['answered']} | {result['per_second']:.2f} | {result['per_second'] / baseline:.2f}x | "
-              + " | ".join(cells) + f" | {len(result['failures'])} | {result['cpu_per_request']:.2f} "
-              f"({result['app_cpu_per_request']:.2f}) | "
-              f"{result['memory_mb']['all'] / 1024:.2f} GB |")
+        print(
+            f"| {name} | {result['answered']} | {result['per_second']:.2f} | {result['per_second'] / baseline:.2f}x | "
+            + " | ".join(cells)
+            + f" | {len(result['failures'])} | {result['cpu_per_request']:.2f} "
+            f"({result['app_cpu_per_request']:.2f}) | "
+            f"{result['memory_mb']['all'] / 1024:.2f} GB |"
+        )
     for name, result in results.items():
         replicas = {family: mb for family, mb in result["memory_mb"].items() if family != "all"}
         if replicas:
-            print(f"\n{name}, one replica's memory: " + ", ".join(f"{family} {mb:.0f} MB" for family, mb in replicas.items()))
+            print(
+                f"\n{name}, one replica's memory: "
+                + ", ".join(f"{family} {mb:.0f} MB" for family, mb in replicas.items())
+            )
     for name, result in results.items():
         for failure in result["failures"][:5]:
             print(f"FAILED ({name})", failure)

@@ -21,6 +21,8 @@ import torch
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 import examples
 import models
 from harness import stand_ins
@@ -31,8 +33,10 @@ from tasks import detection, generation, image_classification, text_classificati
 from toolkit.inputs import open_image
 
 LABELS = ["cheetah", "leopard", "lion", "house cat", "dog"]
-REVIEWS = [f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
-           for i in range(32)]
+REVIEWS = [
+    f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
+    for i in range(32)
+]
 
 
 def paired_ms(first, second, repeats: int) -> tuple[float, float]:
@@ -67,15 +71,21 @@ def overhead(repeats: int) -> list[tuple]:
 
     classifier = stand_ins.build(image_classification.TASK.default(), tiny=False)
     batch = classifier.preprocess([open_image(photo)])
-    floor, ours = paired_ms(lambda: classifier.head(classifier.body(input=batch).flatten(1)),
-                            lambda: image_classification.classify(classifier, [photo]), repeats)
+    floor, ours = paired_ms(
+        lambda: classifier.head(classifier.body(input=batch).flatten(1)),
+        lambda: image_classification.classify(classifier, [photo]),
+        repeats,
+    )
     rows.append(("image classification (ResNet-50)", floor, ours, "decode + weights.transforms() + top-5"))
 
     clip = stand_ins.build(zero_shot.TASK.default(), tiny=False)
     pixels = clip.preprocess([open_image(photo)])
     labels = clip.label_embeddings(LABELS)
-    floor, ours = paired_ms(lambda: clip.image_tower(pixel_values=pixels) @ labels.T,
-                            lambda: zero_shot.classify(clip, [photo], LABELS), repeats)
+    floor, ours = paired_ms(
+        lambda: clip.image_tower(pixel_values=pixels) @ labels.T,
+        lambda: zero_shot.classify(clip, [photo], LABELS),
+        repeats,
+    )
     rows.append(("zero-shot (CLIP ViT-B/32, 5 labels)", floor, ours, "decode + processor + cached label embeddings"))
 
     from ultralytics.data.augment import LetterBox
@@ -98,26 +108,46 @@ def against_alternatives(repeats: int) -> list[tuple]:
     photo = examples.bus()
 
     clip = stand_ins.build(zero_shot.TASK.default(), tiny=False)
-    pipe = pipeline("zero-shot-image-classification", model=in_pytorch(zero_shot.TASK.default()).image_tower.network.model,
-                    tokenizer=clip.tokenizer,
-                    image_processor=clip.image_processor, device="cpu")
-    theirs, ours = paired_ms(lambda: pipe(photo, candidate_labels=LABELS), lambda: zero_shot.classify(clip, [photo], LABELS), repeats)
-    rows.append(("zero-shot, 5 labels, same label set again", 'pipeline("zero-shot-image-classification")', theirs, ours, "ms"))
+    pipe = pipeline(
+        "zero-shot-image-classification",
+        model=in_pytorch(zero_shot.TASK.default()).image_tower.network.model,
+        tokenizer=clip.tokenizer,
+        image_processor=clip.image_processor,
+        device="cpu",
+    )
+    theirs, ours = paired_ms(
+        lambda: pipe(photo, candidate_labels=LABELS), lambda: zero_shot.classify(clip, [photo], LABELS), repeats
+    )
+    rows.append(
+        ("zero-shot, 5 labels, same label set again", 'pipeline("zero-shot-image-classification")', theirs, ours, "ms")
+    )
     imagenet = categories(image_classification.TASK.default())
-    theirs, ours = paired_ms(lambda: pipe(photo, candidate_labels=imagenet), lambda: zero_shot.classify(clip, [photo], imagenet), 2)
-    rows.append(("zero-shot, 1,000 ImageNet labels, again", 'pipeline("zero-shot-image-classification")', theirs, ours, "ms"))
+    theirs, ours = paired_ms(
+        lambda: pipe(photo, candidate_labels=imagenet), lambda: zero_shot.classify(clip, [photo], imagenet), 2
+    )
+    rows.append(
+        ("zero-shot, 1,000 ImageNet labels, again", 'pipeline("zero-shot-image-classification")', theirs, ours, "ms")
+    )
 
     sentiment = stand_ins.build(text_classification.TASK.default(), tiny=False)
-    pipe = pipeline("text-classification", model=in_pytorch(text_classification.TASK.default()).logits.network,
-                    tokenizer=sentiment.tokenizer, device="cpu")
+    pipe = pipeline(
+        "text-classification",
+        model=in_pytorch(text_classification.TASK.default()).logits.network,
+        tokenizer=sentiment.tokenizer,
+        device="cpu",
+    )
     theirs, ours = paired_ms(lambda: pipe(REVIEWS), lambda: text_classification.classify(sentiment, REVIEWS), repeats)
-    batched, ours_again = paired_ms(lambda: pipe(REVIEWS, batch_size=32), lambda: text_classification.classify(sentiment, REVIEWS), repeats)
+    batched, ours_again = paired_ms(
+        lambda: pipe(REVIEWS, batch_size=32), lambda: text_classification.classify(sentiment, REVIEWS), repeats
+    )
     rows.append(("sentiment, 32 lines", 'pipeline("text-classification")', theirs, ours, "ms"))
     rows.append(("sentiment, 32 lines", 'pipeline("text-classification", batch_size=32)', batched, ours_again, "ms"))
 
     plain = YOLO(str(local_file(detection.TASK.default()) or detection.TASK.default()))
     detector = models.load(detection.TASK.default())
-    theirs, ours = paired_ms(lambda: plain.predict(photo, verbose=False), lambda: detection.detect(detector, photo), repeats)
+    theirs, ours = paired_ms(
+        lambda: plain.predict(photo, verbose=False), lambda: detection.detect(detector, photo), repeats
+    )
     rows.append(("detection, bus photo", "YOLO(...).predict(path)", theirs, ours, "ms"))
 
     gpt2 = stand_ins.build(generation.TASK.default(), tiny=False)
@@ -126,12 +156,19 @@ def against_alternatives(repeats: int) -> list[tuple]:
 
     def plain_generate():
         with torch.inference_mode():
-            gpt2.model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=new_tokens,
-                                min_new_tokens=new_tokens, do_sample=False, pad_token_id=gpt2.tokenizer.eos_token_id)
+            gpt2.model.generate(
+                prompt,
+                attention_mask=torch.ones_like(prompt),
+                max_new_tokens=new_tokens,
+                min_new_tokens=new_tokens,
+                do_sample=False,
+                pad_token_id=gpt2.tokenizer.eos_token_id,
+            )
 
     def streamed():
-        *_, last = generation.stream(gpt2, "The history of the city begins",
-                                     generation.Settings(max_new_tokens=new_tokens, strategy="greedy"))
+        *_, last = generation.stream(
+            gpt2, "The history of the city begins", generation.Settings(max_new_tokens=new_tokens, strategy="greedy")
+        )
         assert last.tokens == new_tokens
 
     plain_ms, streamed_ms = paired_ms(plain_generate, streamed, 3)
@@ -144,8 +181,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
-    print(f"device: {pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPU cores, {platform.machine()}\n")
+    print(
+        f"device: {pick_device()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPU cores, {platform.machine()}\n"
+    )
 
     print("Overhead over the floor (target: at most 1.15x)\n")
     print("| task | floor: bare forward ms | our predict ms | ratio | our predict adds |")

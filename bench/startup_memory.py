@@ -27,8 +27,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    print(f"{os.cpu_count()} CPU cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.machine()}, "
-          f"Python {platform.python_version()}\n")
+    print(
+        f"{os.cpu_count()} CPU cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.machine()}, "
+        f"Python {platform.python_version()}\n"
+    )
 
     page_up, idle = [], []
     for _ in range(args.runs):
@@ -40,7 +42,9 @@ def main() -> None:
 
     print("| measure | result | target |")
     print("|---|---:|---|")
-    print(f"| `python app.py` to page answering (median of {args.runs}) | {statistics.median(page_up):.1f} s | under 10 s |")
+    print(
+        f"| `python app.py` to page answering (median of {args.runs}) | {statistics.median(page_up):.1f} s | under 10 s |"
+    )
     print(f"| resident memory, page up, no model loaded | {statistics.median(idle):.0f} MB | |")
     print(f"| resident memory, every default model loaded | {loaded_mb / 1024:.2f} GB | under 4 GB |")
     print(f"| start to page answering with every default model preloaded | {loaded_seconds:.1f} s | |")

@@ -21,6 +21,8 @@ import torch
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 import examples
 import models
 from harness import stand_ins
@@ -44,9 +46,10 @@ GPT2 = generation.TASK.default()
 SENTIMENT = text_classification.TASK.default()
 MINILM = similarity.TASK.default()
 YOLO = detection.TASK.default()
-REVIEWS = "\n".join(f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
-                    for i in range(32))
-
+REVIEWS = "\n".join(
+    f"Review {i}: the film was {'great' if i % 2 else 'dull'} and I {'loved' if i % 2 else 'hated'} it."
+    for i in range(32)
+)
 
 
 def drain(results):
@@ -68,17 +71,77 @@ def generate_args(strategy: str, tokens: int) -> tuple:
 
 TABS = [
     ("/detect", f"{YOLO} (real weights)", [], detection, lambda: detection.run(examples.bus(), 0.25, 0.45, YOLO)),
-    ("/classify_image", RESNET, [RESNET], image_classification, lambda: image_classification.run(examples.cheetah(), RESNET)),
-    ("/zero_shot, 5 labels", CLIP, [CLIP], zero_shot, lambda: zero_shot.run(examples.cheetah(), "cheetah, lion, house cat, dog, car", False, CLIP)),
-    ("/zero_shot, 5 labels x 7 templates", CLIP, [CLIP], zero_shot, lambda: zero_shot.run(examples.cheetah(), "cheetah, lion, house cat, dog, car", True, CLIP)),
-    ("/compare, 1,000 ImageNet labels", f"{RESNET} + {CLIP}", [RESNET, CLIP], compare, lambda: compare.run(examples.lion(), "", False, CLIP)),
+    (
+        "/classify_image",
+        RESNET,
+        [RESNET],
+        image_classification,
+        lambda: image_classification.run(examples.cheetah(), RESNET),
+    ),
+    (
+        "/zero_shot, 5 labels",
+        CLIP,
+        [CLIP],
+        zero_shot,
+        lambda: zero_shot.run(examples.cheetah(), "cheetah, lion, house cat, dog, car", False, CLIP),
+    ),
+    (
+        "/zero_shot, 5 labels x 7 templates",
+        CLIP,
+        [CLIP],
+        zero_shot,
+        lambda: zero_shot.run(examples.cheetah(), "cheetah, lion, house cat, dog, car", True, CLIP),
+    ),
+    (
+        "/compare, 1,000 ImageNet labels",
+        f"{RESNET} + {CLIP}",
+        [RESNET, CLIP],
+        compare,
+        lambda: compare.run(examples.lion(), "", False, CLIP),
+    ),
     ("/generate, 50 tokens greedy", GPT2, [GPT2], generation, lambda: generation.run(*generate_args("greedy", 50))),
-    ("/classify_text, 1 line", SENTIMENT, [SENTIMENT], text_classification, lambda: text_classification.run("What a lovely film.", SENTIMENT)),
-    ("/classify_text, 32 lines", SENTIMENT, [SENTIMENT], text_classification, lambda: text_classification.run(REVIEWS, SENTIMENT)),
-    ("/similarity, 1 x 7", f"{MINILM} (real weights)", [], similarity, lambda: similarity.run("I can't log in", similarity.EXAMPLE_SENTENCES, MINILM)),
-    ("/tokenize", "gpt2 + MiniLM WordPiece tokenizers (real files)", [], tokenizer, lambda: tokenizer.run(tokenizer.EXAMPLE_TEXTS[1], *tokenizer.TASK.choices()[:2])),
-    ("/train_bpe, 1,000 merges", "BPE trained on the spot", [], tokenizer, lambda: tokenizer.run_training(tokenizer.EXAMPLE_CORPUS * 50, 1000, "")),
-    ("/attention", f"{MINILM} (real weights)", [], attention, lambda: attention.run(attention.EXAMPLES[0], 1, 1, MINILM)),
+    (
+        "/classify_text, 1 line",
+        SENTIMENT,
+        [SENTIMENT],
+        text_classification,
+        lambda: text_classification.run("What a lovely film.", SENTIMENT),
+    ),
+    (
+        "/classify_text, 32 lines",
+        SENTIMENT,
+        [SENTIMENT],
+        text_classification,
+        lambda: text_classification.run(REVIEWS, SENTIMENT),
+    ),
+    (
+        "/similarity, 1 x 7",
+        f"{MINILM} (real weights)",
+        [],
+        similarity,
+        lambda: similarity.run("I can't log in", similarity.EXAMPLE_SENTENCES, MINILM),
+    ),
+    (
+        "/tokenize",
+        "gpt2 + MiniLM WordPiece tokenizers (real files)",
+        [],
+        tokenizer,
+        lambda: tokenizer.run(tokenizer.EXAMPLE_TEXTS[1], *tokenizer.TASK.choices()[:2]),
+    ),
+    (
+        "/train_bpe, 1,000 merges",
+        "BPE trained on the spot",
+        [],
+        tokenizer,
+        lambda: tokenizer.run_training(tokenizer.EXAMPLE_CORPUS * 50, 1000, ""),
+    ),
+    (
+        "/attention",
+        f"{MINILM} (real weights)",
+        [],
+        attention,
+        lambda: attention.run(attention.EXAMPLES[0], 1, 1, MINILM),
+    ),
 ]
 
 
@@ -95,13 +158,16 @@ def main() -> None:
 
     os.environ["SHOWCASE_CACHE"] = tempfile.mkdtemp(prefix="showcase-bench-")  # every conversion counted
     device = pick_device()
-    print(f"device: {device} ({runtime.OPENVINO + ' ' + runtime.default_precision() if runtime.wanted(device) else inference_dtype(device)}), "
-          f"torch {torch.__version__}, "
-          f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}")
+    print(
+        f"device: {device} ({runtime.OPENVINO + ' ' + runtime.default_precision() if runtime.wanted(device) else inference_dtype(device)}), "
+        f"torch {torch.__version__}, "
+        f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}"
+    )
     print()
     print("| tab | model | load and warm-up ms | first request ms | warm median ms |")
     print("|---|---|---:|---:|---:|")
     for name, model, missing, module, call in TABS:
+
         def load():
             for model_id in missing:
                 if not models.is_loaded(model_id):

@@ -59,7 +59,9 @@ def _panned(photo: str, frames: int, span: tuple[float, float] = (0.0, 1.0)) -> 
     for i in range(frames):
         along = span[0] + (span[1] - span[0]) * i / (frames - 1)
         top, left = round((height - crop_h) * along), round((width - crop_w) * along)
-        clips.append(cv2.resize(image[top:top + crop_h, left:left + crop_w], CLIP_SIZE, interpolation=cv2.INTER_AREA))
+        clips.append(
+            cv2.resize(image[top : top + crop_h, left : left + crop_w], CLIP_SIZE, interpolation=cv2.INTER_AREA)
+        )
     return clips
 
 

@@ -33,8 +33,9 @@ def stream_endpoint(url: str) -> tuple[int, float]:
     raise LookupError("the app has no streaming event")
 
 
-def stream(url: str, frame_bgr: np.ndarray, settings: list, seconds: float,
-           every: float | None = None) -> list[tuple[float, float]]:
+def stream(
+    url: str, frame_bgr: np.ndarray, settings: list, seconds: float, every: float | None = None
+) -> list[tuple[float, float]]:
     """Streams the frame for `seconds`, a tick every `every` seconds (default: the page's); returns
     (sent at, answered at) per answered frame, in monotonic seconds. `settings` are the event's
     inputs after the frame (thresholds, model, state)."""
@@ -63,8 +64,13 @@ def stream(url: str, frame_bgr: np.ndarray, settings: list, seconds: float,
                     return
 
     with httpx.Client(timeout=30) as http:
-        body = {"data": [frame, *settings], "fn_index": fn_index, "session_hash": session, "event_data": None,
-                "trigger_id": None}
+        body = {
+            "data": [frame, *settings],
+            "fn_index": fn_index,
+            "session_hash": session,
+            "event_data": None,
+            "trigger_id": None,
+        }
         sent_at[0] = time.monotonic()
         event_id.append(http.post(f"{api}/queue/join", json=body).json()["event_id"])
         listener = threading.Thread(target=listen, args=(http,), daemon=True)

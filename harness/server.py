@@ -52,8 +52,9 @@ def spawned(command: list[str], timeout: float = 600):
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, *command, "--port", str(port)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, *command, "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while True:
             if process.poll() is not None:

@@ -15,6 +15,8 @@ import functools
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 import app
 from harness import stand_ins
 

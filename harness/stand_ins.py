@@ -7,14 +7,13 @@ model layer's own code.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
 import models
-from models import image_classifier
 from models import clip as clip_family
-from models import sequence_classifier
+from models import image_classifier, sequence_classifier
 from models.causal_lm import CausalLM
 
 # A real BERT WordPiece tokenizer with real weights on disk (../shared/models/hf): CLIP's own
@@ -40,7 +39,14 @@ def resnet(model_id: str = "resnet50", tiny: bool = True, top_class: int | None 
 
 def clip(model_id: str = "openai/clip-vit-base-patch32", tiny: bool = True):
     """CLIP, or Chinese CLIP when spaces.yaml says the model reads Chinese."""
-    from transformers import AutoTokenizer, ChineseCLIPConfig, ChineseCLIPModel, CLIPConfig, CLIPImageProcessor, CLIPModel
+    from transformers import (
+        AutoTokenizer,
+        ChineseCLIPConfig,
+        ChineseCLIPModel,
+        CLIPConfig,
+        CLIPImageProcessor,
+        CLIPModel,
+    )
 
     torch.manual_seed(0)
     chinese = "zh" in models.languages(model_id)
@@ -53,12 +59,18 @@ def clip(model_id: str = "openai/clip-vit-base-patch32", tiny: bool = True):
         text.update(small)
         vision.update(small)
     if chinese:
-        model = ChineseCLIPModel(ChineseCLIPConfig(text_config=text, vision_config=vision, projection_dim=16 if tiny else 512))
+        model = ChineseCLIPModel(
+            ChineseCLIPConfig(text_config=text, vision_config=vision, projection_dim=16 if tiny else 512)
+        )
     else:
         # CLIP pools the text at the first end token: BERT's [SEP].
-        text.update(eos_token_id=tokenizer.sep_token_id, bos_token_id=tokenizer.cls_token_id, max_position_embeddings=77)
+        text.update(
+            eos_token_id=tokenizer.sep_token_id, bos_token_id=tokenizer.cls_token_id, max_position_embeddings=77
+        )
         model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16 if tiny else 512))
-    processor = CLIPImageProcessor(size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size})
+    processor = CLIPImageProcessor(
+        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size}
+    )
     return clip_family.wrap(model, tokenizer, processor, model_id)
 
 
@@ -88,8 +100,12 @@ def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(TOKENIZER_ID)
     size = dict(dim=32, hidden_dim=64, n_layers=2, n_heads=2) if tiny else {}
-    config = DistilBertConfig(vocab_size=tokenizer.vocab_size, id2label={0: "NEGATIVE", 1: "POSITIVE"},
-                              label2id={"NEGATIVE": 0, "POSITIVE": 1}, **size)
+    config = DistilBertConfig(
+        vocab_size=tokenizer.vocab_size,
+        id2label={0: "NEGATIVE", 1: "POSITIVE"},
+        label2id={"NEGATIVE": 0, "POSITIVE": 1},
+        **size,
+    )
     return sequence_classifier.wrap(DistilBertForSequenceClassification(config), tokenizer, model_id)
 
 
@@ -101,8 +117,14 @@ def sentence_encoder(model_id: str):
 
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID if models.reads_chinese(model_id) else TOKENIZER_ID)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, attn_implementation="eager")
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        attn_implementation="eager",
+    )
     return SentenceEncoder.wrap(BertModel(config), tokenizer, model_id)
 
 
@@ -113,9 +135,16 @@ def bert_classifier(base_model: str, classes: list[str]):
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(TOKENIZER_ID)
     labels = dict(enumerate(classes))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, num_labels=len(classes), id2label=labels,
-                        label2id={c: n for n, c in labels.items()})
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=len(classes),
+        id2label=labels,
+        label2id={c: n for n, c in labels.items()},
+    )
     return BertForSequenceClassification(config), tokenizer
 
 

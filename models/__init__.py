@@ -10,18 +10,38 @@ A model added to spaces.yaml with a known family needs no code.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from models import config
 from models.cache import ModelCache
 from models.device import LoadedModel, on_zero_gpu, pick_device
 from models.errors import ModelUnavailable, ShowcaseError
 
-__all__ = ["FAMILIES", "LoadedModel", "ModelUnavailable", "ShowcaseError", "default", "family_of", "hub_models",
-           "label", "languages", "load", "load_tokenizer", "pick_device", "problems", "put", "reads_chinese", "reset",
-           "requests_at_once", "serve_on_ray", "serving_on_ray", "stop_serving_on_ray",
-           "when_waiting"]
+__all__ = [
+    "FAMILIES",
+    "LoadedModel",
+    "ModelUnavailable",
+    "ShowcaseError",
+    "default",
+    "family_of",
+    "hub_models",
+    "label",
+    "languages",
+    "load",
+    "load_tokenizer",
+    "pick_device",
+    "problems",
+    "put",
+    "reads_chinese",
+    "reset",
+    "requests_at_once",
+    "serve_on_ray",
+    "serving_on_ray",
+    "stop_serving_on_ray",
+    "when_waiting",
+]
 
 # Family name in spaces.yaml -> the module that loads and runs it.
 FAMILIES = ("yolo", "image_classifier", "clip", "sequence_classifier", "sentence_encoder", "causal_lm")
@@ -137,7 +157,9 @@ def problems() -> list[str]:
         if not isinstance(entry, dict) or entry.get("family") not in FAMILIES:
             found.append(f"spaces.yaml: model '{model_id}' needs a family, one of {', '.join(FAMILIES)}.")
         elif set(entry) - config.MODEL_FIELDS:
-            found.append(f"spaces.yaml: model '{model_id}' has unknown fields {sorted(set(entry) - config.MODEL_FIELDS)}.")
+            found.append(
+                f"spaces.yaml: model '{model_id}' has unknown fields {sorted(set(entry) - config.MODEL_FIELDS)}."
+            )
     for name in set(config.spaces().get("serve", {})) - {"default", *FAMILIES}:
         found.append(f"spaces.yaml: serve: '{name}' is not a model family (one of {', '.join(FAMILIES)}, or default).")
     return found

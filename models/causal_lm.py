@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
@@ -133,7 +133,9 @@ class CausalLM(HubModel):
                 input_ids=ids.to(self.device),
                 attention_mask=torch.ones_like(ids).to(self.device),
                 # Chinese GPT-2's BERT vocabulary has no end-of-text token, only a padding one.
-                pad_token_id=self.tokenizer.pad_token_id if self.tokenizer.eos_token_id is None else self.tokenizer.eos_token_id,
+                pad_token_id=self.tokenizer.pad_token_id
+                if self.tokenizer.eos_token_id is None
+                else self.tokenizer.eos_token_id,
                 **generate_kwargs,
             )
 
@@ -183,7 +185,9 @@ class CausalLM(HubModel):
                 if seed is not None:
                     torch.manual_seed(seed)
                 streamer.put(ids)  # the prompt, which the streamer skips
-                for token in self.decoder.tokens(ids, stopping, eos_token_id=self.tokenizer.eos_token_id, **generate_kwargs):
+                for token in self.decoder.tokens(
+                    ids, stopping, eos_token_id=self.tokenizer.eos_token_id, **generate_kwargs
+                ):
                     streamer.put(torch.tensor([token]))
             finally:
                 streamer.end()  # also on failure, so the loop below ends; the error comes from result()
@@ -195,11 +199,14 @@ class CausalLM(HubModel):
             job.result()
             yield "", streamer.new_tokens
 
-    def generate(self, ids: torch.Tensor, seed: int | None = None, heartbeat: float = 0.5,
-                 **generate_kwargs) -> Iterator[torch.Tensor | None]:
+    def generate(
+        self, ids: torch.Tensor, seed: int | None = None, heartbeat: float = 0.5, **generate_kwargs
+    ) -> Iterator[torch.Tensor | None]:
         """Generation that cannot stream (beam search): yields None every `heartbeat` seconds while it
         runs, then the output ids. Closing the iterator early stops it at the next step."""
-        with self._in_worker(lambda stopping: self.forward(ids, seed, stopping_criteria=stopping, **generate_kwargs)) as job:
+        with self._in_worker(
+            lambda stopping: self.forward(ids, seed, stopping_criteria=stopping, **generate_kwargs)
+        ) as job:
             while True:
                 try:
                     output = job.result(timeout=heartbeat)
@@ -220,4 +227,6 @@ def load(model_id: str) -> CausalLM:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model, tokenizer = from_hub(model_id, AutoModelForCausalLM.from_pretrained, AutoTokenizer.from_pretrained)
-    return CausalLM.wrap(model, tokenizer, model_id, reload=lambda: from_hub(model_id, AutoModelForCausalLM.from_pretrained)[0])
+    return CausalLM.wrap(
+        model, tokenizer, model_id, reload=lambda: from_hub(model_id, AutoModelForCausalLM.from_pretrained)[0]
+    )

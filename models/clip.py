@@ -7,8 +7,9 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from PIL import Image
@@ -101,8 +102,9 @@ class Clip(HubModel):
     def embed_images(self, images: list[Image.Image]) -> torch.Tensor:
         return self.forward(self.preprocess(images))
 
-    def encode_prompts(self, labels: list[str], templates: tuple[str, ...],
-                       on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+    def encode_prompts(
+        self, labels: list[str], templates: tuple[str, ...], on_progress: Callable[[int, int], None] | None = None
+    ) -> torch.Tensor:
         """One unit vector per label: the normalised mean of its prompts' embeddings (prompt ensembling)."""
         prompts = [template.format(label) for label in labels for template in templates]
         max_length = min(self.tokenizer.model_max_length, self.config.text_config.max_position_embeddings)
@@ -119,8 +121,9 @@ class Clip(HubModel):
         per_prompt = chunked(one_pass, prompts, TEXTS_PER_PASS).view(len(labels), len(templates), -1)
         return unit(per_prompt.mean(dim=1))
 
-    def label_embeddings(self, labels: list[str], ensemble: bool = False,
-                         on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+    def label_embeddings(
+        self, labels: list[str], ensemble: bool = False, on_progress: Callable[[int, int], None] | None = None
+    ) -> torch.Tensor:
         """encode_prompts, cached per label set: a demo asks about the same labels again and again."""
         templates = self.templates(ensemble)
         key = (tuple(labels), templates)
@@ -135,16 +138,19 @@ class Clip(HubModel):
                 self.label_cache.popitem(last=False)
         return embeddings
 
-    def stored_label_embeddings(self, labels: list[str], templates: tuple[str, ...],
-                                on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+    def stored_label_embeddings(
+        self, labels: list[str], templates: tuple[str, ...], on_progress: Callable[[int, int], None] | None = None
+    ) -> torch.Tensor:
         """encode_prompts, read from the disk cache for a large label set computed before."""
         if len(labels) < DISK_LABELS:
             return self.encode_prompts(labels, templates, on_progress)
         if self.text_tower.pending:
             self.encode_prompts(labels[:1], templates[:1])  # compiles first: the key names the runtime
         tower = self.text_tower
-        key = hashlib.sha1(json.dumps([tower.fingerprint, tower.runtime, tower.precision, labels, templates]).encode(),
-                           usedforsecurity=False)
+        key = hashlib.sha1(
+            json.dumps([tower.fingerprint, tower.runtime, tower.precision, labels, templates]).encode(),
+            usedforsecurity=False,
+        )
         path = runtime.cache_folder(self.model_id) / f"labels-{key.hexdigest()[:16]}.pt"
         if path.exists():
             return torch.load(path, weights_only=True).to(self.device)
@@ -169,11 +175,22 @@ def wrap(model: torch.nn.Module, tokenizer: Any, image_processor: Any, model_id:
     language = "zh" if "zh" in config.languages(model_id) else "en"
     model, device, dtype = place(model)
     # Both towers hold the whole model: its weights are hashed once for the two.
-    tower = functools.partial(Runner, model_id=model_id, device=device, dtype=dtype,
-                              weights_fingerprint=runtime.fingerprint(model))
-    return Clip(model_id, device, dtype, None, tokenizer, model.config, image_processor=image_processor, language=language,
-                image_tower=tower(ImageTower(model), part="image"), text_tower=tower(TextTower(model), part="text"),
-                logit_scale=float(model.logit_scale.detach().exp()))
+    tower = functools.partial(
+        Runner, model_id=model_id, device=device, dtype=dtype, weights_fingerprint=runtime.fingerprint(model)
+    )
+    return Clip(
+        model_id,
+        device,
+        dtype,
+        None,
+        tokenizer,
+        model.config,
+        image_processor=image_processor,
+        language=language,
+        image_tower=tower(ImageTower(model), part="image"),
+        text_tower=tower(TextTower(model), part="text"),
+        logit_scale=float(model.logit_scale.detach().exp()),
+    )
 
 
 def load(model_id: str) -> Clip:

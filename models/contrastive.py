@@ -55,8 +55,16 @@ def to_pixels(images: list[Image.Image]) -> torch.Tensor:
     from PIL import ImageOps
     from torchvision.transforms.v2 import functional as TF
 
-    return torch.stack([TF.to_dtype(TF.pil_to_tensor(ImageOps.fit(image.convert("RGB"), (SIDE, SIDE), Image.BICUBIC)),
-                                    torch.float32, scale=True) for image in images])
+    return torch.stack(
+        [
+            TF.to_dtype(
+                TF.pil_to_tensor(ImageOps.fit(image.convert("RGB"), (SIDE, SIDE), Image.BICUBIC)),
+                torch.float32,
+                scale=True,
+            )
+            for image in images
+        ]
+    )
 
 
 def normalise(pixels: torch.Tensor) -> torch.Tensor:
@@ -69,16 +77,19 @@ def augmentation():
     """SimCLR's views, at CIFAR scale: a random crop resized back, a flip, colour jitter, sometimes grey."""
     from torchvision.transforms import v2
 
-    return v2.Compose([
-        v2.RandomResizedCrop(SIDE, scale=(0.2, 1.0), antialias=True),
-        v2.RandomHorizontalFlip(),
-        v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8),
-        v2.RandomGrayscale(p=0.2),
-    ])
+    return v2.Compose(
+        [
+            v2.RandomResizedCrop(SIDE, scale=(0.2, 1.0), antialias=True),
+            v2.RandomHorizontalFlip(),
+            v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8),
+            v2.RandomGrayscale(p=0.2),
+        ]
+    )
 
 
 def two_views(pixels: torch.Tensor, augment) -> tuple[torch.Tensor, torch.Tensor]:
     """Two independently augmented, normalised views of a batch of [0, 1] images [N, 3, 32, 32]."""
+
     def view() -> torch.Tensor:
         return normalise(torch.stack([augment(image) for image in pixels]))
 
@@ -112,8 +123,14 @@ class ContrastiveEncoder(LoadedModel):
         from safetensors.torch import save_file
 
         state = {name: value.detach().cpu().contiguous() for name, value in self.network.state_dict().items()}
-        save_file(state, path, metadata={"format": "model-showcase/contrastive-cnn",
-                                         "info": json.dumps({"side": SIDE, "trained_on": self.trained_on})})
+        save_file(
+            state,
+            path,
+            metadata={
+                "format": "model-showcase/contrastive-cnn",
+                "info": json.dumps({"side": SIDE, "trained_on": self.trained_on}),
+            },
+        )
 
 
 def new(seed: int = 0) -> ContrastiveEncoder:
@@ -133,8 +150,9 @@ def read(path: str | Path) -> ContrastiveEncoder:
             metadata = handle.metadata() or {}
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
-        raise ShowcaseError("That file is not a saved encoder ({error}); download one from the Self-supervised tab.",
-                            error=error) from error
+        raise ShowcaseError(
+            "That file is not a saved encoder ({error}); download one from the Self-supervised tab.", error=error
+        ) from error
     if metadata.get("format") != "model-showcase/contrastive-cnn":
         raise ShowcaseError("That .safetensors file is not an encoder from the Self-supervised tab.")
     encoder = new()

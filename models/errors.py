@@ -4,8 +4,9 @@ shown to visitors: written in English as a template with values, translated wher
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,9 @@ class Text:
         """The text, its template (and every nested one) passed through translate first."""
         if not self.values:
             return translate(self.template)
-        values = {name: value.render(translate) if isinstance(value, Text) else value
-                  for name, value in self.values.items()}
+        values = {
+            name: value.render(translate) if isinstance(value, Text) else value for name, value in self.values.items()
+        }
         return translate(self.template).format(**values)
 
     def __str__(self) -> str:
@@ -46,5 +48,9 @@ class ModelUnavailable(ShowcaseError):
 def unavailable(model_id: str, error: BaseException, how_to_fix: Text) -> ModelUnavailable:
     """The message for a model that cannot be had: which model, why, and how to make it available."""
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return ModelUnavailable("The model '{model_id}' could not be loaded ({reason}). {how_to_fix} "
-                            "The other tabs keep working.", model_id=model_id, reason=reason[:200], how_to_fix=how_to_fix)
+    return ModelUnavailable(
+        "The model '{model_id}' could not be loaded ({reason}). {how_to_fix} The other tabs keep working.",
+        model_id=model_id,
+        reason=reason[:200],
+        how_to_fix=how_to_fix,
+    )

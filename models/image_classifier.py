@@ -3,8 +3,8 @@ best weights torchvision publishes for each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from PIL import Image
@@ -71,7 +71,9 @@ def wrap(network: torch.nn.Module, model_id: str) -> ImageClassifier:
     network, device, dtype = place(network, channels_last=True)
     *body, head = network.children()
     features = Runner(torch.nn.Sequential(*body), model_id, "features", device, dtype)
-    return ImageClassifier(model_id, device, dtype, features, head, weights.transforms(), categories(model_id), weights.name)
+    return ImageClassifier(
+        model_id, device, dtype, features, head, weights.transforms(), categories(model_id), weights.name
+    )
 
 
 def load(model_id: str) -> ImageClassifier:
@@ -84,7 +86,10 @@ def load(model_id: str) -> ImageClassifier:
         raise unavailable(
             model_id,
             error,
-            Text("torchvision downloads {weights} on first use: connect to the internet, or put {file} in "
-                 "$TORCH_HOME/hub/checkpoints.", {"weights": str(weights), "file": weights.url.rsplit("/", 1)[-1]}),
+            Text(
+                "torchvision downloads {weights} on first use: connect to the internet, or put {file} in "
+                "$TORCH_HOME/hub/checkpoints.",
+                {"weights": str(weights), "file": weights.url.rsplit("/", 1)[-1]},
+            ),
         ) from error
     return wrap(network, model_id)

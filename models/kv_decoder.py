@@ -12,14 +12,20 @@ mean in `generate`; beam search stays with `generate`.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
-from transformers import (LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor,
-                          StoppingCriteriaList, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
+from transformers import (
+    LogitsProcessorList,
+    NoRepeatNGramLogitsProcessor,
+    RepetitionPenaltyLogitsProcessor,
+    StoppingCriteriaList,
+    TemperatureLogitsWarper,
+    TopKLogitsWarper,
+    TopPLogitsWarper,
+)
 
 from models.runtime import Runner
-
 
 # The cache starts with one empty slot, always masked: a cache of no positions would be a tensor
 # with a zero-sized dimension, which the converted network need never handle.
@@ -57,7 +63,9 @@ class DecodeStep(torch.nn.Module):
             q, k, v = (t.view(batch, length, self.heads, width // self.heads).transpose(1, 2) for t in (q, k, v))
             keys.append(torch.cat([past_keys[layer], k[:, :, first_kept:]], dim=2))
             values.append(torch.cat([past_values[layer], v[:, :, first_kept:]], dim=2))
-            attended = torch.nn.functional.scaled_dot_product_attention(q, keys[-1], values[-1], attn_mask=attention_bias)
+            attended = torch.nn.functional.scaled_dot_product_attention(
+                q, keys[-1], values[-1], attn_mask=attention_bias
+            )
             x = x + block.attn.c_proj(attended.transpose(1, 2).reshape(batch, length, width))
             x = x + block.mlp(block.ln_2(x))
         return self.head(self.body.ln_f(x[:, -1])), torch.stack(keys), torch.stack(values)
@@ -66,12 +74,23 @@ class DecodeStep(torch.nn.Module):
 def supports(model: torch.nn.Module) -> bool:
     """Whether the network is GPT-2's architecture, which DecodeStep reimplements."""
     config = model.config
-    return (config.model_type == "gpt2" and not config.scale_attn_by_inverse_layer_idx
-            and not config.reorder_and_upcast_attn and config.scale_attn_weights)
+    return (
+        config.model_type == "gpt2"
+        and not config.scale_attn_by_inverse_layer_idx
+        and not config.reorder_and_upcast_attn
+        and config.scale_attn_weights
+    )
 
 
-def logits_processors(do_sample: bool = False, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-                      repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, **_) -> LogitsProcessorList:
+def logits_processors(
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    repetition_penalty: float = 1.0,
+    no_repeat_ngram_size: int = 0,
+    **_,
+) -> LogitsProcessorList:
     """The processors `generate` would apply for these settings, in its order."""
     processors = LogitsProcessorList()
     if repetition_penalty != 1.0:
@@ -105,12 +124,23 @@ class Decoder:
             # inputs (bench/RESULTS.md, section 8), so a new token goes after a copy of itself that
             # the step neither caches nor attends to.
             tokens, positions = tokens.repeat(1, 2), positions.repeat(1, 2)
-        return self.step.outputs(input_ids=tokens, position_ids=positions,
-                                 attention_bias=attention_bias(cached, tokens.shape[1], kept.shape[1]),
-                                 past_keys=keys, past_values=values, kept_positions=kept)
+        return self.step.outputs(
+            input_ids=tokens,
+            position_ids=positions,
+            attention_bias=attention_bias(cached, tokens.shape[1], kept.shape[1]),
+            past_keys=keys,
+            past_values=values,
+            kept_positions=kept,
+        )
 
-    def tokens(self, ids: torch.Tensor, stopping: StoppingCriteriaList, max_new_tokens: int, eos_token_id: int | None,
-               **settings) -> Iterator[int]:
+    def tokens(
+        self,
+        ids: torch.Tensor,
+        stopping: StoppingCriteriaList,
+        max_new_tokens: int,
+        eos_token_id: int | None,
+        **settings,
+    ) -> Iterator[int]:
         """Yields each new token id; ends after max_new_tokens, at the end-of-text token, or when
         stopping says so (checked before every step)."""
         processors, sample = logits_processors(**settings), settings.get("do_sample", False)
@@ -118,7 +148,7 @@ class Decoder:
         logits, keys, values = self.run(sequence, 0, self.empty_cache, self.empty_cache)
         for made in range(max_new_tokens):
             scores = processors(sequence, logits)
-            token = (torch.multinomial(scores.softmax(dim=-1), 1) if sample else scores.argmax(dim=-1, keepdim=True))
+            token = torch.multinomial(scores.softmax(dim=-1), 1) if sample else scores.argmax(dim=-1, keepdim=True)
             sequence = torch.cat([sequence, token], dim=1)
             yield int(token)
             if int(token) == eos_token_id or made + 1 == max_new_tokens or stopping(sequence, scores).all():

@@ -60,4 +60,3 @@ def fit_linear(features: torch.Tensor, labels: list[str], weight_decay: float = 
     with torch.enable_grad():
         optimiser.step(closure)
     return LinearProbe(layer.weight.detach(), layer.bias.detach(), classes)
-

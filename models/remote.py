@@ -17,9 +17,10 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import ray
 import torch
@@ -42,8 +43,18 @@ ANSWER_TIMEOUT_S = 300.0
 # first) are given up on, with a message.
 DEPLOY_TIMEOUT_S = 300.0
 # Settings the replicas need to find and run models as this process does (model caches, runtime).
-FORWARDED_VARIABLES = ("HF_HOME", "HF_HUB_OFFLINE", "TORCH_HOME", "YOLO_OFFLINE", "SHOWCASE_MODEL_DIR", "SHOWCASE_CACHE",
-                       "SHOWCASE_RUNTIME", "SHOWCASE_PRECISION", "SHOWCASE_DEVICE", "HF_HUB_DISABLE_TELEMETRY")
+FORWARDED_VARIABLES = (
+    "HF_HOME",
+    "HF_HUB_OFFLINE",
+    "TORCH_HOME",
+    "YOLO_OFFLINE",
+    "SHOWCASE_MODEL_DIR",
+    "SHOWCASE_CACHE",
+    "SHOWCASE_RUNTIME",
+    "SHOWCASE_PRECISION",
+    "SHOWCASE_DEVICE",
+    "HF_HUB_DISABLE_TELEMETRY",
+)
 
 
 @contextmanager
@@ -56,14 +67,19 @@ def answered(name: str) -> Iterator[None]:
         raise error.cause if error.cause is not None else error
     except (RayActorError, ReplicaUnavailableError) as error:
         log.warning("a replica serving %s was lost: %s", name, error)
-        raise ShowcaseError("The worker running {name} stopped while answering; it is being replaced. Try again in a "
-                            "few seconds.", name=name) from None
+        raise ShowcaseError(
+            "The worker running {name} stopped while answering; it is being replaced. Try again in a few seconds.",
+            name=name,
+        ) from None
     except (BackPressureError, DeploymentUnavailableError) as error:
         log.warning("%s: %s", name, error)
         raise ShowcaseError("Every worker running {name} is busy; try again in a few seconds.", name=name) from None
     except (GetTimeoutError, TimeoutError):
-        raise ShowcaseError("{name} did not answer within {seconds:g} s; the model server may be overloaded.",
-                            name=name, seconds=ANSWER_TIMEOUT_S) from None
+        raise ShowcaseError(
+            "{name} did not answer within {seconds:g} s; the model server may be overloaded.",
+            name=name,
+            seconds=ANSWER_TIMEOUT_S,
+        ) from None
 
 
 class RemoteModel:
@@ -141,11 +157,21 @@ def wait_until_running(family: str) -> None:
             return
         failed = status is not None and status.status == ApplicationStatus.DEPLOY_FAILED
         if failed or time.monotonic() - started > DEPLOY_TIMEOUT_S:
-            reason = "not deployed" if status is None else (
-                " ".join(d.message for d in status.deployments.values() if d.message) or status.message or status.status.value)
+            reason = (
+                "not deployed"
+                if status is None
+                else (
+                    " ".join(d.message for d in status.deployments.values() if d.message)
+                    or status.message
+                    or status.status.value
+                )
+            )
             log.warning("Serve deployment %s not running: %s", family, reason)
-            raise ShowcaseError("No worker for {family} models could be started on the model server ({reason}).",
-                                family=family, reason=reason[:400])
+            raise ShowcaseError(
+                "No worker for {family} models could be started on the model server ({reason}).",
+                family=family,
+                reason=reason[:400],
+            )
         time.sleep(0.2)
 
 
@@ -155,7 +181,9 @@ def deployment(family: str):
         if family not in _serving.deployments:
             server = serve.deployment(FamilyServer).options(name=family, **options(family))
             app = server.bind(family, defaults_of(family), _serving.setup)
-            handle = serve._run(app, name=family, route_prefix=None, _blocking=False)  # serve.run, less its endless wait
+            handle = serve._run(
+                app, name=family, route_prefix=None, _blocking=False
+            )  # serve.run, less its endless wait
             wait_until_running(family)
             _serving.deployments[family] = handle
         return _serving.deployments[family]
@@ -169,8 +197,12 @@ def load(model_id: str) -> RemoteModel:
         return RemoteModel(handle, model_id, handle.describe.remote(model_id).result(timeout_s=ANSWER_TIMEOUT_S))
 
 
-def start(address: str | None = None, overrides: dict[str, dict[str, Any]] | None = None,
-          setup: Callable[[str], None] | None = None, **ray_options) -> None:
+def start(
+    address: str | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    setup: Callable[[str], None] | None = None,
+    **ray_options,
+) -> None:
     """Connects to Ray (a new local instance unless address names a cluster) and starts Serve there.
     overrides: Serve options by family, over spaces.yaml's; setup(family): a module-level function
     each replica runs before loading models (tests and benchmarks: install random-weight stand-ins)."""
@@ -178,8 +210,11 @@ def start(address: str | None = None, overrides: dict[str, dict[str, Any]] | Non
     environment = {name: os.environ[name] for name in FORWARDED_VARIABLES if name in os.environ}
     runtime_env: dict[str, Any] = {"env_vars": {**environment, "PYTHONPATH": str(config.ROOT)}}
     if address:  # a cluster's nodes get this checkout's code; their Python needs requirements.txt installed
-        runtime_env = {"env_vars": environment, "working_dir": str(config.ROOT),
-                       "excludes": [".git", ".venv", "tests", "bench", "examples/*.mp4"]}
+        runtime_env = {
+            "env_vars": environment,
+            "working_dir": str(config.ROOT),
+            "excludes": [".git", ".venv", "tests", "bench", "examples/*.mp4"],
+        }
     ray.init(address=address, runtime_env=runtime_env, ignore_reinit_error=True, **ray_options)
     serve.start(proxy_location="Disabled")  # no HTTP: the Gradio app is the only caller
     _serving = Serving(overrides or {}, setup)

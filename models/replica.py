@@ -10,7 +10,8 @@ import asyncio
 import inspect
 import logging
 import pickle
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from ray import serve
@@ -55,7 +56,7 @@ def split(output: Any, sizes: list[int]) -> list[Any]:
         return list(zip(*(split(part, sizes) for part in output)))
     parts, start = [], 0
     for size in sizes:
-        parts.append(output[start:start + size])
+        parts.append(output[start : start + size])
         start += size
     return parts
 
@@ -90,15 +91,20 @@ class FamilyServer:
         """What a RemoteModel needs: the model's attributes, its class, and which methods stream."""
         model = self.model(model_id)
         cls = type(model)
-        names = set(getattr(model, "__dict__", {})) | {name for name, value in inspect.getmembers(cls)
-                                                      if isinstance(value, property)}
+        names = set(getattr(model, "__dict__", {})) | {
+            name for name, value in inspect.getmembers(cls) if isinstance(value, property)
+        }
         attributes = {}
         for name in sorted(n for n in names if not n.startswith("_")):
             value = getattr(model, name)
             attributes[name] = value if plain(value) else Elsewhere(name)
         streams = [name for name, value in inspect.getmembers(cls) if inspect.isgeneratorfunction(value)]
-        return {"attributes": attributes, "class": cls, "streams": streams,
-                "batched": list(getattr(self.family, "BATCHED", ()))}
+        return {
+            "attributes": attributes,
+            "class": cls,
+            "streams": streams,
+            "batched": list(getattr(self.family, "BATCHED", ())),
+        }
 
     @staticmethod
     def generations() -> int:

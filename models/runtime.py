@@ -20,8 +20,8 @@ import re
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -136,9 +136,17 @@ class Runner:
     where OpenVINO would pick bf16.
     """
 
-    def __init__(self, network: torch.nn.Module, model_id: str, part: str, device: torch.device,
-                 dtype: torch.dtype, accelerate: bool = True, weights_fingerprint: str | None = None,
-                 fp32_arithmetic: bool = False) -> None:
+    def __init__(
+        self,
+        network: torch.nn.Module,
+        model_id: str,
+        part: str,
+        device: torch.device,
+        dtype: torch.dtype,
+        accelerate: bool = True,
+        weights_fingerprint: str | None = None,
+        fp32_arithmetic: bool = False,
+    ) -> None:
         self.network: torch.nn.Module | None = network
         self.model_id, self.part, self.device, self.dtype = model_id, part, device, dtype
         self.pending = accelerate and wanted(device)
@@ -181,11 +189,16 @@ class Runner:
                 output = self.request.infer({name: inputs[name].numpy() for name in self.input_names})
             return tuple(torch.from_numpy(array) for array in output.to_tuple())
         with torch.inference_mode():
-            moved = {name: tensor.to(self.device, dtype=self.dtype if tensor.is_floating_point() else None)
-                     for name, tensor in inputs.items()}
+            moved = {
+                name: tensor.to(self.device, dtype=self.dtype if tensor.is_floating_point() else None)
+                for name, tensor in inputs.items()
+            }
             output = self.network(**moved)
-        parts = (output,) if isinstance(output, torch.Tensor) else (
-            output.to_tuple() if hasattr(output, "to_tuple") else tuple(output))  # transformers' outputs are dicts
+        parts = (
+            (output,)
+            if isinstance(output, torch.Tensor)
+            else (output.to_tuple() if hasattr(output, "to_tuple") else tuple(output))
+        )  # transformers' outputs are dicts
         return tuple(part.float() if part.is_floating_point() else part for part in parts)
 
     def compile(self, example: dict[str, torch.Tensor]) -> None:
@@ -199,7 +212,9 @@ class Runner:
                 # fp16 weights on disk (unless full_precision()): OpenVINO widens them once at compile
                 # time and then holds much less memory than with fp32 weights (bench/RESULTS.md, section 8).
                 stored = self.stored = "fp32" if full_precision() else "fp16"
-                path = cache_folder(self.model_id) / f"{self.part}-{self.fingerprint}-{stored}-ov{openvino_version()}.xml"
+                path = (
+                    cache_folder(self.model_id) / f"{self.part}-{self.fingerprint}-{stored}-ov{openvino_version()}.xml"
+                )
 
                 def convert() -> None:
                     with warnings.catch_warnings():  # tracing warns about every shape-dependent branch
@@ -216,14 +231,26 @@ class Runner:
                 self.compiled = _core().compile_model(path, "CPU", compile_options(self.fp32_arithmetic))
                 self.request = self.compiled.create_infer_request()
                 # A port has several names ('34', 'input.1', 'pixel_values'); ours is the one the example used.
-                self.input_names = [next(name for name in port.get_names() if name in example) for port in self.compiled.inputs]
+                self.input_names = [
+                    next(name for name in port.get_names() if name in example) for port in self.compiled.inputs
+                ]
                 self.network = None
                 return_freed_memory()
-                log.info("%s %s: OpenVINO %s%s", self.model_id, self.part, self.precision,
-                         f", converted in {self.converted_s:.1f} s" if self.converted_s else ", read from the cache")
+                log.info(
+                    "%s %s: OpenVINO %s%s",
+                    self.model_id,
+                    self.part,
+                    self.precision,
+                    f", converted in {self.converted_s:.1f} s" if self.converted_s else ", read from the cache",
+                )
             except Exception as error:  # any failure: the PyTorch network still answers
                 self.compiled = None
-                log.warning("%s %s: OpenVINO conversion failed (%s: %s); running in PyTorch",
-                            self.model_id, self.part, type(error).__name__, error)
+                log.warning(
+                    "%s %s: OpenVINO conversion failed (%s: %s); running in PyTorch",
+                    self.model_id,
+                    self.part,
+                    type(error).__name__,
+                    error,
+                )
             finally:
                 self.pending = False  # callers waiting on the lock now use the result, either way

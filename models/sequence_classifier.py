@@ -41,8 +41,13 @@ class SequenceClassifier(HubModel):
 
     def preprocess(self, texts: list[str], max_length: int | None = None) -> tuple[dict[str, torch.Tensor], list[bool]]:
         """Token tensors for a padded batch, and which texts were cut to the length limit."""
-        tokens = self.encode(texts, padding=True, truncation=True, max_length=min(max_length or self.max_tokens, self.max_tokens),
-                             return_tensors="pt")
+        tokens = self.encode(
+            texts,
+            padding=True,
+            truncation=True,
+            max_length=min(max_length or self.max_tokens, self.max_tokens),
+            return_tensors="pt",
+        )
         # A fast tokenizer keeps what truncation cut off in each encoding's `overflowing`.
         return dict(tokens), [bool(encoding.overflowing) for encoding in tokens.encodings]
 
@@ -66,14 +71,17 @@ def wrap(model: torch.nn.Module, tokenizer, model_id: str) -> SequenceClassifier
     """Places a network (loaded, or built with random weights by tests) for inference on the
     accelerated runtime, which then holds the only reference to it."""
     model, device, dtype = place(model)
-    return SequenceClassifier(model_id, device, dtype, None, tokenizer, model.config,
-                              logits=Runner(model, model_id, "logits", device, dtype))
+    return SequenceClassifier(
+        model_id, device, dtype, None, tokenizer, model.config, logits=Runner(model, model_id, "logits", device, dtype)
+    )
 
 
 def load(model_id: str) -> SequenceClassifier:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    model, tokenizer = from_hub(model_id, AutoModelForSequenceClassification.from_pretrained, AutoTokenizer.from_pretrained)
+    model, tokenizer = from_hub(
+        model_id, AutoModelForSequenceClassification.from_pretrained, AutoTokenizer.from_pretrained
+    )
     return wrap(model, tokenizer, model_id)
 
 
@@ -85,6 +93,7 @@ def fresh_head(base_model: str, classes: list[str]) -> tuple[torch.nn.Module, ob
     return from_hub(
         base_model,
         lambda i: AutoModelForSequenceClassification.from_pretrained(
-            i, num_labels=len(classes), id2label=labels, label2id={c: n for n, c in labels.items()}),
+            i, num_labels=len(classes), id2label=labels, label2id={c: n for n, c in labels.items()}
+        ),
         AutoTokenizer.from_pretrained,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -17,7 +17,11 @@ def chunked(forward: Callable[[Sequence], torch.Tensor], items: Sequence, size: 
     The passes run in inference mode; the result is joined outside it, so it is an ordinary tensor
     that later training (a linear probe on these features) may use.
     """
-    parts = items.split(size) if isinstance(items, torch.Tensor) else [items[i : i + size] for i in range(0, len(items), size)]
+    parts = (
+        items.split(size)
+        if isinstance(items, torch.Tensor)
+        else [items[i : i + size] for i in range(0, len(items), size)]
+    )
     with torch.inference_mode():
         outputs = [forward(part) for part in parts]
     return torch.cat(outputs)
@@ -29,7 +33,9 @@ def unit(features: torch.Tensor) -> torch.Tensor:
     return features / features.norm(dim=-1, keepdim=True).clamp_min(1e-12)
 
 
-def ranked(probabilities: torch.Tensor | Sequence[float], labels: Sequence[str], k: int | None = None) -> dict[str, float]:
+def ranked(
+    probabilities: torch.Tensor | Sequence[float], labels: Sequence[str], k: int | None = None
+) -> dict[str, float]:
     """{label: probability} for one row, most likely first, rounded for reading; the top k if given."""
     row = torch.as_tensor(probabilities, dtype=torch.float32).flatten()
     top = row.topk(min(k or len(labels), len(labels)))

@@ -27,8 +27,10 @@ class ProbeClassifier:
     max_length: int
 
     mode = "probe"
-    how_to_use = ("AutoModel.from_pretrained(folder): mean of the token states over the attention mask, "
-                  f"L2-normalised, then softmax(x @ weight.T + bias) from {HEAD} over 'classes'.")
+    how_to_use = (
+        "AutoModel.from_pretrained(folder): mean of the token states over the attention mask, "
+        f"L2-normalised, then softmax(x @ weight.T + bias) from {HEAD} over 'classes'."
+    )
 
     @property
     def classes(self) -> list[str]:
@@ -70,8 +72,14 @@ def save(classifier: TrainedClassifier, folder: str | Path, base_model: str, val
     """The weights, and showcase.json saying what they are and how to load them."""
     folder = Path(folder)
     classifier.save_weights(folder)
-    description = {"mode": classifier.mode, "base_model": base_model, "classes": classifier.classes,
-                   "max_length": classifier.max_length, "validation": validation, "how_to_use": classifier.how_to_use}
+    description = {
+        "mode": classifier.mode,
+        "base_model": base_model,
+        "classes": classifier.classes,
+        "max_length": classifier.max_length,
+        "validation": validation,
+        "how_to_use": classifier.how_to_use,
+    }
     (folder / DESCRIPTION).write_text(json.dumps(description, indent=2, ensure_ascii=False), encoding="utf-8")
 
 

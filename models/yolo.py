@@ -140,8 +140,11 @@ def load(model_id: str) -> Detector:
         raise unavailable(
             model_id,
             error,
-            Text("Ultralytics downloads it on first use: connect to the internet, or put {model_id} in the "
-                 "folder that SHOWCASE_MODEL_DIR names.", {"model_id": model_id}),
+            Text(
+                "Ultralytics downloads it on first use: connect to the internet, or put {model_id} in the "
+                "folder that SHOWCASE_MODEL_DIR names.",
+                {"model_id": model_id},
+            ),
         ) from error
     device = pick_device()
     if runtime.wanted(device):

@@ -48,5 +48,8 @@ def registered() -> tuple[Task, ...]:
 def by_section() -> list[tuple[str, list[Task]]]:
     """The tabs grouped under their section headings, in SECTIONS order."""
     tasks = registered()
-    return [(section, [t for t in tasks if t.section == section]) for section in SECTIONS
-            if any(t.section == section for t in tasks)]
+    return [
+        (section, [t for t in tasks if t.section == section])
+        for section in SECTIONS
+        if any(t.section == section for t in tasks)
+    ]

@@ -11,8 +11,8 @@ from models.device import Stopwatch
 from models.errors import ShowcaseError
 from models.sentence_encoder import SentenceEncoder, shape_of
 from toolkit import plots, ui
-from toolkit.inputs import clean_text
 from toolkit.i18n import t
+from toolkit.inputs import clean_text
 from toolkit.messages import message
 from toolkit.task import Task
 
@@ -50,7 +50,9 @@ class Attention:
 
     def _check(self, layer: int, head: int) -> None:
         if not (1 <= layer <= self.layers and 1 <= head <= self.heads):
-            raise ShowcaseError("This model has layers 1-{layers} and heads 1-{heads}.", layers=self.layers, heads=self.heads)
+            raise ShowcaseError(
+                "This model has layers 1-{layers} and heads 1-{heads}.", layers=self.layers, heads=self.heads
+            )
 
 
 def attention(encoder: SentenceEncoder, sentence: str) -> Attention:
@@ -63,8 +65,10 @@ def attention(encoder: SentenceEncoder, sentence: str) -> Attention:
 
 def fit_sliders(model_id, layer, head):
     layers, heads = shape_of(model_id)
-    return (gr.update(maximum=layers, value=min(int(layer), layers)),
-            gr.update(maximum=heads, value=min(int(head), heads)))
+    return (
+        gr.update(maximum=layers, value=min(int(layer), layers)),
+        gr.update(maximum=heads, value=min(int(head), heads)),
+    )
 
 
 @ui.user_errors
@@ -84,14 +88,28 @@ def run(sentence, layer, head, model_id):
     encoder = TASK.load(model_id)
     result = attention(encoder, sentence)
     layer, head = int(layer), int(head)
-    one = plots.heatmap(result.head(layer, head), result.tokens, result.tokens,
-                        message("Layer {layer}, head {head}: query (row) attends to key (column)", layer=layer, head=head),
-                        (0, None), annotate=False)
-    mean = plots.heatmap(result.layer_mean(layer), result.tokens, result.tokens,
-                         message("Layer {layer}, mean of {heads} heads", layer=layer, heads=result.heads), (0, None),
-                         annotate=False)
-    note = message("{tokens} tokens, {layers} layers × {heads} heads.", tokens=len(result.tokens), layers=result.layers,
-                   heads=result.heads)
+    one = plots.heatmap(
+        result.head(layer, head),
+        result.tokens,
+        result.tokens,
+        message("Layer {layer}, head {head}: query (row) attends to key (column)", layer=layer, head=head),
+        (0, None),
+        annotate=False,
+    )
+    mean = plots.heatmap(
+        result.layer_mean(layer),
+        result.tokens,
+        result.tokens,
+        message("Layer {layer}, mean of {heads} heads", layer=layer, heads=result.heads),
+        (0, None),
+        annotate=False,
+    )
+    note = message(
+        "{tokens} tokens, {layers} layers × {heads} heads.",
+        tokens=len(result.tokens),
+        layers=result.layers,
+        heads=result.heads,
+    )
     if result.truncated:
         note += message(" The sentence was cut to its first {limit} tokens to keep the map readable.", limit=MAX_TOKENS)
     note += " " + TASK.language_note(model_id, [sentence], encoder.tokenizer)
@@ -100,9 +118,11 @@ def run(sentence, layer, head, model_id):
 
 def build_ui() -> None:
     gr.Markdown(
-        t("Every layer of a Transformer lets each token look at all others: its **query** is compared with "
-        "every token's **key**, and the softmax of those scores (each row sums to 1) weighs the **values** "
-        "it takes in. Pick a layer and head to see who looks at whom.")
+        t(
+            "Every layer of a Transformer lets each token look at all others: its **query** is compared with "
+            "every token's **key**, and the softmax of those scores (each row sums to 1) weighs the **values** "
+            "it takes in. Pick a layer and head to see who looks at whom."
+        )
     )
     with gr.Row():
         sentence = gr.Textbox(label=t("Sentence"), value=EXAMPLES[0], scale=3)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import gradio as gr
 import pandas as pd
@@ -15,12 +15,12 @@ import examples
 import models
 from models.clip import Clip
 from models.device import Stopwatch
-from models.image_classifier import ImageClassifier, categories
 from models.errors import ShowcaseError
+from models.image_classifier import ImageClassifier, categories
 from models.tensors import IMAGES_PER_PASS, ranked
 from toolkit import ui
-from toolkit.inputs import open_image, parse_labels
 from toolkit.i18n import t
+from toolkit.inputs import open_image, parse_labels
 from toolkit.messages import in_visitor_language, message, with_columns_translated
 from toolkit.task import Task
 
@@ -63,7 +63,9 @@ class Comparison:
         return same_label(first(self.classifier_top[row]), first(self.clip_top[row]))
 
 
-def compare(classifier: ImageClassifier, clip: Clip, images: list, labels: list[str], ensemble: bool = False) -> Comparison:
+def compare(
+    classifier: ImageClassifier, clip: Clip, images: list, labels: list[str], ensemble: bool = False
+) -> Comparison:
     """Pure predict function: both models' top-5 for each image, with their forward times."""
     rgb = [open_image(image) for image in images]
     classifier_watch, clip_watch = Stopwatch(), Stopwatch()
@@ -72,8 +74,12 @@ def compare(classifier: ImageClassifier, clip: Clip, images: list, labels: list[
     pixels = clip.preprocess(rgb)
     with clip_watch.measure(clip.device):
         probabilities = clip.probabilities(clip.forward(pixels), clip.label_embeddings(labels, ensemble))
-    return Comparison([ranked(row, classifier.categories, TOP_K) for row in logits.softmax(dim=-1).cpu()],
-                      [ranked(row, labels, TOP_K) for row in probabilities], classifier_watch.ms, clip_watch.ms)
+    return Comparison(
+        [ranked(row, classifier.categories, TOP_K) for row in logits.softmax(dim=-1).cpu()],
+        [ranked(row, labels, TOP_K) for row in probabilities],
+        classifier_watch.ms,
+        clip_watch.ms,
+    )
 
 
 def image_files(paths: list[str | Path]) -> list[Path]:
@@ -95,9 +101,14 @@ def table_row(path: Path, name: str, result: Comparison, row: int) -> dict:
     return cells | {f"{model} top-{k}": hit(truth, top, k) for model, top in answers.items() for k in (1, TOP_K)}
 
 
-def compare_batch(classifier: ImageClassifier, clip: Clip, paths: list[str | Path], labels: list[str],
-                  ensemble: bool = False, on_progress: Callable[[int, int], None] | None = None,
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def compare_batch(
+    classifier: ImageClassifier,
+    clip: Clip,
+    paths: list[str | Path],
+    labels: list[str],
+    ensemble: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Both models over many images: a row per image, a summary per model, and the files skipped."""
     files = image_files(paths)
     if not files:
@@ -135,18 +146,29 @@ def summarise(table: pd.DataFrame, ms_by_model: dict[str, float]) -> pd.DataFram
         return round(float(labelled[column].astype(bool).mean()), 4) if len(labelled) else None
 
     agreement = round(float(table["agree"].mean()), 4)
-    return pd.DataFrame([
-        {"model": name, "top-1 accuracy": accuracy(f"{name} top-1"), "top-5 accuracy": accuracy(f"{name} top-5"),
-         "agreement": agreement, "mean ms / image": round(ms / len(table), 1), "images": len(table),
-         "labelled": len(labelled)}
-        for name, ms in ms_by_model.items()
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "model": name,
+                "top-1 accuracy": accuracy(f"{name} top-1"),
+                "top-5 accuracy": accuracy(f"{name} top-5"),
+                "agreement": agreement,
+                "mean ms / image": round(ms / len(table), 1),
+                "images": len(table),
+                "labelled": len(labelled),
+            }
+            for name, ms in ms_by_model.items()
+        ]
+    )
 
 
 def chart_data(summary: pd.DataFrame) -> pd.DataFrame:
     """Long format for the bar chart: each model's accuracies, then one agreement bar."""
-    bars = [{"bar": f"{row.model} {message(measure)}", "model": row.model, "value": row[measure]}
-            for _, row in summary.iterrows() for measure in ("top-1 accuracy", "top-5 accuracy")]
+    bars = [
+        {"bar": f"{row.model} {message(measure)}", "model": row.model, "value": row[measure]}
+        for _, row in summary.iterrows()
+        for measure in ("top-1 accuracy", "top-5 accuracy")
+    ]
     bars.append({"bar": message("agreement"), "model": message("both"), "value": summary["agreement"].iloc[0]})
     return pd.DataFrame(bars).dropna(subset=["value"])
 
@@ -156,19 +178,37 @@ def verdict(classifier_id: str, result: Comparison, labels: list[str]) -> str:
     # CLIP's answer may be a label the visitor typed: escaped, it shows as text, never as markup.
     theirs, clip = html.escape(first(result.classifier_top[0])), html.escape(first(result.clip_top[0]))
     agreement = message("**They agree**") if result.agree(0) else message("**They disagree**")
-    label_set = (message("the 1,000 ImageNet classes") if labels == categories(classifier_id)
-                 else message("your {count} labels", count=len(labels)))
-    return (message("{agreement}: {name} says *{theirs}*, CLIP says *{clip}* (CLIP chose among {label_set}).",
-                    agreement=agreement, name=name, theirs=theirs, clip=clip, label_set=label_set)
-            + f"\n\n{name} {result.classifier_ms:.0f} ms · CLIP {result.clip_ms:.0f} ms")
+    label_set = (
+        message("the 1,000 ImageNet classes")
+        if labels == categories(classifier_id)
+        else message("your {count} labels", count=len(labels))
+    )
+    return (
+        message(
+            "{agreement}: {name} says *{theirs}*, CLIP says *{clip}* (CLIP chose among {label_set}).",
+            agreement=agreement,
+            name=name,
+            theirs=theirs,
+            clip=clip,
+            label_set=label_set,
+        )
+        + f"\n\n{name} {result.classifier_ms:.0f} ms · CLIP {result.clip_ms:.0f} ms"
+    )
 
 
-def load_models(classifier_id: str, clip_id: str, labels: list[str], ensemble: bool, progress) -> tuple[ImageClassifier, Clip]:
+def load_models(
+    classifier_id: str, clip_id: str, labels: list[str], ensemble: bool, progress
+) -> tuple[ImageClassifier, Clip]:
     """Both models, and CLIP's label embeddings with progress (the 1,000 classes take a while once)."""
     progress(0, desc=message("Loading models"))
     classifier, clip = TASK.load(classifier_id, "classifier"), TASK.load(clip_id, "clip")
-    clip.label_embeddings(labels, ensemble, lambda done, total: progress(done / total, desc=message(
-        "Encoding {total:,} label prompts for CLIP (once per label set)", total=total)))
+    clip.label_embeddings(
+        labels,
+        ensemble,
+        lambda done, total: progress(
+            done / total, desc=message("Encoding {total:,} label prompts for CLIP (once per label set)", total=total)
+        ),
+    )
     return classifier, clip
 
 
@@ -198,16 +238,28 @@ def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progres
     labels = candidate_labels(TASK.check(classifier_id, "classifier"), labels_text)
     classifier, clip = load_models(classifier_id, clip_id, labels, ensemble, progress)
     paths = [getattr(f, "name", f) for f in files]
-    table, summary, skipped = compare_batch(classifier, clip, paths, labels, ensemble, lambda done, total: progress(
-        done / total, desc=message("{done}/{total} images", done=done, total=total)))
-    note = message("Skipped {count} file(s): {skipped}", count=len(skipped), skipped="; ".join(skipped)) if skipped else ""
+    table, summary, skipped = compare_batch(
+        classifier,
+        clip,
+        paths,
+        labels,
+        ensemble,
+        lambda done, total: progress(done / total, desc=message("{done}/{total} images", done=done, total=total)),
+    )
+    note = (
+        message("Skipped {count} file(s): {skipped}", count=len(skipped), skipped="; ".join(skipped)) if skipped else ""
+    )
     return with_columns_translated(table), with_columns_translated(summary), chart_data(summary), note
 
 
 def build_ui() -> None:
-    gr.Markdown(t("Puts **CLIP** (zero-shot, from text prompts) beside a supervised **ImageNet classifier** (trained "
-                  "on ImageNet's labels). CLIP's candidates default to the same 1,000 ImageNet classes, so both "
-                  "answer the same question; type your own labels to change CLIP's."))
+    gr.Markdown(
+        t(
+            "Puts **CLIP** (zero-shot, from text prompts) beside a supervised **ImageNet classifier** (trained "
+            "on ImageNet's labels). CLIP's candidates default to the same 1,000 ImageNet classes, so both "
+            "answer the same question; type your own labels to change CLIP's."
+        )
+    )
     with gr.Row():
         labels = gr.Textbox(label=t("CLIP labels (empty: the 1,000 ImageNet classes)"), placeholder=t("cat, dog, car"))
         ensemble = gr.Checkbox(value=False, label=t("Prompt ensemble (slower the first time)"))
@@ -223,8 +275,12 @@ def build_ui() -> None:
         verdict_box = gr.Markdown(label=t("Verdict"))
         gr.Examples([[examples.cheetah()], [examples.lion()], [examples.tower()]], inputs=[image])
     with gr.Tab(t("Many images")):
-        gr.Markdown(t("Upload images or a folder. File names of the form `<wnid>_<class>.JPEG` (as in ImageNet "
-                      "samples) give the true class, and with it each model's accuracy."))
+        gr.Markdown(
+            t(
+                "Upload images or a folder. File names of the form `<wnid>_<class>.JPEG` (as in ImageNet "
+                "samples) give the true class, and with it each model's accuracy."
+            )
+        )
         with gr.Row():
             files = gr.File(file_count="multiple", file_types=["image"], label=t("Images"))
             folder = gr.File(file_count="directory", label=t("…or a folder"))
@@ -245,5 +301,6 @@ def preload() -> None:
     load_models(classifier_id, TASK.default("clip"), categories(classifier_id), False, lambda *a, **k: None)
 
 
-TASK = Task(__name__, "CLIP vs ResNet", "Vision", {"classifier": ("image_classifier",), "clip": ("clip",)}, build_ui,
-            preload)
+TASK = Task(
+    __name__, "CLIP vs ResNet", "Vision", {"classifier": ("image_classifier",), "clip": ("clip",)}, build_ui, preload
+)

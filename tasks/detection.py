@@ -14,8 +14,8 @@ from models.device import Stopwatch
 from models.errors import ShowcaseError, Text
 from models.yolo import Detector
 from toolkit import ui, video
-from toolkit.inputs import open_image
 from toolkit.i18n import t
+from toolkit.inputs import open_image
 from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
@@ -44,11 +44,14 @@ def check_thresholds(confidence: float, iou: float) -> None:
 def postprocess(result) -> tuple[np.ndarray, pd.DataFrame]:
     # float64 before rounding: a rounded float32 reads 0.8730000257492065 in the page and the API.
     boxes = result.boxes.data.cpu().numpy().astype(np.float64)  # x1, y1, x2, y2, confidence, class per row
-    table = pd.DataFrame({
-        "class": [result.names[int(c)] for c in boxes[:, 5]],
-        "confidence": boxes[:, 4].round(3),
-        **{name: boxes[:, i].round(1) for i, name in enumerate(("x1", "y1", "x2", "y2"))},
-    }, columns=TABLE_COLUMNS[:-1])
+    table = pd.DataFrame(
+        {
+            "class": [result.names[int(c)] for c in boxes[:, 5]],
+            "confidence": boxes[:, 4].round(3),
+            **{name: boxes[:, i].round(1) for i, name in enumerate(("x1", "y1", "x2", "y2"))},
+        },
+        columns=TABLE_COLUMNS[:-1],
+    )
     if result.masks is not None:
         table["mask_pixels"] = result.masks.data.sum(dim=(1, 2)).cpu().numpy().astype(int)
     import cv2  # on first use: loading OpenCV is not start-up's work
@@ -74,7 +77,9 @@ def detect(detector: Detector, image, confidence: float = 0.25, iou: float = 0.4
 
 def describe(table: pd.DataFrame) -> str:
     """What was found, by class: "4 person, 1 bus"."""
-    return ", ".join(f"{n} {name}" for name, n in table["class"].value_counts().items()) or message("nothing above the threshold")
+    return ", ".join(f"{n} {name}" for name, n in table["class"].value_counts().items()) or message(
+        "nothing above the threshold"
+    )
 
 
 @ui.user_errors
@@ -92,7 +97,9 @@ def run(image, confidence, iou, model_id):
     """
     detector = TASK.load(model_id)
     found = detect(detector, image, confidence, iou)
-    note = message("Found {found}.", found=describe(found.table)) + (message(" Masks drawn.") if detector.segments else "")
+    note = message("Found {found}.", found=describe(found.table)) + (
+        message(" Masks drawn.") if detector.segments else ""
+    )
     return found.image, with_columns_translated(found.table), ui.run_info(detector, found.ms, note)
 
 
@@ -107,8 +114,13 @@ def run_live(frame, confidence, iou, model_id, rate: video.FrameRate | None):
     found = detect_frames(detector, [detector.preprocess(open_image(frame, video.FRAME_SIDE))], confidence, iou)[0]
     rate = rate or video.FrameRate()
     rate.add((time.perf_counter() - started) * 1000)
-    note = message("Live: {fps:.1f} frames/s, {p95_ms:.0f} ms per frame on the server (p95 of the last {count}) · {found}",
-                   fps=rate.fps, p95_ms=rate.p95_ms, count=len(rate.recent), found=describe(found.table))
+    note = message(
+        "Live: {fps:.1f} frames/s, {p95_ms:.0f} ms per frame on the server (p95 of the last {count}) · {found}",
+        fps=rate.fps,
+        p95_ms=rate.p95_ms,
+        count=len(rate.recent),
+        found=describe(found.table),
+    )
     return found.image, ui.run_info(detector, found.ms, note), rate
 
 
@@ -129,25 +141,41 @@ def run_video(clip_path, confidence, iou, model_id):
             if time.monotonic() - shown > PREVIEW_EVERY_S:
                 shown = time.monotonic()
                 fps = (index + 1) / (time.perf_counter() - began)
-                progress = (message("Frame {frame:,} of {frames:,} · {fps:.1f} frames/s", frame=index + 1, fps=fps,
-                                    frames=min(clip.frames, clip.frame_limit)) if clip.frames
-                            else message("Frame {frame:,} · {fps:.1f} frames/s", frame=index + 1, fps=fps))
+                progress = (
+                    message(
+                        "Frame {frame:,} of {frames:,} · {fps:.1f} frames/s",
+                        frame=index + 1,
+                        fps=fps,
+                        frames=min(clip.frames, clip.frame_limit),
+                    )
+                    if clip.frames
+                    else message("Frame {frame:,} · {fps:.1f} frames/s", frame=index + 1, fps=fps)
+                )
                 yield found.image, ui.run_info(detector, None, progress), gr.skip(), gr.skip()
         if not timeline:
             raise ShowcaseError("The video has no frames that could be decoded.")
         seconds = time.perf_counter() - began
-        seen = ", ".join(sorted({label for _, labels in timeline for label in labels})) or message("nothing above the threshold")
-        note = message("{frames:,} frames ({video_s:.1f} s of video) in {seconds:.1f} s, {fps:.1f} frames/s · seen: {seen}",
-                       frames=len(timeline), video_s=len(timeline) / clip.fps, seconds=seconds,
-                       fps=len(timeline) / seconds, seen=seen)
+        seen = ", ".join(sorted({label for _, labels in timeline for label in labels})) or message(
+            "nothing above the threshold"
+        )
+        note = message(
+            "{frames:,} frames ({video_s:.1f} s of video) in {seconds:.1f} s, {fps:.1f} frames/s · seen: {seen}",
+            frames=len(timeline),
+            video_s=len(timeline) / clip.fps,
+            seconds=seconds,
+            fps=len(timeline) / seconds,
+            seen=seen,
+        )
         # Gradio copies the file into its cache while handling this yield, before the folder goes.
         yield found.image, ui.run_info(detector, None, note), str(writer.close()), video.counts_over_time(timeline)
 
 
 def build_ui() -> None:
     gr.Markdown(
-        t("Finds and outlines objects of the 80 COCO classes with **Ultralytics YOLO**, in a photo, live from "
-        "your webcam or in a video. The `-seg` models also draw each object's mask.")
+        t(
+            "Finds and outlines objects of the 80 COCO classes with **Ultralytics YOLO**, in a photo, live from "
+            "your webcam or in a video. The `-seg` models also draw each object's mask."
+        )
     )
     with gr.Row():
         model_id = ui.model_dropdown(TASK)
@@ -165,18 +193,29 @@ def build_ui() -> None:
             table = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label=t("Objects"), wrap=True)
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
         with gr.Tab(t("Webcam (live)")):
-            gr.Markdown(t(f"Allow the camera, then press record: frames go to the server up to {1 / LIVE_EVERY_S:.0f} "
-                          "times a second and come back annotated. When the server is busy, frames are skipped, "
-                          f"never queued. A stream ends after {LIVE_SECONDS // 60} minutes; press record again to go on."))
+            gr.Markdown(
+                t(
+                    f"Allow the camera, then press record: frames go to the server up to {1 / LIVE_EVERY_S:.0f} "
+                    "times a second and come back annotated. When the server is busy, frames are skipped, "
+                    f"never queued. A stream ends after {LIVE_SECONDS // 60} minutes; press record again to go on."
+                )
+            )
             with gr.Row():
-                webcam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label=t("Webcam"),
-                                  webcam_options=gr.WebcamOptions(mirror=False))
+                webcam = gr.Image(
+                    sources=["webcam"],
+                    streaming=True,
+                    type="numpy",
+                    label=t("Webcam"),
+                    webcam_options=gr.WebcamOptions(mirror=False),
+                )
                 live = ui.image_output("Detections, live", elem_id="detection-live")
             live_info, rate = ui.info_line(), gr.State()
         with gr.Tab(t("Video file")):
             with gr.Row():
                 with gr.Column():
-                    clip = gr.Video(sources=["upload"], label=t(f"Video (up to {video.MAX_CLIP_SECONDS // 60} minutes)"))
+                    clip = gr.Video(
+                        sources=["upload"], label=t(f"Video (up to {video.MAX_CLIP_SECONDS // 60} minutes)")
+                    )
                     with gr.Row():
                         start = gr.Button(t("Detect in video"), variant="primary")
                         stop = gr.Button(t("Stop"), variant="stop")
@@ -186,15 +225,34 @@ def build_ui() -> None:
                     clip_info = ui.info_line()
             with gr.Row():
                 annotated_clip = gr.Video(label=t("Annotated video (WebM, with a download button)"))
-                counts = gr.LinePlot(x="second", y="count", color="class", label=t("Objects per class over time"),
-                                     x_title=t("second of the video"), y_title=t("objects"))
+                counts = gr.LinePlot(
+                    x="second",
+                    y="count",
+                    color="class",
+                    label=t("Objects per class over time"),
+                    x_title=t("second of the video"),
+                    y_title=t("objects"),
+                )
     button.click(run, [image, confidence, iou, model_id], [annotated, table, info], api_name="detect")
     # Private: an API client sends one frame, not a stream; /detect answers that. Two streams at a time.
-    webcam.stream(run_live, [webcam, confidence, iou, model_id, rate], [live, live_info, rate],
-                  stream_every=LIVE_EVERY_S, time_limit=LIVE_SECONDS, concurrency_limit=2, concurrency_id="live",
-                  api_visibility="private")
-    job = start.click(ui.not_a_tool(run_video), [clip, confidence, iou, model_id], [frame, clip_info, annotated_clip, counts],
-                      concurrency_limit=1, concurrency_id="video", api_name="detect_video")
+    webcam.stream(
+        run_live,
+        [webcam, confidence, iou, model_id, rate],
+        [live, live_info, rate],
+        stream_every=LIVE_EVERY_S,
+        time_limit=LIVE_SECONDS,
+        concurrency_limit=2,
+        concurrency_id="live",
+        api_visibility="private",
+    )
+    job = start.click(
+        ui.not_a_tool(run_video),
+        [clip, confidence, iou, model_id],
+        [frame, clip_info, annotated_clip, counts],
+        concurrency_limit=1,
+        concurrency_id="video",
+        api_name="detect_video",
+    )
     stop.click(None, cancels=[job])
 
 

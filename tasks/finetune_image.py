@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -17,10 +18,10 @@ from models.errors import ShowcaseError
 from models.linear_probe import LinearProbe, fit_linear
 from models.tensors import IMAGES_PER_PASS
 from toolkit import image_data, plots, ui
-from toolkit.inputs import number, open_image
-from toolkit.probe import Scores, Trial, cross_validate, fold_count, leaderboard, search
 from toolkit.i18n import choices, t
+from toolkit.inputs import number, open_image
 from toolkit.messages import message, with_columns_translated
+from toolkit.probe import Scores, Trial, cross_validate, fold_count, leaderboard, search
 from toolkit.task import Task
 from toolkit.training import training_slot
 
@@ -46,11 +47,15 @@ def backbone(model_id: str, encoder_file=None):
     if model_id != OWN_ENCODER:
         return TASK.load(model_id)
     if not encoder_file:
-        raise ShowcaseError("Upload the encoder (.safetensors) you downloaded from the Self-supervised tab, or pick another backbone.")
+        raise ShowcaseError(
+            "Upload the encoder (.safetensors) you downloaded from the Self-supervised tab, or pick another backbone."
+        )
     return contrastive.read(getattr(encoder_file, "name", encoder_file))
 
 
-def embed_all(backbone, images: list[Image.Image], on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+def embed_all(
+    backbone, images: list[Image.Image], on_progress: Callable[[int, int], None] | None = None
+) -> torch.Tensor:
     """Unit feature vectors for every image, IMAGES_PER_PASS at a time, reporting progress."""
     chunks = []
     for start in range(0, len(images), IMAGES_PER_PASS):
@@ -75,17 +80,26 @@ class FewShotClassifier:
         return top
 
 
-def fit(backbone_id: str, backbone, features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3) -> FewShotClassifier:
+def fit(
+    backbone_id: str, backbone, features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3
+) -> FewShotClassifier:
     """Pure training function: cross-validated accuracy, then a probe fitted on every image."""
     counts = {label: labels.count(label) for label in sorted(set(labels))}
     folds = fold_count(labels)
     scores = cross_validate(features, labels, folds, weight_decay)
-    return FewShotClassifier(backbone_id, backbone, fit_linear(features, labels, weight_decay), scores, folds,
-                             counts, weight_decay)
+    return FewShotClassifier(
+        backbone_id, backbone, fit_linear(features, labels, weight_decay), scores, folds, counts, weight_decay
+    )
 
 
-def auto_fit(backbone_ids: list[str], images: list[Image.Image], labels: list[str], budget_s: float, encoder_file=None,
-             on_progress: Callable[[str], None] = lambda text: None) -> tuple[FewShotClassifier, list[Trial]]:
+def auto_fit(
+    backbone_ids: list[str],
+    images: list[Image.Image],
+    labels: list[str],
+    budget_s: float,
+    encoder_file=None,
+    on_progress: Callable[[str], None] = lambda text: None,
+) -> tuple[FewShotClassifier, list[Trial]]:
     """Pure AutoML function: every backbone and weight decay cross-validated within the budget; the
     best trial's probe is refitted on every image and kept."""
     loaded: dict[str, tuple[Any, torch.Tensor]] = {}  # model id -> the backbone and its features
@@ -96,12 +110,23 @@ def auto_fit(backbone_ids: list[str], images: list[Image.Image], labels: list[st
             chosen = backbone(model_id, encoder_file)
             loaded[model_id] = chosen, embed_all(chosen, images)
             return loaded[model_id][1]
+
         return compute
 
-    trials = search({model_id: features_of(model_id) for model_id in backbone_ids}, labels, fold_count(labels), budget_s,
-                    on_trial=lambda trial: on_progress(message("{name}, weight decay {weight_decay:g}: {accuracy:.1%}",
-                                                               name=backbone_name(trial.backbone), weight_decay=trial.weight_decay,
-                                                               accuracy=trial.scores.accuracy)))
+    trials = search(
+        {model_id: features_of(model_id) for model_id in backbone_ids},
+        labels,
+        fold_count(labels),
+        budget_s,
+        on_trial=lambda trial: on_progress(
+            message(
+                "{name}, weight decay {weight_decay:g}: {accuracy:.1%}",
+                name=backbone_name(trial.backbone),
+                weight_decay=trial.weight_decay,
+                accuracy=trial.scores.accuracy,
+            )
+        ),
+    )
     best = trials[0]
     if best.scores is None:
         raise ShowcaseError("No backbone could be tried: {reasons}", reasons="; ".join(trial.note for trial in trials))
@@ -126,28 +151,55 @@ def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=
         image_data.check(data)
         if mode == AUTO:
             candidates = TASK.choices() + ([OWN_ENCODER] if encoder_file else [])
-            model, trials = auto_fit(candidates, data.images, data.labels, budget_s, encoder_file,
-                                     lambda text: progress(None, desc=text))
+            model, trials = auto_fit(
+                candidates, data.images, data.labels, budget_s, encoder_file, lambda text: progress(None, desc=text)
+            )
         else:
             progress(0, desc=message("Loading {name}", name=backbone_name(backbone_id)))
             chosen = backbone(backbone_id, encoder_file)
-            features = embed_all(chosen, data.images, lambda done, total: progress(
-                done / total, desc=message("Features: {done}/{total} images", done=done, total=total)))
+            features = embed_all(
+                chosen,
+                data.images,
+                lambda done, total: progress(
+                    done / total, desc=message("Features: {done}/{total} images", done=done, total=total)
+                ),
+            )
             progress(1, desc=message("Fitting and cross-validating the linear classifier"))
             model, trials = fit(backbone_id, chosen, features, data.labels), []
     # Class names come from folder names in the upload: escaped, they show as text, never as markup.
     classes = ", ".join(f"{html.escape(label)} ({n})" for label, n in model.counts.items())
-    summary = message("**{images} images**, {count} classes: {classes}.\n\n{folds}-fold cross-validated {scores} with "
-                      "**{name}**", images=len(data.images), count=len(model.counts), classes=classes, folds=model.folds,
-                      scores=model.scores.summary(), name=backbone_name(model.backbone_id))
-    summary += (message(" (weight decay {weight_decay:g}, the best of {tried} tried).", weight_decay=model.weight_decay,
-                        tried=sum(t.scores is not None for t in trials)) if trials else message("."))
+    summary = message(
+        "**{images} images**, {count} classes: {classes}.\n\n{folds}-fold cross-validated {scores} with **{name}**",
+        images=len(data.images),
+        count=len(model.counts),
+        classes=classes,
+        folds=model.folds,
+        scores=model.scores.summary(),
+        name=backbone_name(model.backbone_id),
+    )
+    summary += (
+        message(
+            " (weight decay {weight_decay:g}, the best of {tried} tried).",
+            weight_decay=model.weight_decay,
+            tried=sum(t.scores is not None for t in trials),
+        )
+        if trials
+        else message(".")
+    )
     if data.skipped:
-        summary += "\n\n" + message("Skipped {count} file(s): {skipped}", count=len(data.skipped),
-                                     skipped=html.escape("; ".join(data.skipped[:10])))
+        summary += "\n\n" + message(
+            "Skipped {count} file(s): {skipped}",
+            count=len(data.skipped),
+            skipped=html.escape("; ".join(data.skipped[:10])),
+        )
     confusion = plots.confusion(model.scores.confusion, message("Cross-validated confusion (rows: true)"))
-    per_class = pd.DataFrame({"class": list(model.counts), "images": list(model.counts.values()),
-                              "recall": [round(float(model.scores.confusion.loc[c, c]) / n, 3) for c, n in model.counts.items()]})
+    per_class = pd.DataFrame(
+        {
+            "class": list(model.counts),
+            "images": list(model.counts.values()),
+            "recall": [round(float(model.scores.confusion.loc[c, c]) / n, 3) for c, n in model.counts.items()],
+        }
+    )
     board = gr.update(value=with_columns_translated(leaderboard(trials)), visible=bool(trials))
     return summary, confusion, with_columns_translated(per_class), model, board
 
@@ -163,21 +215,30 @@ def try_model(model, image):
 
 def build_ui() -> None:
     gr.Markdown(
-        t("Teach a new image classifier from **a handful of examples per class**: a frozen pretrained backbone "
-        "turns each image into features and a linear classifier learns your classes on top, in seconds. "
-        "Upload a zip of class folders (`cats/…`, `dogs/…`) or images named `class_xxx.jpg`. **Auto** tries "
-        "every backbone with several regularisation strengths, ranks them by cross-validated accuracy "
-        "(a leaderboard, as AutoGluon's) and keeps the best.")
+        t(
+            "Teach a new image classifier from **a handful of examples per class**: a frozen pretrained backbone "
+            "turns each image into features and a linear classifier learns your classes on top, in seconds. "
+            "Upload a zip of class folders (`cats/…`, `dogs/…`) or images named `class_xxx.jpg`. **Auto** tries "
+            "every backbone with several regularisation strengths, ranks them by cross-validated accuracy "
+            "(a leaderboard, as AutoGluon's) and keeps the best."
+        )
     )
     with gr.Row():
         with gr.Column():
             files = gr.File(file_count="multiple", file_types=["image", ".zip"], label=t("Labelled images or a zip"))
             mode = gr.Radio(choices([ONE, AUTO]), value=ONE, label=t("Mode"))
-            backbone_id = gr.Dropdown([(backbone_name(m), m) for m in [*TASK.choices(), OWN_ENCODER]], value=TASK.default(),
-                                      label=t("Backbone"))
+            backbone_id = gr.Dropdown(
+                [(backbone_name(m), m) for m in [*TASK.choices(), OWN_ENCODER]],
+                value=TASK.default(),
+                label=t("Backbone"),
+            )
             budget_s = gr.Slider(10, 600, value=120, step=10, label=t("Time budget for Auto (seconds)"), visible=False)
-            encoder_file = gr.File(file_types=[".safetensors"], visible=False, height=120,
-                                   label=t("Your self-supervised encoder (.safetensors, from the Self-supervised tab)"))
+            encoder_file = gr.File(
+                file_types=[".safetensors"],
+                visible=False,
+                height=120,
+                label=t("Your self-supervised encoder (.safetensors, from the Self-supervised tab)"),
+            )
             button = gr.Button(t("Build classifier"), variant="primary")
             summary = gr.Markdown(label=t("Summary"))
             per_class = gr.DataFrame(label=t("Per class"))
@@ -191,13 +252,22 @@ def build_ui() -> None:
     model = gr.State()
 
     def show_settings(mode, backbone_id):
-        return (gr.update(visible=mode == ONE), gr.update(visible=mode == AUTO),
-                gr.update(visible=mode == AUTO or backbone_id == OWN_ENCODER))
+        return (
+            gr.update(visible=mode == ONE),
+            gr.update(visible=mode == AUTO),
+            gr.update(visible=mode == AUTO or backbone_id == OWN_ENCODER),
+        )
 
     for control in (mode, backbone_id):
-        control.change(show_settings, [mode, backbone_id], [backbone_id, budget_s, encoder_file], api_visibility="private")
-    button.click(run, [files, backbone_id, mode, budget_s, encoder_file], [summary, confusion, per_class, model, board],
-                 api_name="finetune_image")
+        control.change(
+            show_settings, [mode, backbone_id], [backbone_id, budget_s, encoder_file], api_visibility="private"
+        )
+    button.click(
+        run,
+        [files, backbone_id, mode, budget_s, encoder_file],
+        [summary, confusion, per_class, model, board],
+        api_name="finetune_image",
+    )
     try_button.click(try_model, [model, image], prediction, api_name="try_image_model")
 
 

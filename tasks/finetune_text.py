@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 import gradio as gr
 import torch
@@ -20,10 +20,10 @@ from models.linear_probe import fit_linear
 from models.tensors import ranked
 from models.trained_text import FineTunedClassifier, ProbeClassifier, TrainedClassifier
 from toolkit import plots, text_data, ui
-from toolkit.inputs import number, text_lines
-from toolkit.probe import Scores, score, stratified_split
 from toolkit.i18n import choices, t
+from toolkit.inputs import number, text_lines
 from toolkit.messages import message
+from toolkit.probe import Scores, score, stratified_split
 from toolkit.task import Task
 from toolkit.text_data import TextDataset
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
@@ -72,12 +72,16 @@ def split(data: TextDataset, validation: TextDataset | None, settings: Settings)
     if validation is not None:
         unknown = set(validation.labels) - set(data.classes)
         if unknown:
-            raise ShowcaseError("The validation file has labels the training file lacks: {labels}.", labels=sorted(unknown))
+            raise ShowcaseError(
+                "The validation file has labels the training file lacks: {labels}.", labels=sorted(unknown)
+            )
         return data, validation
     lonely = [c for c in data.classes if data.labels.count(c) < 2]
     if lonely:
-        raise ShowcaseError("Each class needs at least 2 rows, one to train on and one to validate with; these have 1: "
-                            "{labels}.", labels=", ".join(lonely[:10]))
+        raise ShowcaseError(
+            "Each class needs at least 2 rows, one to train on and one to validate with; these have 1: {labels}.",
+            labels=", ".join(lonely[:10]),
+        )
     train_rows, valid_rows = stratified_split(data.labels, settings.validation_fraction, settings.seed)
     return data.rows(train_rows), data.rows(valid_rows)
 
@@ -87,9 +91,13 @@ def validate(classifier: TrainedClassifier, classes: list[str], valid_set: TextD
     return score(valid_set.labels, predicted, classes)
 
 
-def train(data: TextDataset, base_model: str, settings: Settings, validation: TextDataset | None = None,
-          make_classifier: Callable[[str, list[str]], tuple] = sequence_classifier.fresh_head,
-          ) -> Iterator[Progress | TrainedText]:
+def train(
+    data: TextDataset,
+    base_model: str,
+    settings: Settings,
+    validation: TextDataset | None = None,
+    make_classifier: Callable[[str, list[str]], tuple] = sequence_classifier.fresh_head,
+) -> Iterator[Progress | TrainedText]:
     """Pure training function: yields Progress while it trains, then the TrainedText.
 
     Closing the iterator (Stop button, client gone) stops training at the next step.
@@ -103,12 +111,16 @@ def train(data: TextDataset, base_model: str, settings: Settings, validation: Te
         trained = yield from _train_full(train_set, valid_set, base_model, settings, make_classifier)
     else:
         raise ShowcaseError("Unknown training mode '{mode}'.", mode=settings.mode)
-    yield replace(trained, seconds=time.perf_counter() - started, train_rows=len(train_set.texts), valid_rows=len(valid_set.texts))
+    yield replace(
+        trained, seconds=time.perf_counter() - started, train_rows=len(train_set.texts), valid_rows=len(valid_set.texts)
+    )
 
 
 def _train_probe(train_set: TextDataset, valid_set: TextDataset, base_model: str, settings: Settings):
     encoder = models.load(base_model)
-    yield Progress(0, 2, message("Embedding {count} training texts with the frozen encoder", count=len(train_set.texts)))
+    yield Progress(
+        0, 2, message("Embedding {count} training texts with the frozen encoder", count=len(train_set.texts))
+    )
     features = encoder.embed(train_set.texts, settings.max_length)
     yield Progress(1, 2, message("Fitting the linear classifier"))
     classifier = ProbeClassifier(encoder, fit_linear(features, train_set.labels), settings.max_length)
@@ -122,8 +134,10 @@ def _train_full(train_set: TextDataset, valid_set: TextDataset, base_model: str,
     network, tokenizer = make_classifier(base_model, classes)
     device = pick_device()
     network = network.to(device=device, dtype=torch.float32)  # fp32: half-precision training needs loss scaling
-    classifier = FineTunedClassifier(sequence_classifier.SequenceClassifier(base_model, device, torch.float32, network, tokenizer),
-                                     settings.max_length)
+    classifier = FineTunedClassifier(
+        sequence_classifier.SequenceClassifier(base_model, device, torch.float32, network, tokenizer),
+        settings.max_length,
+    )
     targets = torch.tensor([classes.index(y) for y in train_set.labels])
     order = torch.Generator().manual_seed(settings.seed)
 
@@ -135,13 +149,23 @@ def _train_full(train_set: TextDataset, valid_set: TextDataset, base_model: str,
         return network(**classifier.classifier.to_device(tokens), labels=targets[batch].to(device)).loss
 
     scores, losses = score([], [], classes), []
-    for update in optimise(network, batches, loss_of, math.ceil(len(train_set.texts) / settings.batch_size),
-                           settings.epochs, settings.learning_rate):
+    for update in optimise(
+        network,
+        batches,
+        loss_of,
+        math.ceil(len(train_set.texts) / settings.batch_size),
+        settings.epochs,
+        settings.learning_rate,
+    ):
         losses = update.losses
         if update.epoch_done:
             scores = validate(classifier, classes, valid_set)
-            update = replace(update, message=message("Epoch {epoch} done: validation {scores}", epoch=update.epoch_done,
-                                                     scores=scores.summary()))
+            update = replace(
+                update,
+                message=message(
+                    "Epoch {epoch} done: validation {scores}", epoch=update.epoch_done, scores=scores.summary()
+                ),
+            )
         yield update
     return TrainedText(base_model, classifier, scores, losses)
 
@@ -155,23 +179,43 @@ def columns_of(file):
         columns = list(text_data.read_table(file)[0].columns) if file else []
     except ShowcaseError:
         columns = []
-    return (gr.update(choices=columns, value=text_data.guess_column(columns, text_data.TEXT_COLUMNS)),
-            gr.update(choices=columns, value=text_data.guess_column(columns, text_data.LABEL_COLUMNS)))
+    return (
+        gr.update(choices=columns, value=text_data.guess_column(columns, text_data.TEXT_COLUMNS)),
+        gr.update(choices=columns, value=text_data.guess_column(columns, text_data.LABEL_COLUMNS)),
+    )
 
 
 @ui.not_a_tool
 @ui.user_errors
 @ui.gpu_seconds(300)
-def run(file, validation_file, text_column, label_column, base_model, mode, epochs, learning_rate, batch_size,
-        max_length, max_rows, progress=gr.Progress()):
+def run(
+    file,
+    validation_file,
+    text_column,
+    label_column,
+    base_model,
+    mode,
+    epochs,
+    learning_rate,
+    batch_size,
+    max_length,
+    max_rows,
+    progress=gr.Progress(),
+):
     """Trains a text classifier on a CSV (a linear probe or full fine-tuning), streaming progress."""
     TASK.check(base_model)
-    settings = Settings(MODES.get(mode, mode), number(epochs, "Epochs", 1, 100, whole=True),
-                        number(learning_rate, "The learning rate", 1e-7, 1.0), number(batch_size, "Batch size", 1, 512, whole=True),
-                        number(max_length, "Max length", 8, 512, whole=True))
+    settings = Settings(
+        MODES.get(mode, mode),
+        number(epochs, "Epochs", 1, 100, whole=True),
+        number(learning_rate, "The learning rate", 1e-7, 1.0),
+        number(batch_size, "Batch size", 1, 512, whole=True),
+        number(max_length, "Max length", 8, 512, whole=True),
+    )
     max_rows = number(max_rows, "Max rows used", 2, whole=True)
     data = text_data.read_dataset(file, text_column, label_column, max_rows)
-    validation = text_data.read_dataset(validation_file, text_column, label_column, max_rows) if validation_file else None
+    validation = (
+        text_data.read_dataset(validation_file, text_column, label_column, max_rows) if validation_file else None
+    )
     with training_slot():
         for update in train(data, base_model, settings, validation):
             if isinstance(update, Progress):
@@ -180,14 +224,27 @@ def run(file, validation_file, text_column, label_column, base_model, mode, epoc
                 yield update.message, curve, gr.skip(), gr.skip(), gr.skip(), gr.skip()
     trained = update
     mode_name = next(name for name, key in MODES.items() if key == trained.classifier.mode).split(" (")[0].capitalize()
-    summary = message("**{mode}** on **{model}**: {train_rows} training rows, {valid_rows} validation rows, {seconds:.0f} s."
-                      "\n\nValidation {scores}", mode=Text(mode_name), model=base_model, train_rows=trained.train_rows,
-                      valid_rows=trained.valid_rows, seconds=trained.seconds, scores=trained.scores.summary())
+    summary = message(
+        "**{mode}** on **{model}**: {train_rows} training rows, {valid_rows} validation rows, {seconds:.0f} s."
+        "\n\nValidation {scores}",
+        mode=Text(mode_name),
+        model=base_model,
+        train_rows=trained.train_rows,
+        valid_rows=trained.valid_rows,
+        seconds=trained.seconds,
+        scores=trained.scores.summary(),
+    )
     confusion = plots.confusion(trained.scores.confusion, message("Confusion matrix (rows: true, columns: predicted)"))
     losses = gr.update(value=loss_frame(trained.losses), visible=bool(trained.losses))  # a probe has no curve
     archive = RUNS.save_zip(trained.save, "trained-text-classifier")
-    yield ("\n\n".join([summary, *data.notes]), losses, trained.scores.confusion.reset_index(names=message("true \\ predicted")),
-           confusion, str(archive), trained)
+    yield (
+        "\n\n".join([summary, *data.notes]),
+        losses,
+        trained.scores.confusion.reset_index(names=message("true \\ predicted")),
+        confusion,
+        str(archive),
+        trained,
+    )
 
 
 @ui.not_a_tool
@@ -200,16 +257,21 @@ def try_model(trained, text):
 
 
 def build_ui() -> None:
-    gr.Markdown(t("Adapt a pretrained encoder to **your own labels**: upload a CSV or TSV with a text column and a "
-                  "label column (any labels), or start from the built-in example. The **linear probe** trains a small "
-                  "classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU)."))
+    gr.Markdown(
+        t(
+            "Adapt a pretrained encoder to **your own labels**: upload a CSV or TSV with a text column and a "
+            "label column (any labels), or start from the built-in example. The **linear probe** trains a small "
+            "classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU)."
+        )
+    )
     with gr.Row():
         with gr.Column():
             file = gr.File(label=t("Training data (CSV or TSV)"), file_types=[".csv", ".tsv", ".txt"])
             example = gr.Button(t("Use the built-in example (40 product and film reviews)"), size="sm")
             chinese_example = gr.Button(t("中文示例：40 条中文评论 (Chinese reviews, on BERT-base Chinese)"), size="sm")
-            validation_file = gr.File(label=t("Validation data (optional; otherwise 20% is held out)"),
-                                      file_types=[".csv", ".tsv", ".txt"])
+            validation_file = gr.File(
+                label=t("Validation data (optional; otherwise 20% is held out)"), file_types=[".csv", ".tsv", ".txt"]
+            )
             with gr.Row():
                 text_column = gr.Dropdown([], label=t("Text column"), allow_custom_value=True)
                 label_column = gr.Dropdown([], label=t("Label column"), allow_custom_value=True)
@@ -237,12 +299,28 @@ def build_ui() -> None:
     trained = gr.State()
     file.change(columns_of, file, [text_column, label_column], api_visibility="private")
     example.click(lambda: (str(examples.REVIEWS), TASK.default()), None, [file, base_model], api_visibility="private")
-    chinese_example.click(lambda: (str(examples.CHINESE_REVIEWS), TASK.chinese_reader()), None, [file, base_model],
-                          api_visibility="private")  # on a model that reads Chinese, as every Chinese example
-    inputs = [file, validation_file, text_column, label_column, base_model, mode, epochs, learning_rate, batch_size,
-              max_length, max_rows]
-    event = button.click(run, inputs, [status, losses, confusion_table, confusion_plot, download, trained],
-                         api_name="finetune_text")
+    chinese_example.click(
+        lambda: (str(examples.CHINESE_REVIEWS), TASK.chinese_reader()),
+        None,
+        [file, base_model],
+        api_visibility="private",
+    )  # on a model that reads Chinese, as every Chinese example
+    inputs = [
+        file,
+        validation_file,
+        text_column,
+        label_column,
+        base_model,
+        mode,
+        epochs,
+        learning_rate,
+        batch_size,
+        max_length,
+        max_rows,
+    ]
+    event = button.click(
+        run, inputs, [status, losses, confusion_table, confusion_plot, download, trained], api_name="finetune_text"
+    )
     stop.click(None, None, None, cancels=[event], api_visibility="private")
     try_button.click(try_model, [trained, sample], prediction, api_name="try_text_model")
 

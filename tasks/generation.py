@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 import gradio as gr
 import torch
@@ -13,8 +13,8 @@ import models
 from models.causal_lm import CausalLM, tidy
 from models.errors import ShowcaseError, Text
 from toolkit import ui
-from toolkit.inputs import clean_text, number
 from toolkit.i18n import choices, t
+from toolkit.inputs import clean_text, number
 from toolkit.messages import message
 from toolkit.task import Task
 
@@ -64,15 +64,20 @@ def read_seed(seed) -> int | None:
     if value is None or value == -1:
         return None
     if not 0 <= value <= MAX_SEED:
-        raise ShowcaseError("The seed must be from 0 to {limit:,} (or -1 for a different text each time).", limit=MAX_SEED)
+        raise ShowcaseError(
+            "The seed must be from 0 to {limit:,} (or -1 for a different text each time).", limit=MAX_SEED
+        )
     return value
 
 
 def check_settings(settings: Settings) -> list[str]:
     """Refuses impossible values; returns a note for each setting the chosen strategy ignores."""
     if settings.strategy not in STRATEGIES:
-        raise ShowcaseError("Unknown decoding strategy '{strategy}'; choose one of {choices}.", strategy=settings.strategy,
-                            choices=STRATEGIES)
+        raise ShowcaseError(
+            "Unknown decoding strategy '{strategy}'; choose one of {choices}.",
+            strategy=settings.strategy,
+            choices=STRATEGIES,
+        )
     if not 1 <= settings.max_new_tokens <= MAX_NEW_TOKENS:
         raise ShowcaseError("Max new tokens must be between 1 and {limit}.", limit=MAX_NEW_TOKENS)
     if settings.strategy == "sampling" and not settings.temperature > 0:
@@ -83,11 +88,19 @@ def check_settings(settings: Settings) -> list[str]:
         raise ShowcaseError("Repetition penalty must be above 0 (1 means no penalty).")
     notes = []
     if settings.strategy != "sampling":
-        notes.append(message("Temperature, top-k, top-p and seed only apply to sampling; {strategy} ignores them.",
-                             strategy=Text(settings.strategy)))
+        notes.append(
+            message(
+                "Temperature, top-k, top-p and seed only apply to sampling; {strategy} ignores them.",
+                strategy=Text(settings.strategy),
+            )
+        )
     if settings.strategy == "beam search":
-        notes.append(message("Beam search keeps several candidate texts and picks the best at the end, so it cannot "
-                             "stream: the text appears when it is complete."))
+        notes.append(
+            message(
+                "Beam search keeps several candidate texts and picks the best at the end, so it cannot "
+                "stream: the text appears when it is complete."
+            )
+        )
     return notes
 
 
@@ -97,12 +110,21 @@ def prepare_prompt(generator: CausalLM, prompt: str, max_new_tokens: int) -> tup
     context = generator.context
     room = context - max_new_tokens
     if room < 1:
-        raise ShowcaseError("{model_id} sees {context} tokens at most; ask for fewer new tokens.",
-                            model_id=generator.model_id, context=context)
+        raise ShowcaseError(
+            "{model_id} sees {context} tokens at most; ask for fewer new tokens.",
+            model_id=generator.model_id,
+            context=context,
+        )
     if ids.shape[1] > room:
-        return ids[:, -room:], [message("The prompt had {tokens:,} tokens; its first {cut:,} were cut so that prompt and "
-                                        "answer fit the model's {context}-token context.", tokens=ids.shape[1],
-                                        cut=ids.shape[1] - room, context=context)]
+        return ids[:, -room:], [
+            message(
+                "The prompt had {tokens:,} tokens; its first {cut:,} were cut so that prompt and "
+                "answer fit the model's {context}-token context.",
+                tokens=ids.shape[1],
+                cut=ids.shape[1] - room,
+                context=context,
+            )
+        ]
     return ids, []
 
 
@@ -140,8 +162,9 @@ def stream(generator: CausalLM, prompt: str, settings: Settings) -> Iterator[Upd
                 yield replace(update, seconds=time.perf_counter() - started)
                 continue
             new = output[0, ids.shape[1] :]
-            yield replace(update, text=generator.decode(new), tokens=len(new), seconds=time.perf_counter() - started,
-                          done=True)
+            yield replace(
+                update, text=generator.decode(new), tokens=len(new), seconds=time.perf_counter() - started, done=True
+            )
         return
 
     text, tokens = "", 0
@@ -153,16 +176,30 @@ def stream(generator: CausalLM, prompt: str, settings: Settings) -> Iterator[Upd
 
 
 def stats(update: Update) -> str:
-    line = message("{tokens} tokens · {speed:.1f} tokens/s · {seconds:.1f} s · {state}", tokens=update.tokens,
-                   speed=update.tokens_per_second, seconds=update.seconds,
-                   state=Text("done") if update.done else Text("generating…"))
+    line = message(
+        "{tokens} tokens · {speed:.1f} tokens/s · {seconds:.1f} s · {state}",
+        tokens=update.tokens,
+        speed=update.tokens_per_second,
+        seconds=update.seconds,
+        state=Text("done") if update.done else Text("generating…"),
+    )
     return "\n\n".join([line, *update.notes])
 
 
 @ui.user_errors
 @ui.gpu_seconds(120)  # up to 500 tokens, or a beam search
-def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat_ngram_size,
-        repetition_penalty, seed):
+def run(
+    prompt,
+    model_id,
+    max_new_tokens,
+    strategy,
+    temperature,
+    top_k,
+    top_p,
+    no_repeat_ngram_size,
+    repetition_penalty,
+    seed,
+):
     """Continues a prompt with a GPT-2 family model, streaming the text as it is written.
 
     Args:
@@ -181,10 +218,14 @@ def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, n
         the text so far, growing as tokens arrive, and the speed in tokens per second
     """
     settings = Settings(
-        number(max_new_tokens, "Max new tokens", whole=True), strategy, number(temperature, "Temperature"),
-        number(top_k, "Top-k", 0, whole=True), number(top_p, "Top-p"),
+        number(max_new_tokens, "Max new tokens", whole=True),
+        strategy,
+        number(temperature, "Temperature"),
+        number(top_k, "Top-k", 0, whole=True),
+        number(top_p, "Top-p"),
         number(no_repeat_ngram_size, "No-repeat n-gram size", 0, whole=True),
-        number(repetition_penalty, "Repetition penalty"), seed=read_seed(seed),
+        number(repetition_penalty, "Repetition penalty"),
+        seed=read_seed(seed),
     )
     generator = TASK.load(model_id)
     note = TASK.language_note(model_id, [prompt])
@@ -198,8 +239,10 @@ def run(prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, n
 
 def build_ui() -> None:
     gr.Markdown(
-        t("**GPT-2** continues your text, token by token (for Chinese, the Chinese GPT-2). Sampling with a fixed seed gives the same text "
-        "again; greedy always picks the likeliest token; beam search weighs several continuations.")
+        t(
+            "**GPT-2** continues your text, token by token (for Chinese, the Chinese GPT-2). Sampling with a fixed seed gives the same text "
+            "again; greedy always picks the likeliest token; beam search weighs several continuations."
+        )
     )
     with gr.Row():
         with gr.Column():
@@ -210,13 +253,24 @@ def build_ui() -> None:
                 stop = gr.Button(t("Stop"), variant="stop")
             with gr.Accordion(t("Decoding settings"), open=False):
                 defaults = Settings()
-                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label=t("Max new tokens"), precision=0)
+                max_new_tokens = gr.Slider(
+                    1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label=t("Max new tokens"), precision=0
+                )
                 strategy = gr.Radio(choices(STRATEGIES), value=defaults.strategy, label=t("Decoding"))
                 temperature = gr.Slider(0.05, 2.0, value=defaults.temperature, step=0.05, label=t("Temperature"))
                 top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label=t("Top-k (0: off)"), precision=0)
                 top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label=t("Top-p"))
-                no_repeat = gr.Slider(0, 6, value=defaults.no_repeat_ngram_size, step=1, label=t("No-repeat n-gram size (0: off)"), precision=0)
-                penalty = gr.Slider(0.5, 2.0, value=defaults.repetition_penalty, step=0.05, label=t("Repetition penalty"))
+                no_repeat = gr.Slider(
+                    0,
+                    6,
+                    value=defaults.no_repeat_ngram_size,
+                    step=1,
+                    label=t("No-repeat n-gram size (0: off)"),
+                    precision=0,
+                )
+                penalty = gr.Slider(
+                    0.5, 2.0, value=defaults.repetition_penalty, step=0.05, label=t("Repetition penalty")
+                )
                 seed = gr.Number(value=defaults.seed, precision=0, minimum=-1, label=t("Seed (-1: random)"))
         with gr.Column():
             output = gr.Textbox(label=t("Text"), lines=14, autoscroll=True)

@@ -8,8 +8,8 @@ from models.device import Stopwatch
 from models.image_classifier import ImageClassifier
 from models.tensors import ranked
 from toolkit import ui
-from toolkit.inputs import open_image
 from toolkit.i18n import t
+from toolkit.inputs import open_image
 from toolkit.messages import message
 from toolkit.task import Task
 
@@ -39,7 +39,10 @@ def predict(model_id: str, images: list) -> list[tuple]:
     return [(top, ui.run_info(classifier, ms / len(images), note if len(images) > 1 else "", name)) for top in tops]
 
 
-run = ui.one_request(prepare, predict, """Names what a photo shows: the top 5 of the 1,000 ImageNet classes.
+run = ui.one_request(
+    prepare,
+    predict,
+    """Names what a photo shows: the top 5 of the 1,000 ImageNet classes.
 
     Args:
         image: the photo (JPEG, PNG, WebP or HEIC)
@@ -47,15 +50,18 @@ run = ui.one_request(prepare, predict, """Names what a photo shows: the top 5 of
 
     Returns:
         the 5 most likely classes with their probabilities, and which model answered, how and how fast
-    """)
+    """,
+)
 
 
 def build_ui() -> None:
     import gradio as gr
 
     gr.Markdown(
-        t("Names the main object in a photo among the 1,000 ImageNet classes with a **torchvision "
-        "ResNet**, using its weights' own preprocessing (resize, centre crop, normalise).")
+        t(
+            "Names the main object in a photo among the 1,000 ImageNet classes with a **torchvision "
+            "ResNet**, using its weights' own preprocessing (resize, centre crop, normalise)."
+        )
     )
     with gr.Row():
         with gr.Column():

@@ -12,8 +12,8 @@ from models.device import Stopwatch
 from models.errors import ShowcaseError, Text
 from models.yolo import Detector
 from toolkit import ui
-from toolkit.inputs import open_image, parse_labels
 from toolkit.i18n import t
+from toolkit.inputs import open_image, parse_labels
 from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
@@ -35,9 +35,12 @@ def kept_classes(segmenter: Detector, keep: str | None) -> set[str] | None:
     wanted = {label.lower() for label in parse_labels(keep)}
     unknown = sorted(wanted - set(segmenter.class_names))
     if unknown:
-        raise ShowcaseError("{unknown}: not among the {count} classes this model knows (for example {known}).",
-                            unknown=", ".join(unknown), count=len(segmenter.class_names),
-                            known=", ".join(segmenter.class_names[:6]))
+        raise ShowcaseError(
+            "{unknown}: not among the {count} classes this model knows (for example {known}).",
+            unknown=", ".join(unknown),
+            count=len(segmenter.class_names),
+            known=", ".join(segmenter.class_names[:6]),
+        )
     return wanted
 
 
@@ -48,8 +51,9 @@ def cut_out(segmenter: Detector, image, keep: str | None = None, confidence: flo
     if not segmenter.segments:
         raise ShowcaseError("{model_id} finds boxes, not outlines; choose a -seg model.", model_id=segmenter.model_id)
     if confidence is None or not 0.0 <= float(confidence) <= 1.0:
-        raise ShowcaseError("{name} must be between 0 and 1, got {value}.", name=Text("Confidence threshold"),
-                            value=confidence)
+        raise ShowcaseError(
+            "{name} must be between 0 and 1, got {value}.", name=Text("Confidence threshold"), value=confidence
+        )
     wanted = kept_classes(segmenter, keep)
     photo = open_image(image)
     rgb = np.asarray(photo)
@@ -67,8 +71,9 @@ def cut_out(segmenter: Detector, image, keep: str | None = None, confidence: flo
         one = np.zeros_like(mask)
         cv2.fillPoly(one, [np.round(outline).astype(np.int32)], 255)
         mask |= one
-        rows.append({"class": name, "confidence": round(float(score), 3),
-                     "area %": round(100 * float((one > 0).mean()), 1)})
+        rows.append(
+            {"class": name, "confidence": round(float(score), 3), "area %": round(100 * float((one > 0).mean()), 1)}
+        )
     return CutOut(np.dstack([rgb, mask]), mask, pd.DataFrame(rows, columns=TABLE_COLUMNS), watch.ms)
 
 
@@ -89,8 +94,11 @@ def run(image, keep, confidence, model_id):
     result = cut_out(segmenter, image, keep, confidence)
     counts = result.table["class"].value_counts()
     kept = ", ".join(f"{n} {name}" for name, n in counts.items())
-    note = (message("Kept {kept}: {share:.1%} of the photo.", kept=kept, share=float((result.mask > 0).mean())) if kept
-            else message("Nothing to keep above the threshold: the cut-out is empty."))
+    note = (
+        message("Kept {kept}: {share:.1%} of the photo.", kept=kept, share=float((result.mask > 0).mean()))
+        if kept
+        else message("Nothing to keep above the threshold: the cut-out is empty.")
+    )
     return result.image, result.mask, with_columns_translated(result.table), ui.run_info(segmenter, result.ms, note)
 
 
@@ -98,9 +106,11 @@ def build_ui() -> None:
     import gradio as gr
 
     gr.Markdown(
-        t("Instance segmentation outlines every object pixel by pixel. Name the classes to keep (any of "
-        "the 80 COCO classes; empty keeps them all): the rest of the photo becomes transparent, ready "
-        "to paste elsewhere.")
+        t(
+            "Instance segmentation outlines every object pixel by pixel. Name the classes to keep (any of "
+            "the 80 COCO classes; empty keeps them all): the rest of the photo becomes transparent, ready "
+            "to paste elsewhere."
+        )
     )
     with gr.Row():
         with gr.Column():

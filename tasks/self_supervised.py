@@ -16,11 +16,11 @@ import models
 from models import contrastive
 from models.errors import ModelUnavailable, ShowcaseError
 from toolkit import image_data, ui
+from toolkit.i18n import choices, t
 from toolkit.image_data import LabelledImages
 from toolkit.inputs import number
-from toolkit.probe import cross_validate, fold_count, stratified_sample
-from toolkit.i18n import choices, t
 from toolkit.messages import message, with_columns_translated
+from toolkit.probe import cross_validate, fold_count, stratified_sample
 from toolkit.task import Task
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
 
@@ -82,7 +82,10 @@ def evaluate(result: Pretraining, reference=None) -> Evaluation:
     labels = result.data.labels
     rows = interleaved(stratified_sample(labels, PROBE_IMAGES), labels)
     images, probed = [result.data.images[i] for i in rows], [labels[i] for i in rows]
-    encoders = {message("Self-supervised (pretrained here)"): result.encoder, message("Same CNN, random weights"): result.random}
+    encoders = {
+        message("Self-supervised (pretrained here)"): result.encoder,
+        message("Same CNN, random weights"): result.random,
+    }
     if reference is not None:
         encoders[message("{name} (ImageNet labels)", name=models.label(reference.model_id))] = reference
     features = {name: encoder.embed_images(images) for name, encoder in encoders.items()}
@@ -90,8 +93,13 @@ def evaluate(result: Pretraining, reference=None) -> Evaluation:
     if folds < 2:
         return Evaluation(pd.DataFrame(), rows, features)  # no classes to probe with: the map and neighbours only
     scored = {name: cross_validate(f, probed, folds) for name, f in features.items()}
-    table = pd.DataFrame({"encoder": list(scored), "probe accuracy": [f"{s.accuracy:.1%}" for s in scored.values()],
-                          "macro-F1": [round(s.macro_f1, 3) for s in scored.values()]})
+    table = pd.DataFrame(
+        {
+            "encoder": list(scored),
+            "probe accuracy": [f"{s.accuracy:.1%}" for s in scored.values()],
+            "macro-F1": [round(s.macro_f1, 3) for s in scored.values()],
+        }
+    )
     table["images"], table["folds"] = len(rows), folds
     return Evaluation(table, rows, features)
 
@@ -111,7 +119,13 @@ def projection(features: torch.Tensor, labels: list[str]) -> pd.DataFrame:
     centred = features - features.mean(dim=0)
     _, _, axes = torch.pca_lowrank(centred, q=2, center=False)
     xy = (centred @ axes[:, :2]).numpy()
-    return pd.DataFrame({"x": xy[:, 0].round(3), "y": xy[:, 1].round(3), "class": [label or message("(unlabelled)") for label in labels]})
+    return pd.DataFrame(
+        {
+            "x": xy[:, 0].round(3),
+            "y": xy[:, 1].round(3),
+            "class": [label or message("(unlabelled)") for label in labels],
+        }
+    )
 
 
 def neighbours(features: torch.Tensor, index: int, k: int = NEIGHBOURS) -> list[tuple[int, float]]:
@@ -146,11 +160,18 @@ def run(source, files, max_images, epochs, batch_size, learning_rate, progress=g
                 raise ShowcaseError("Upload a zip of images (class folders are optional: they let the probe score it).")
             data = image_data.collect([getattr(f, "name", f) for f in files], KEPT_SIDE, unlabelled=True)
             keep = stratified_sample(data.labels, max_images)
-            data = LabelledImages([data.images[i] for i in keep], [data.labels[i] for i in keep], [data.names[i] for i in keep], data.skipped)
+            data = LabelledImages(
+                [data.images[i] for i in keep],
+                [data.labels[i] for i in keep],
+                [data.names[i] for i in keep],
+                data.skipped,
+            )
         else:
             data = image_data.cifar10(max_images)
         if len(data.images) < 16:
-            raise ShowcaseError("Found {count} usable images; contrastive pretraining needs at least 16.", count=len(data.images))
+            raise ShowcaseError(
+                "Found {count} usable images; contrastive pretraining needs at least 16.", count=len(data.images)
+            )
         for update in pretrain(data, epochs, batch_size, learning_rate):
             if isinstance(update, Progress):
                 progress(update.fraction, desc=update.message)
@@ -159,28 +180,55 @@ def run(source, files, max_images, epochs, batch_size, learning_rate, progress=g
         progress(1, desc=message("Linear probes: pretrained against random weights"))
         evaluation = evaluate(result, reference_encoder())
     path = RUNS.save_file(result.encoder.save, "self-supervised-encoder.safetensors")
-    yield (summary(result, evaluation), loss_frame(result.losses), with_columns_translated(evaluation.table),
-           projection(next(iter(evaluation.features.values())), [data.labels[i] for i in evaluation.rows]),
-           [(data.images[i], data.labels[i] or None) for i in evaluation.rows[:PICKABLE]], str(path), (result, evaluation))
+    yield (
+        summary(result, evaluation),
+        loss_frame(result.losses),
+        with_columns_translated(evaluation.table),
+        projection(next(iter(evaluation.features.values())), [data.labels[i] for i in evaluation.rows]),
+        [(data.images[i], data.labels[i] or None) for i in evaluation.rows[:PICKABLE]],
+        str(path),
+        (result, evaluation),
+    )
 
 
 def summary(result: Pretraining, evaluation: Evaluation) -> str:
     classes = sorted({label for label in result.data.labels if label})
-    text = message("Pretrained on **{images} images** for {epochs} epochs in {seconds:.0f} s, without their labels; final "
-                   "loss {loss:.3f}.", images=len(result.data.images), epochs=result.epochs, seconds=result.seconds,
-                   loss=result.losses[-1][1]) if result.losses else ""
+    text = (
+        message(
+            "Pretrained on **{images} images** for {epochs} epochs in {seconds:.0f} s, without their labels; final "
+            "loss {loss:.3f}.",
+            images=len(result.data.images),
+            epochs=result.epochs,
+            seconds=result.seconds,
+            loss=result.losses[-1][1],
+        )
+        if result.losses
+        else ""
+    )
     if evaluation.table.empty:
-        text += "\n\n" + message("No classes to score it with (put images in class folders): see the map and the neighbours.")
+        text += "\n\n" + message(
+            "No classes to score it with (put images in class folders): see the map and the neighbours."
+        )
     else:
-        text += "\n\n" + message("Linear probe, {folds}-fold cross-validated on {rows} labelled images of {classes} classes "
-                                  "(chance {chance:.0%}): the gain is what pretraining learnt.", folds=evaluation.table["folds"][0],
-                                  rows=len(evaluation.rows), classes=len(classes), chance=1 / len(classes))
+        text += "\n\n" + message(
+            "Linear probe, {folds}-fold cross-validated on {rows} labelled images of {classes} classes "
+            "(chance {chance:.0%}): the gain is what pretraining learnt.",
+            folds=evaluation.table["folds"][0],
+            rows=len(evaluation.rows),
+            classes=len(classes),
+            chance=1 / len(classes),
+        )
         if len(evaluation.features) == 2:
-            text += message(" {name}'s ImageNet features are not compared: its weights cannot be downloaded here.",
-                            name=models.label(TASK.default("reference")))
+            text += message(
+                " {name}'s ImageNet features are not compared: its weights cannot be downloaded here.",
+                name=models.label(TASK.default("reference")),
+            )
     if result.data.skipped:
-        text += "\n\n" + message("Skipped {count} file(s): {skipped}", count=len(result.data.skipped),
-                                  skipped=html.escape("; ".join(result.data.skipped[:5])))
+        text += "\n\n" + message(
+            "Skipped {count} file(s): {skipped}",
+            count=len(result.data.skipped),
+            skipped=html.escape("; ".join(result.data.skipped[:5])),
+        )
     return text
 
 
@@ -199,25 +247,38 @@ def show_neighbours(state, selected: gr.SelectData):
         return gallery, ""
     same = sum(labels[i] == labels[selected.index] for i, _ in found)
     same_random = sum(labels[i] == labels[selected.index] for i, _ in neighbours(random, selected.index))
-    return gallery, message("Same class ({label}): **{same} of {count}** with the pretrained encoder, {same_random} of "
-                            "{count} with random weights.", label=labels[selected.index], same=same, count=len(found),
-                            same_random=same_random)
+    return gallery, message(
+        "Same class ({label}): **{same} of {count}** with the pretrained encoder, {same_random} of "
+        "{count} with random weights.",
+        label=labels[selected.index],
+        same=same,
+        count=len(found),
+        same_random=same_random,
+    )
 
 
 def build_ui() -> None:
     gr.Markdown(
-        t("Learn from images **without labels**: a small CNN sees two randomly cropped, flipped and recoloured "
-        "views of each image and learns to tell which views come from the same image (SimCLR's contrastive loss). "
-        "A linear probe then measures what it learnt, against the same CNN with random weights. Download the "
-        "encoder and use it as a backbone in *Few-shot images*.")
+        t(
+            "Learn from images **without labels**: a small CNN sees two randomly cropped, flipped and recoloured "
+            "views of each image and learns to tell which views come from the same image (SimCLR's contrastive loss). "
+            "A linear probe then measures what it learnt, against the same CNN with random weights. Download the "
+            "encoder and use it as a backbone in *Few-shot images*."
+        )
     )
     with gr.Row():
         with gr.Column():
             source = gr.Radio(choices([CIFAR10, UPLOAD]), value=CIFAR10, label=t("Images"))
-            files = gr.File(file_count="multiple", file_types=["image", ".zip"], visible=False,
-                            label=t("Images or a zip (class folders let the probe score the encoder)"))
+            files = gr.File(
+                file_count="multiple",
+                file_types=["image", ".zip"],
+                visible=False,
+                label=t("Images or a zip (class folders let the probe score the encoder)"),
+            )
             with gr.Row():
-                max_images = gr.Slider(100, image_data.MAX_IMAGES, value=2000, step=100, label=t("Images used"), precision=0)
+                max_images = gr.Slider(
+                    100, image_data.MAX_IMAGES, value=2000, step=100, label=t("Images used"), precision=0
+                )
                 epochs = gr.Slider(1, 200, value=30, step=1, label=t("Epochs"), precision=0)
             with gr.Accordion(t("Training settings"), open=False):
                 batch_size = gr.Slider(16, 256, value=64, step=16, label=t("Batch size"), precision=0)
@@ -227,20 +288,37 @@ def build_ui() -> None:
                 stop = gr.Button(t("Stop"), variant="stop")
             status = gr.Markdown(label=t("Status"))
             losses = gr.LinePlot(x="step", y="loss", label=t("Contrastive loss (NT-Xent)"), height=220)
-            table = gr.DataFrame(label=t("Linear probe: pretrained vs random weights"),
-                                 headers=["encoder", "probe accuracy", "macro-F1", "images", "folds"])
+            table = gr.DataFrame(
+                label=t("Linear probe: pretrained vs random weights"),
+                headers=["encoder", "probe accuracy", "macro-F1", "images", "folds"],
+            )
             download = gr.File(label=t("Pretrained encoder (.safetensors, for Few-shot images)"), height=90)
         with gr.Column():
-            scatter = gr.ScatterPlot(x="x", y="y", color="class", label=t("The embeddings in 2-D (principal components)"), elem_id="ssl-map")
-            pickable = gr.Gallery(label=t("Pick an image to see its nearest neighbours"), columns=8, height=220,
-                                  allow_preview=False, elem_id="ssl-pickable")
-            found = gr.Gallery(label=t("Nearest neighbours (pretrained encoder, cosine similarity)"), columns=8, height=140,
-                               allow_preview=False)
+            scatter = gr.ScatterPlot(
+                x="x", y="y", color="class", label=t("The embeddings in 2-D (principal components)"), elem_id="ssl-map"
+            )
+            pickable = gr.Gallery(
+                label=t("Pick an image to see its nearest neighbours"),
+                columns=8,
+                height=220,
+                allow_preview=False,
+                elem_id="ssl-pickable",
+            )
+            found = gr.Gallery(
+                label=t("Nearest neighbours (pretrained encoder, cosine similarity)"),
+                columns=8,
+                height=140,
+                allow_preview=False,
+            )
             agreement = gr.Markdown()
     state = gr.State()
     source.change(lambda choice: gr.update(visible=choice == UPLOAD), source, files, api_visibility="private")
-    event = button.click(run, [source, files, max_images, epochs, batch_size, learning_rate],
-                         [status, losses, table, scatter, pickable, download, state], api_name="pretrain")
+    event = button.click(
+        run,
+        [source, files, max_images, epochs, batch_size, learning_rate],
+        [status, losses, table, scatter, pickable, download, state],
+        api_name="pretrain",
+    )
     stop.click(None, None, None, cancels=[event], api_visibility="private")
     pickable.select(show_neighbours, state, [found, agreement], api_visibility="private")
 

@@ -11,8 +11,8 @@ import pandas as pd
 from models.device import Stopwatch
 from models.sentence_encoder import SentenceEncoder
 from toolkit import plots, ui
-from toolkit.inputs import text_lines
 from toolkit.i18n import t
+from toolkit.inputs import text_lines
 from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
@@ -28,7 +28,9 @@ EXAMPLE_SENTENCES = "\n".join(
         "I forgot my login credentials and cannot sign in.",
     ]
 )
-CHINESE_SENTENCES = "\n".join(["我忘记了密码，无法登录。", "怎样重置我的密码？", "今天股市大跌。", "一只猫在沙发上睡觉。", "他在舞台上弹吉他。"])
+CHINESE_SENTENCES = "\n".join(
+    ["我忘记了密码，无法登录。", "怎样重置我的密码？", "今天股市大跌。", "一只猫在沙发上睡觉。", "他在舞台上弹吉他。"]
+)
 
 
 @dataclass
@@ -43,7 +45,14 @@ class Similarities:
         rows = []
         for q, query in enumerate(self.queries):
             for rank, s in enumerate(np.argsort(-self.scores[q]), start=1):
-                rows.append({"query": query, "rank": rank, "sentence": self.sentences[s], "cosine": round(float(self.scores[q, s]), 4)})
+                rows.append(
+                    {
+                        "query": query,
+                        "rank": rank,
+                        "sentence": self.sentences[s],
+                        "cosine": round(float(self.scores[q, s]), 4),
+                    }
+                )
         return pd.DataFrame(rows)
 
 
@@ -80,12 +89,16 @@ def run(queries_text, sentences_text, model_id):
 
 def build_ui() -> None:
     gr.Markdown(
-        t("Search by meaning, not words: each sentence becomes a vector (**sentence embedding**), and "
-        "sentences that mean the same point the same way (high cosine similarity), even with no word in common.")
+        t(
+            "Search by meaning, not words: each sentence becomes a vector (**sentence embedding**), and "
+            "sentences that mean the same point the same way (high cosine similarity), even with no word in common."
+        )
     )
     with gr.Row():
         with gr.Column():
-            queries = gr.Textbox(label=t("Query (one per line for several)"), lines=2, value="I can't log in to my account")
+            queries = gr.Textbox(
+                label=t("Query (one per line for several)"), lines=2, value="I can't log in to my account"
+            )
             sentences = gr.Textbox(label=t("Sentences to search (one per line)"), lines=8, value=EXAMPLE_SENTENCES)
             model_id = ui.model_dropdown(TASK)
             button = gr.Button(t("Search"), variant="primary")
@@ -94,11 +107,13 @@ def build_ui() -> None:
             ranking = gr.DataFrame(label=t("Ranked matches"), wrap=True)
             heat = gr.Plot(label=t("Similarity heatmap"))
     gr.Examples(
-        TASK.with_models([
-            ["I can't log in to my account", EXAMPLE_SENTENCES],
-            ["Somebody is making music\nThe economy is struggling", EXAMPLE_SENTENCES],
-            ["我登录不了我的账号", CHINESE_SENTENCES],
-        ]),
+        TASK.with_models(
+            [
+                ["I can't log in to my account", EXAMPLE_SENTENCES],
+                ["Somebody is making music\nThe economy is struggling", EXAMPLE_SENTENCES],
+                ["我登录不了我的账号", CHINESE_SENTENCES],
+            ]
+        ),
         inputs=[queries, sentences, model_id],
     )
     button.click(run, [queries, sentences, model_id], [ranking, heat, info], api_name="similarity")

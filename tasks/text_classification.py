@@ -11,8 +11,8 @@ from models.device import Stopwatch
 from models.sequence_classifier import SequenceClassifier
 from models.tensors import TEXTS_PER_PASS, ranked
 from toolkit import ui
-from toolkit.inputs import text_lines
 from toolkit.i18n import t
+from toolkit.inputs import text_lines
 from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
@@ -72,14 +72,30 @@ def run(text, model_id):
     scores = classify(classifier, texts)
     rows = table(texts, scores)
     # Every label the model knows, zeros included, so the bars compare against a zero baseline.
-    counts = rows["label"].value_counts().reindex(classifier.labels, fill_value=0).rename_axis("label").reset_index(name="texts")
+    counts = (
+        rows["label"]
+        .value_counts()
+        .reindex(classifier.labels, fill_value=0)
+        .rename_axis("label")
+        .reset_index(name="texts")
+    )
     notes = []
     if any(scores.truncated):
-        notes.append(message("{count} text(s) were longer than the model's {limit} tokens and were cut to fit.",
-                             count=sum(scores.truncated), limit=classifier.max_tokens))
+        notes.append(
+            message(
+                "{count} text(s) were longer than the model's {limit} tokens and were cut to fit.",
+                count=sum(scores.truncated),
+                limit=classifier.max_tokens,
+            )
+        )
     if len(texts) > 1:
-        notes.append(message("{count} lines classified in {passes} batched pass(es).", count=len(texts),
-                             passes=-(-len(texts) // TEXTS_PER_PASS)))
+        notes.append(
+            message(
+                "{count} lines classified in {passes} batched pass(es).",
+                count=len(texts),
+                passes=-(-len(texts) // TEXTS_PER_PASS),
+            )
+        )
     notes.append(TASK.language_note(model_id, texts, classifier.tokenizer))
     many = len(texts) > 1
     return (
@@ -98,8 +114,9 @@ def predict(model_id: str, requests: list[list[str]]) -> list[tuple]:
     """Every line of every request in one classify call; each request gets its first line's label."""
     classifier = TASK.load(model_id)
     scores = classify(classifier, [line for lines in requests for line in lines])
-    note = message("Answered in a batch of {count} requests ({lines} lines).", count=len(requests),
-                   lines=len(scores.probabilities))
+    note = message(
+        "Answered in a batch of {count} requests ({lines} lines).", count=len(requests), lines=len(scores.probabilities)
+    )
     outputs, start = [], 0
     for lines in requests:
         outputs.append((scores.probabilities[start], ui.run_info(classifier, scores.ms, note)))
@@ -109,8 +126,10 @@ def predict(model_id: str, requests: list[list[str]]) -> list[tuple]:
 
 def build_ui() -> None:
     gr.Markdown(
-        t("Sentiment of a sentence, or of many (one per line, classified together in one batch), with a "
-        "fine-tuned **BERT-family** model. The multilingual and Chinese models read other languages.")
+        t(
+            "Sentiment of a sentence, or of many (one per line, classified together in one batch), with a "
+            "fine-tuned **BERT-family** model. The multilingual and Chinese models read other languages."
+        )
     )
     with gr.Row():
         with gr.Column():

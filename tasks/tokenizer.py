@@ -12,8 +12,8 @@ import models
 from models.errors import ShowcaseError
 from models.hub import encode
 from toolkit import ui
-from toolkit.inputs import clean_text
 from toolkit.i18n import t
+from toolkit.inputs import clean_text
 from toolkit.messages import message, with_columns_translated
 from toolkit.task import Task
 
@@ -75,14 +75,25 @@ def highlighted(tokens: list[Token]) -> list[tuple[str, str]]:
 
 
 def token_table(tokens: list[Token]) -> pd.DataFrame:
-    return pd.DataFrame({"#": range(1, len(tokens) + 1), "token": [t.piece for t in tokens],
-                         "id": [t.id for t in tokens], "text": [t.text for t in tokens]})
+    return pd.DataFrame(
+        {
+            "#": range(1, len(tokens) + 1),
+            "token": [t.piece for t in tokens],
+            "id": [t.id for t in tokens],
+            "text": [t.text for t in tokens],
+        }
+    )
 
 
 def summary(model_id: str, text: str, tokens: list[Token]) -> str:
     per_token = len(text) / len(tokens) if tokens else 0
-    return message("**{model_id}**: {tokens} tokens for {characters} characters ({per_token:.1f} characters per token)",
-                   model_id=model_id, tokens=len(tokens), characters=len(text), per_token=per_token)
+    return message(
+        "**{model_id}**: {tokens} tokens for {characters} characters ({per_token:.1f} characters per token)",
+        model_id=model_id,
+        tokens=len(tokens),
+        characters=len(text),
+        per_token=per_token,
+    )
 
 
 @ui.user_errors
@@ -126,22 +137,29 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
         raise ShowcaseError("The number of merges must be 0 or more.")
     notes = []
     if int(merges) > MAX_MERGES:
-        notes.append(message("{asked:,} merges asked; this panel learns at most {limit:,}.", asked=int(merges),
-                             limit=MAX_MERGES))
+        notes.append(
+            message("{asked:,} merges asked; this panel learns at most {limit:,}.", asked=int(merges), limit=MAX_MERGES)
+        )
     wanted = min(int(merges), MAX_MERGES)
     alphabet = sorted({c for c in corpus if not c.isspace()})
     tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     trainer = trainers.BpeTrainer(
-        vocab_size=len(alphabet) + 1 + wanted, special_tokens=["[UNK]"], initial_alphabet=alphabet,
-        min_frequency=0, show_progress=False,
+        vocab_size=len(alphabet) + 1 + wanted,
+        special_tokens=["[UNK]"],
+        initial_alphabet=alphabet,
+        min_frequency=0,
+        show_progress=False,
     )
     tokenizer.train_from_iterator(corpus.splitlines(), trainer)
-    learned = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m)
-               for m in json.loads(tokenizer.to_str())["model"]["merges"]]
+    learned = [
+        tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m)
+        for m in json.loads(tokenizer.to_str())["model"]["merges"]
+    ]
     if len(learned) < wanted:
-        notes.append(message("Stopped after {count} merges: no pair of adjacent tokens is left to merge.",
-                             count=len(learned)))
+        notes.append(
+            message("Stopped after {count} merges: no pair of adjacent tokens is left to merge.", count=len(learned))
+        )
     sample = (sample or "").strip()
     if not sample:  # the corpus's first line, cut to a sample's length
         sample = next(line for line in corpus.splitlines() if line.strip())[:SAMPLE_CHARS]
@@ -160,20 +178,30 @@ def run_training(corpus, merges, sample):
         sample: the text to segment (empty: the start of the corpus's first line)
     """
     bpe = train_bpe(corpus, merges, sample)
-    table = pd.DataFrame({"step": range(1, min(len(bpe.merges), SHOWN_MERGES) + 1),
-                          "left": [a for a, _ in bpe.merges[:SHOWN_MERGES]],
-                          "right": [b for _, b in bpe.merges[:SHOWN_MERGES]],
-                          "new token": [a + b for a, b in bpe.merges[:SHOWN_MERGES]]})
-    info = message("{merges} merges learned, vocabulary of {vocabulary}; sample in {tokens} tokens.",
-                   merges=len(bpe.merges), vocabulary=bpe.vocabulary_size, tokens=len(bpe.segmentation))
+    table = pd.DataFrame(
+        {
+            "step": range(1, min(len(bpe.merges), SHOWN_MERGES) + 1),
+            "left": [a for a, _ in bpe.merges[:SHOWN_MERGES]],
+            "right": [b for _, b in bpe.merges[:SHOWN_MERGES]],
+            "new token": [a + b for a, b in bpe.merges[:SHOWN_MERGES]],
+        }
+    )
+    info = message(
+        "{merges} merges learned, vocabulary of {vocabulary}; sample in {tokens} tokens.",
+        merges=len(bpe.merges),
+        vocabulary=bpe.vocabulary_size,
+        tokens=len(bpe.segmentation),
+    )
     segments = [(piece, str(n % COLOURS)) for n, piece in enumerate(bpe.segmentation)]
     return with_columns_translated(table), segments, "\n\n".join([info, *bpe.notes])
 
 
 def build_ui() -> None:
     gr.Markdown(
-        t("Models read **tokens**, not letters. GPT-2's **byte-level BPE** and BERT's **WordPiece** cut "
-        "the same text differently: compare them, then train a tiny BPE yourself.")
+        t(
+            "Models read **tokens**, not letters. GPT-2's **byte-level BPE** and BERT's **WordPiece** cut "
+            "the same text differently: compare them, then train a tiny BPE yourself."
+        )
     )
     colours = {str(n): c for n, c in enumerate(["#c7d2fe", "#fde68a", "#bbf7d0", "#fecaca", "#bae6fd", "#e9d5ff"])}
     with gr.Row():
@@ -187,7 +215,13 @@ def build_ui() -> None:
         for side in ("Left", "Right"):
             with gr.Column():
                 info = gr.Markdown(label=t(f"{side}: summary"))
-                pieces = gr.HighlightedText(label=t(f"{side}: tokens"), color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
+                pieces = gr.HighlightedText(
+                    label=t(f"{side}: tokens"),
+                    color_map=colours,
+                    show_legend=False,
+                    show_inline_category=False,
+                    combine_adjacent=False,
+                )
                 table = gr.DataFrame(label=t(f"{side}: ids"), wrap=True, max_height=300)
                 outputs += [pieces, table, info]
     gr.Examples([[e] for e in EXAMPLE_TEXTS], inputs=[text])
@@ -195,19 +229,29 @@ def build_ui() -> None:
 
     with gr.Accordion(t("Train your own BPE"), open=False):
         gr.Markdown(
-            t("Byte-pair encoding starts from single characters and repeatedly merges the most frequent "
-            "adjacent pair into a new token. Paste a corpus and choose how many merges to learn.")
+            t(
+                "Byte-pair encoding starts from single characters and repeatedly merges the most frequent "
+                "adjacent pair into a new token. Paste a corpus and choose how many merges to learn."
+            )
         )
         with gr.Row():
             with gr.Column():
                 corpus = gr.Textbox(label=t("Corpus"), value=EXAMPLE_CORPUS, lines=6)
                 merges = gr.Number(value=20, precision=0, label=t("Merges"))
-                sample = gr.Textbox(label=t("Segment this text (empty: the start of the corpus's first line)"),
-                                    value="the slowest renewal")
+                sample = gr.Textbox(
+                    label=t("Segment this text (empty: the start of the corpus's first line)"),
+                    value="the slowest renewal",
+                )
                 train = gr.Button(t("Learn merges"))
             with gr.Column():
                 learned_info = gr.Markdown(label=t("Summary"))
-                segments = gr.HighlightedText(label=t("Segmentation"), color_map=colours, show_legend=False, show_inline_category=False, combine_adjacent=False)
+                segments = gr.HighlightedText(
+                    label=t("Segmentation"),
+                    color_map=colours,
+                    show_legend=False,
+                    show_inline_category=False,
+                    combine_adjacent=False,
+                )
                 learned = gr.DataFrame(label=t(f"First {SHOWN_MERGES} merges, in order"), max_height=350)
         train.click(run_training, [corpus, merges, sample], [learned, segments, learned_info], api_name="train_bpe")
 
@@ -217,5 +261,11 @@ def preload() -> None:
         get_tokenizer(model_id)
 
 
-TASK = Task(__name__, "Tokenizer explorer", "Language",
-            {"model": ("causal_lm", "sentence_encoder", "sequence_classifier", "clip")}, build_ui, preload)
+TASK = Task(
+    __name__,
+    "Tokenizer explorer",
+    "Language",
+    {"model": ("causal_lm", "sentence_encoder", "sequence_classifier", "clip")},
+    build_ui,
+    preload,
+)

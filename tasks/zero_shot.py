@@ -11,8 +11,8 @@ from models.clip import Clip
 from models.device import Stopwatch
 from models.tensors import ranked
 from toolkit import ui
-from toolkit.inputs import has_chinese, open_image, parse_labels
 from toolkit.i18n import t
+from toolkit.inputs import has_chinese, open_image, parse_labels
 from toolkit.messages import message
 from toolkit.task import Task
 
@@ -21,11 +21,13 @@ SHOWN_LABELS = 10
 
 def example_rows() -> list[list]:
     """Image, labels, prompt ensemble, and the model each runs on (Chinese labels: a Chinese CLIP)."""
-    return TASK.with_models([
-        [examples.cheetah(), "cheetah, leopard, lion, house cat, dog", False],
-        [examples.bus(), "a bus, a tram, a truck, people, a bicycle", True],
-        [examples.lion(), "猫, 狗, 狮子, 老虎", False],
-    ])
+    return TASK.with_models(
+        [
+            [examples.cheetah(), "cheetah, leopard, lion, house cat, dog", False],
+            [examples.bus(), "a bus, a tram, a truck, people, a bicycle", True],
+            [examples.lion(), "猫, 狗, 狮子, 老虎", False],
+        ]
+    )
 
 
 @dataclass
@@ -56,8 +58,11 @@ def notes(clip: Clip, labels: list[str]) -> str:
     if len(labels) == 1:
         lines.append(message("With a single label the probability is always 100%: add labels to compare against."))
     if clip.language != "zh" and has_chinese(labels) and TASK.chinese_reader():
-        lines.append(message("This CLIP was trained on English; for Chinese labels choose `{reader}`.",
-                             reader=TASK.chinese_reader()))
+        lines.append(
+            message(
+                "This CLIP was trained on English; for Chinese labels choose `{reader}`.", reader=TASK.chinese_reader()
+            )
+        )
     return " ".join(lines)
 
 
@@ -70,16 +75,25 @@ def predict(key: tuple, images: list) -> list[tuple]:
     model_id, labels, ensemble = key
     clip = TASK.load(model_id)
     result = classify(clip, images, list(labels), ensemble)
-    timing = message("Image {image_ms:.0f} ms; label prompts {text_ms:.0f} ms (cached for this label set).",
-                     image_ms=result.image_ms, text_ms=result.text_ms)
-    batch = (message("Answered in a batch of {count} requests with the same labels.", count=len(images))
-             if len(images) > 1 else "")
+    timing = message(
+        "Image {image_ms:.0f} ms; label prompts {text_ms:.0f} ms (cached for this label set).",
+        image_ms=result.image_ms,
+        text_ms=result.text_ms,
+    )
+    batch = (
+        message("Answered in a batch of {count} requests with the same labels.", count=len(images))
+        if len(images) > 1
+        else ""
+    )
     note = " ".join(filter(None, [timing, notes(clip, list(labels)), batch]))
     ms = (result.image_ms + result.text_ms) / len(images)
     return [(result.top(row, SHOWN_LABELS), ui.run_info(clip, ms, note)) for row in range(len(images))]
 
 
-run = ui.one_request(prepare, predict, """Picks which of your labels fits a photo best, with CLIP (zero-shot: no training on them).
+run = ui.one_request(
+    prepare,
+    predict,
+    """Picks which of your labels fits a photo best, with CLIP (zero-shot: no training on them).
 
     Args:
         image: the photo (JPEG, PNG, WebP or HEIC)
@@ -89,15 +103,20 @@ run = ui.one_request(prepare, predict, """Picks which of your labels fits a phot
 
     Returns:
         each label's probability, most likely first, and which model answered, how and how fast
-    """)
+    """,
+)
 
 
 def build_ui() -> None:
     import gradio as gr
 
-    gr.Markdown(t("**CLIP** scores an image against any labels you type, without training on them: each label becomes "
-                  "a prompt such as *a photo of a cat.* and CLIP picks the closest. For Chinese labels, choose the "
-                  "Chinese CLIP."))
+    gr.Markdown(
+        t(
+            "**CLIP** scores an image against any labels you type, without training on them: each label becomes "
+            "a prompt such as *a photo of a cat.* and CLIP picks the closest. For Chinese labels, choose the "
+            "Chinese CLIP."
+        )
+    )
     with gr.Row():
         with gr.Column():
             image = ui.image_input()

@@ -8,6 +8,8 @@ import threading
 
 from harness import offline  # noqa: F401  (first: offline model caches, before huggingface_hub reads them)
 
+# isort: split
+
 # Tests run on the CPU, as CI does, whatever this machine has; converted networks go to a fresh
 # folder (never into ../shared); fp32 everywhere, so answers do not depend on the CPU having bf16.
 os.environ.setdefault("SHOWCASE_DEVICE", "cpu")
@@ -84,8 +86,10 @@ def minilm():
 def tiny_defaults(cheetah_resnet):
     """A tiny stand-in for every tab's default model whose weights are missing here, by id; the
     ImageNet classifier always answers 'cheetah'."""
-    return {model_id: cheetah_resnet if models.family_of(model_id) == "image_classifier" else stand_ins.build(model_id)
-            for model_id in stand_ins.missing_defaults()}
+    return {
+        model_id: cheetah_resnet if models.family_of(model_id) == "image_classifier" else stand_ins.build(model_id)
+        for model_id in stand_ins.missing_defaults()
+    }
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from gradio_client import handle_file
 
 import app
 import examples
-from toolkit.i18n import t
 import models
 from harness.offline import IMAGENET_SAMPLE, ROOT
 from harness.server import local_client, serve
 from tests.images import write_awkward_images
+from toolkit.i18n import t
 
 CLIP = "openai/clip-vit-base-patch32"
 CLIP16 = "openai/clip-vit-base-patch16"
@@ -44,9 +44,7 @@ def test_classify_image(client):
 
 
 def test_zero_shot(client):
-    label, info = client.predict(
-        handle_file(examples.cheetah()), "cat, dog, 狮子", True, CLIP, api_name="/zero_shot"
-    )
+    label, info = client.predict(handle_file(examples.cheetah()), "cat, dog, 狮子", True, CLIP, api_name="/zero_shot")
     assert {c["label"] for c in label["confidences"]} == {"cat", "dog", "狮子"}
     assert sum(c["confidence"] for c in label["confidences"]) == pytest.approx(1, abs=1e-3)
     assert "chinese-clip" in info  # the hint to pick the Chinese model
@@ -84,15 +82,29 @@ def test_bad_inputs_get_messages_and_the_server_keeps_serving(client, tmp_path):
 def test_image_inputs_render_as_gradio_images():
     """The photo uploads hand files over unopened, yet the page gets plain gr.Image props."""
     config = app.build_app().get_config_file()
-    uploads = [c for c in config["components"] if c["type"] == "image" and str(c["props"].get("label")) == str(t("Photo"))]
+    uploads = [
+        c for c in config["components"] if c["type"] == "image" and str(c["props"].get("label")) == str(t("Photo"))
+    ]
     assert len(uploads) >= 4  # detection, classification, zero-shot, comparison, ...
     assert all(c["props"]["sources"] == ["upload", "webcam", "clipboard"] for c in uploads)
     assert not list((ROOT / "toolkit").glob("*.pyi"))  # no stale stub beside the source
 
 
 def test_help_lists_the_options():
-    help_text = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for option in ("--host", "--port", "--share", "--mcp", "--preload", "--lazy", "--backend", "--ray-address", "--replicas"):
+    help_text = subprocess.run(
+        [sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    for option in (
+        "--host",
+        "--port",
+        "--share",
+        "--mcp",
+        "--preload",
+        "--lazy",
+        "--backend",
+        "--ray-address",
+        "--replicas",
+    ):
         assert option in help_text
 
 
@@ -119,8 +131,9 @@ def test_generate_streams_growing_text(language_client):
 def test_generate_cancelled_midway_then_serves_again(language_client):
     from models import causal_lm
 
-    job = language_client.submit("Keep going", "openai-community/gpt2", 512, "sampling", 0.8, 50, 0.95, 0, 1.0, 1,
-                                 api_name="/generate")
+    job = language_client.submit(
+        "Keep going", "openai-community/gpt2", 512, "sampling", 0.8, 50, 0.95, 0, 1.0, 1, api_name="/generate"
+    )
     deadline = time.time() + 60
     while len(job.outputs()) < 2 and time.time() < deadline:
         time.sleep(0.05)
@@ -129,8 +142,9 @@ def test_generate_cancelled_midway_then_serves_again(language_client):
     while causal_lm.running() and time.time() < deadline:
         time.sleep(0.1)
     assert causal_lm.running() == 0
-    text, info = language_client.predict("Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
-                                         api_name="/generate")
+    text, info = language_client.predict(
+        "Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1, api_name="/generate"
+    )
     assert "5 tokens" in info
 
 
@@ -144,8 +158,9 @@ def test_a_cancelled_beam_search_frees_the_cpu(language_client, tiny_defaults, m
 
     monkeypatch.setattr(models, "_cache", models.cache.ModelCache())  # for this test only: a full-size model too
     stand_ins.install({**tiny_defaults, "distilbert/distilgpt2": stand_ins.gpt2("distilbert/distilgpt2", tiny=False)})
-    job = language_client.submit("word " * 600, "distilbert/distilgpt2", 300, "beam search", 0.8, 50, 0.95, 0, 1.0, 1,
-                                 api_name="/generate")
+    job = language_client.submit(
+        "word " * 600, "distilbert/distilgpt2", 300, "beam search", 0.8, 50, 0.95, 0, 1.0, 1, api_name="/generate"
+    )
     time.sleep(1.5)
     assert causal_lm.running() == 1
     job.cancel()
@@ -157,8 +172,9 @@ def test_a_cancelled_beam_search_frees_the_cpu(language_client, tiny_defaults, m
     before = sum(server.cpu_times()[:2])
     time.sleep(1)
     assert sum(server.cpu_times()[:2]) - before < 0.5  # idle: the search is not running on
-    text, info = language_client.predict("Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
-                                         api_name="/generate")
+    text, info = language_client.predict(
+        "Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1, api_name="/generate"
+    )
     assert "5 tokens" in info
 
 
@@ -173,17 +189,22 @@ def test_classify_text_one_and_many(language_client):
 
 def test_similarity_tokenize_and_attention_with_real_weights(language_client):
     ranking, plot, info = language_client.predict(
-        "I can't log in", "The market fell.\nI forgot my password and cannot sign in.",
-        "sentence-transformers/all-MiniLM-L6-v2", api_name="/similarity")
+        "I can't log in",
+        "The market fell.\nI forgot my password and cannot sign in.",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        api_name="/similarity",
+    )
     assert ranking["data"][0][2] == "I forgot my password and cannot sign in."
     assert plot is not None
-    outputs = language_client.predict("我喜欢猫 unbelievably", "openai-community/gpt2",
-                                      "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize")
+    outputs = language_client.predict(
+        "我喜欢猫 unbelievably", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize"
+    )
     assert "喜 (1/3)" in [piece["token"] for piece in outputs[0]]
     merges, segments, info = language_client.predict("low lower lowest", 1_000_000, "lowest", api_name="/train_bpe")
     assert "Stopped after" in info
-    one, mean, info = language_client.predict("The cat sat.", 6, 12, "sentence-transformers/all-MiniLM-L6-v2",
-                                              api_name="/attention")
+    one, mean, info = language_client.predict(
+        "The cat sat.", 6, 12, "sentence-transformers/all-MiniLM-L6-v2", api_name="/attention"
+    )
     assert "6 layers × 12 heads" in info
 
 
@@ -199,15 +220,27 @@ def test_language_bad_inputs_get_messages(language_client):
     for (endpoint, *args), message in cases:
         with pytest.raises(Exception, match=message):
             language_client.predict(*args, api_name=endpoint)
-    text, _ = language_client.predict("Still here?", "openai-community/gpt2", 3, "greedy", 0.8, 50, 0.95, 0, 1.0, 1,
-                                      api_name="/generate")
+    text, _ = language_client.predict(
+        "Still here?", "openai-community/gpt2", 3, "greedy", 0.8, 50, 0.95, 0, 1.0, 1, api_name="/generate"
+    )
     assert text.startswith("Still here?")
 
 
 def test_finetune_text_then_try_the_model(language_client):
     status, losses, confusion, plot, archive, *_ = language_client.predict(
-        handle_file(str(examples.REVIEWS)), None, "text", "label", "sentence-transformers/all-MiniLM-L6-v2",
-        "linear probe (fast)", 3, 5e-5, 16, 128, 2000, api_name="/finetune_text")
+        handle_file(str(examples.REVIEWS)),
+        None,
+        "text",
+        "label",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "linear probe (fast)",
+        3,
+        5e-5,
+        16,
+        128,
+        2000,
+        api_name="/finetune_text",
+    )
     assert "Validation accuracy" in status and "32 training rows, 8 validation rows" in status
     assert archive.endswith(".zip")
     with zipfile.ZipFile(archive) as saved:
@@ -227,8 +260,20 @@ def test_training_bad_inputs_get_messages(language_client, tmp_path):
     ]
     for (file, validation, text, label), message in cases:
         with pytest.raises(Exception, match=message):
-            language_client.predict(file, validation, text, label, "sentence-transformers/all-MiniLM-L6-v2",
-                                    "linear probe (fast)", 3, 5e-5, 16, 128, 2000, api_name="/finetune_text")
+            language_client.predict(
+                file,
+                validation,
+                text,
+                label,
+                "sentence-transformers/all-MiniLM-L6-v2",
+                "linear probe (fast)",
+                3,
+                5e-5,
+                16,
+                128,
+                2000,
+                api_name="/finetune_text",
+            )
     with pytest.raises(Exception, match="Train a model first"):
         local_client(language_client.src).predict("hello", api_name="/try_text_model")
 
@@ -273,8 +318,19 @@ def test_a_model_that_fails_to_load_then_loads(language_client, monkeypatch):
 def test_a_client_gone_during_training_frees_the_server(language_client):
     from toolkit.training import training_busy
 
-    arguments = (handle_file(str(examples.REVIEWS)), None, "text", "label",
-                 "sentence-transformers/all-MiniLM-L6-v2", "full fine-tuning", 10, 5e-5, 4, 16, 2000)
+    arguments = (
+        handle_file(str(examples.REVIEWS)),
+        None,
+        "text",
+        "label",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "full fine-tuning",
+        10,
+        5e-5,
+        4,
+        16,
+        2000,
+    )
     job = language_client.submit(*arguments, api_name="/finetune_text")
     deadline = time.time() + 120
     while len(job.outputs()) < 2 and time.time() < deadline:
@@ -282,7 +338,8 @@ def test_a_client_gone_during_training_frees_the_server(language_client):
     assert not job.done() and training_busy()
     # Training does not block the other tabs: another one answers while it runs.
     pieces, *_ = local_client(language_client.src).predict(
-        "still serving", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize")
+        "still serving", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize"
+    )
     assert [piece["token"] for piece in pieces] == ["still", " serving"]
     assert not job.done()  # answered during training, not after it
     job.cancel()
@@ -290,7 +347,9 @@ def test_a_client_gone_during_training_frees_the_server(language_client):
     while training_busy() and time.time() < deadline:
         time.sleep(0.1)
     assert not training_busy()
-    status, *_ = language_client.predict(*arguments[:5], "linear probe (fast)", *arguments[6:], api_name="/finetune_text")
+    status, *_ = language_client.predict(
+        *arguments[:5], "linear probe (fast)", *arguments[6:], api_name="/finetune_text"
+    )
     assert "Validation accuracy" in status
 
 
@@ -305,13 +364,13 @@ def test_concurrent_requests_share_a_batch(language_client):
 def test_batched_twins_answer_like_the_plain_endpoints(client, language_client):
     label, info = client.predict(handle_file(examples.lion()), "resnet50", api_name="/classify_image_batched")
     assert label["label"] == "cheetah" and "ResNet-50" in info
-    label, info = client.predict(handle_file(examples.lion()), "cat, dog", False, CLIP,
-                                 api_name="/zero_shot_batched")
+    label, info = client.predict(handle_file(examples.lion()), "cat, dog", False, CLIP, api_name="/zero_shot_batched")
     assert {c["label"] for c in label["confidences"]} == {"cat", "dog"}
     _, info = client.predict(handle_file(examples.lion()), " , ", False, CLIP, api_name="/zero_shot_batched")
     assert "at least one label" in info  # a bad request in a batch gets its message, not an exception
-    label, info = language_client.predict("Lovely\nAwful", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
-                                          api_name="/classify_text_batched")
+    label, info = language_client.predict(
+        "Lovely\nAwful", "distilbert/distilbert-base-uncased-finetuned-sst-2-english", api_name="/classify_text_batched"
+    )
     assert label["label"] in {"POSITIVE", "NEGATIVE"}
 
 
@@ -323,9 +382,18 @@ def test_no_third_party_telemetry_unless_turned_on(monkeypatch):
     from models import yolo
 
     clean = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_DISABLE_TELEMETRY", "GRADIO_ANALYTICS_ENABLED")}
-    printed = subprocess.run([sys.executable, "-c", "import app, os; print(os.environ['HF_HUB_DISABLE_TELEMETRY'], "
-                              "os.environ['GRADIO_ANALYTICS_ENABLED'])"], cwd=ROOT, env=clean, capture_output=True,
-                             text=True, check=True).stdout.split()
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import app, os; print(os.environ['HF_HUB_DISABLE_TELEMETRY'], os.environ['GRADIO_ANALYTICS_ENABLED'])",
+        ],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert printed == ["1", "False"]
     monkeypatch.setattr(events, "enabled", True)
     monkeypatch.setenv("SHOWCASE_TELEMETRY", "1")
@@ -344,7 +412,9 @@ def test_the_api_page_names_and_describes_every_endpoint():
     for name, endpoint in endpoints.items():
         outputs = [r.get("label") for r in endpoint["returns"]]
         assert None not in outputs and len(set(outputs)) == len(outputs), (name, outputs)
-        assert not [p["parameter_name"] for p in endpoint["parameters"] if p["parameter_name"].startswith("param_")], name
+        assert not [p["parameter_name"] for p in endpoint["parameters"] if p["parameter_name"].startswith("param_")], (
+            name
+        )
         assert (described[name] or "").strip(), f"{name} has no description"
     integers = {p["parameter_name"] for p in endpoints["/generate"]["parameters"] if p["type"].get("type") == "integer"}
     assert {"max_new_tokens", "top_k", "no_repeat_ngram_size", "seed"} <= integers
@@ -357,7 +427,10 @@ def test_downloads_go_to_persistent_storage_when_a_space_has_some(monkeypatch, t
     assert "TORCH_HOME" not in os.environ
     monkeypatch.setenv("SHOWCASE_CACHE", "/kept")  # set by the user: kept
     app.use_persistent_storage(str(tmp_path))
-    assert os.environ["TORCH_HOME"] == f"{tmp_path}/torch" and os.environ["SHOWCASE_MODEL_DIR"] == f"{tmp_path}/ultralytics"
+    assert (
+        os.environ["TORCH_HOME"] == f"{tmp_path}/torch"
+        and os.environ["SHOWCASE_MODEL_DIR"] == f"{tmp_path}/ultralytics"
+    )
     assert os.environ["SHOWCASE_CACHE"] == "/kept"
 
 
@@ -378,7 +451,9 @@ def test_a_video_through_the_api_then_one_stopped_midway(client, tmp_path, monke
     from tasks import detection
 
     clip = examples.street_clip(tmp_path)
-    frame, info, annotated, counts = client.predict(handle_file(clip), 0.25, 0.45, "yolov8n.pt", api_name="/detect_video")
+    frame, info, annotated, counts = client.predict(
+        handle_file(clip), 0.25, 0.45, "yolov8n.pt", api_name="/detect_video"
+    )
     assert "40 frames" in info and annotated.endswith(".webm")
     assert {"bus", "person", "tie"} <= {row[1] for row in counts["data"]}
     detected, original = [], detection.detect_frames
@@ -403,8 +478,9 @@ def test_the_same_photo_from_many_visitors_at_once_comes_back_whole(client):
 
     def detect(_):
         own = local_client(client.src)
-        return [own.predict(handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt", api_name="/detect")[0]
-                for _ in range(6)]
+        return [
+            own.predict(handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt", api_name="/detect")[0] for _ in range(6)
+        ]
 
     with ThreadPoolExecutor(4) as pool:
         images = [path for paths in pool.map(detect, range(4)) for path in paths]
@@ -436,7 +512,7 @@ def test_only_the_page_gets_the_early_language_script(tiny_defaults):
     for client in serve(tiny_defaults):
         page = httpx.get(client.src)
         assert page.text.startswith("<!doctype html>") and EARLY_SCRIPT.decode() in page.text
-        assert page.text.index(EARLY_SCRIPT.decode()) < page.text.index("<script type=\"module\"")
+        assert page.text.index(EARLY_SCRIPT.decode()) < page.text.index('<script type="module"')
         info = httpx.get(client.src + "gradio_api/info")
         assert info.headers["content-type"].startswith("application/json") and "localStorage" not in info.text
 
@@ -449,14 +525,16 @@ def test_a_chinese_visitor_gets_the_servers_messages_in_chinese(client):
     chinese = Client(client.src, headers={"Accept-Language": "zh-CN,zh;q=0.9"}, verbose=False, ssl_verify=False)
     _, table, info = chinese.predict(handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt", api_name="/detect")
     assert table["headers"][:2] == ["类别", "置信度"] and "运行于 `cpu`" in info and "找到：" in info
-    _, _, summary, *_ = chinese.predict("你好 world", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2",
-                                        api_name="/tokenize")
+    _, _, summary, *_ = chinese.predict(
+        "你好 world", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize"
+    )
     assert "个字符切成" in summary
     tokenize = ("", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2")
     with pytest.raises(Exception, match="请先输入一些文本（或点击一个示例）"):
         chinese.predict(*tokenize, api_name="/tokenize")
-    switched = Client(client.src, headers={"Accept-Language": "zh-CN", "Cookie": "showcase-lang=en"}, verbose=False,
-                      ssl_verify=False)
+    switched = Client(
+        client.src, headers={"Accept-Language": "zh-CN", "Cookie": "showcase-lang=en"}, verbose=False, ssl_verify=False
+    )
     for english in (switched, client):
         with pytest.raises(Exception, match="Please enter some text first"):
             english.predict(*tokenize, api_name="/tokenize")

@@ -61,7 +61,11 @@ CASES = [
     ("/zero_shot", lambda f: (handle_file(examples.cheetah()), "", False, CLIP), "at least one label"),
     ("/zero_shot", lambda f: (handle_file(examples.cheetah()), "  ,   , ", False, CLIP), "at least one label"),
     ("/zero_shot", lambda f: (handle_file(examples.cheetah()), "cat", False, CLIP), None),
-    ("/zero_shot", lambda f: (handle_file(examples.cheetah()), ", ".join(f"thing {i}" for i in range(500)), False, CLIP), None),
+    (
+        "/zero_shot",
+        lambda f: (handle_file(examples.cheetah()), ", ".join(f"thing {i}" for i in range(500)), False, CLIP),
+        None,
+    ),
     ("/zero_shot", lambda f: (handle_file(examples.cheetah()), "猫, 狗", True, CLIP), None),
     ("/compare", lambda f: (image(f, "not_an_image.png"), "", False, CLIP), "not an image"),
     ("/generate", lambda f: ("", *SAMPLING), "enter a prompt"),
@@ -81,21 +85,76 @@ CASES = [
     ("/train_bpe", lambda f: ("   ", 10, ""), "enter a corpus"),
     ("/attention", lambda f: ("", 1, 1, MINILM), "enter a sentence"),
     ("/attention", lambda f: ("word " * 20_000, 1, 1, MINILM), None),  # cut to 48 tokens, with a notice
-    ("/finetune_text", lambda f: (image(f, "notes.csv"), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
-     "No label column"),
-    ("/finetune_text", lambda f: (image(f, "not_an_image.png"), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
-     "Invalid file type"),  # refused by Gradio itself, from the tab's file_types
-    ("/finetune_text", lambda f: (None, None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
-     "Upload a CSV or TSV file first"),
-    ("/finetune_text", lambda f: (handle_file(str(examples.REVIEWS)), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5,
-                                  16, 128, 0), "Max rows used must be at least 2"),
-    ("/finetune_text", lambda f: (handle_file(str(examples.REVIEWS)), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5,
-                                  16, 128, -5), "Max rows used must be at least 2"),
+    (
+        "/finetune_text",
+        lambda f: (image(f, "notes.csv"), None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
+        "No label column",
+    ),
+    (
+        "/finetune_text",
+        lambda f: (
+            image(f, "not_an_image.png"),
+            None,
+            None,
+            None,
+            MINILM,
+            "linear probe (fast)",
+            3,
+            5e-5,
+            16,
+            128,
+            2000,
+        ),
+        "Invalid file type",
+    ),  # refused by Gradio itself, from the tab's file_types
+    (
+        "/finetune_text",
+        lambda f: (None, None, None, None, MINILM, "linear probe (fast)", 3, 5e-5, 16, 128, 2000),
+        "Upload a CSV or TSV file first",
+    ),
+    (
+        "/finetune_text",
+        lambda f: (
+            handle_file(str(examples.REVIEWS)),
+            None,
+            None,
+            None,
+            MINILM,
+            "linear probe (fast)",
+            3,
+            5e-5,
+            16,
+            128,
+            0,
+        ),
+        "Max rows used must be at least 2",
+    ),
+    (
+        "/finetune_text",
+        lambda f: (
+            handle_file(str(examples.REVIEWS)),
+            None,
+            None,
+            None,
+            MINILM,
+            "linear probe (fast)",
+            3,
+            5e-5,
+            16,
+            128,
+            -5,
+        ),
+        "Max rows used must be at least 2",
+    ),
     ("/generate", lambda f: ("Hi", *SAMPLING[:-1], 2**64), "The seed must be from 0 to"),
     ("/train_bpe", lambda f: ("word " * 5000, 10, ""), None),  # one line over the sample's 20,000-character limit
     ("/finetune_image", lambda f: ([image(f, "bad_crc.zip")], "resnet50"), "damaged inside the zip"),
     ("/finetune_image", lambda f: ([image(f, "empty.zip")], "resnet50"), "No usable labelled images"),
-    ("/finetune_image", lambda f: ([image(f, "grey.png"), image(f, "cmyk.jpg")], "resnet50"), "No usable labelled images"),
+    (
+        "/finetune_image",
+        lambda f: ([image(f, "grey.png"), image(f, "cmyk.jpg")], "resnet50"),
+        "No usable labelled images",
+    ),
 ]
 
 
@@ -131,7 +190,14 @@ def test_lone_surrogates_in_raw_json(client, api_name, data, event, expected):
     import httpx
 
     base = client.src.rstrip("/")
-    body = "{" + '"data": [' + ", ".join(f'"{item}"' if isinstance(item, str) else json.dumps(item) for item in data) + "]}"
-    started = httpx.post(f"{base}/gradio_api/call/{api_name}", content=body, headers={"content-type": "application/json"})
+    body = (
+        "{"
+        + '"data": ['
+        + ", ".join(f'"{item}"' if isinstance(item, str) else json.dumps(item) for item in data)
+        + "]}"
+    )
+    started = httpx.post(
+        f"{base}/gradio_api/call/{api_name}", content=body, headers={"content-type": "application/json"}
+    )
     answer = httpx.get(f"{base}/gradio_api/call/{api_name}/{started.json()['event_id']}", timeout=120).text
     assert f"event: {event}" in answer and expected in answer, answer[:300]

@@ -19,9 +19,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI installs it", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium); CI installs it", allow_module_level=True
+    )
 
 sync_api = pytest.importorskip("playwright.sync_api")
+
 
 @pytest.fixture(scope="module")
 def url(tiny_defaults):
@@ -37,13 +40,21 @@ def page(url, tmp_path_factory):
     camera = camera_file(tmp_path_factory.mktemp("camera") / "bus.y4m", examples.bus())
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
+            executable_path=CHROMIUM,
+            headless=True,
             # No sandbox as root in CI; no background traffic: this machine reaches no other host.
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run",
-                  # A camera that films the bus photo, allowed without asking.
-                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-video-capture={camera}"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                # A camera that films the bus photo, allowed without asking.
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera}",
+            ],
         )
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
         page.goto(url)
@@ -79,7 +90,8 @@ def test_every_tab_runs_its_first_example(page, task, tmp_path):
     expectations = importlib.import_module(f"tests.test_{task.key}")
     panel = open_tab(page, task)
     getattr(expectations, "fill_in_browser", lambda panel, tmp_path, expect: fill_with_first_example(panel))(
-        panel, tmp_path, sync_api.expect)
+        panel, tmp_path, sync_api.expect
+    )
     panel.locator("button.primary:visible").first.click()
     sync_api.expect(panel).to_contain_text(re.compile(expectations.IN_BROWSER), timeout=120_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -92,8 +104,11 @@ def test_class_names_from_an_upload_show_as_text_not_markup(page, tmp_path):
     from tests.images import coloured, make_zip
 
     evil = "<img src=x onerror=window.pwned=1>"
-    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in ((evil, (200, 30, 30)), ("blue", (30, 30, 200)))
-               for i in range(3)}
+    members = {
+        f"{name}/{i}.png": coloured(rgb, i)
+        for name, rgb in ((evil, (200, 30, 30)), ("blue", (30, 30, 200)))
+        for i in range(3)
+    }
     panel = open_tab(page, next(task for task in tasks.registered() if task.key == "finetune_image"))
     panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "evil.zip", members))
     panel.get_by_text("evil.zip").wait_for()
@@ -125,8 +140,11 @@ def test_the_webcam_streams_annotated_frames(page):
     panel.get_by_role("button", name="capture photo").click()
     # "p95 of the last N": N frames answered within the last seconds; five or more is a stream, not a still.
     sync_api.expect(panel).to_contain_text(
-        re.compile(r"Live: [\d.]+ frames/s, \d+ ms per frame on the server \(p95 of the last ([5-9]|\d{2,})\) · .*1 bus"),
-        timeout=120_000)
+        re.compile(
+            r"Live: [\d.]+ frames/s, \d+ ms per frame on the server \(p95 of the last ([5-9]|\d{2,})\) · .*1 bus"
+        ),
+        timeout=120_000,
+    )
     live = panel.locator("#detection-live img")
     frames = {live.get_attribute("src")}
     for _ in range(20):
@@ -151,14 +169,18 @@ def test_self_supervised_neighbours_then_auto_few_shot(page, tmp_path):
     epochs.press("Enter")
     panel.get_by_role("button", name="Pretrain").click()
     # "2 epochs": not the summary of an earlier run left in the page (the first-example test's 3).
-    sync_api.expect(panel).to_contain_text(re.compile(r"for 2 epochs in \d+ s.*Linear probe, 5-fold cross-validated", re.S),
-                                           timeout=120_000)
+    sync_api.expect(panel).to_contain_text(
+        re.compile(r"for 2 epochs in \d+ s.*Linear probe, 5-fold cross-validated", re.S), timeout=120_000
+    )
     panel.locator("#ssl-pickable .thumbnail-item").first.click()
     sync_api.expect(panel).to_contain_text(re.compile(r"Same class \(airplane\): \d of 8 with the pretrained encoder"))
 
     panel = open_tab(page, finetune_image.TASK)
-    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
-               for i in range(3)}
+    members = {
+        f"{name}/{i}.png": coloured(rgb, i)
+        for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
+        for i in range(3)
+    }
     panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "auto.zip", members))
     panel.get_by_text("auto.zip").wait_for()
     panel.get_by_label(finetune_image.AUTO).check()

@@ -67,7 +67,9 @@ def test_batch_table_summary_and_chart(tmp_path, tiny_clip):
 
 
 def test_batch_of_unlabelled_images_has_no_accuracy(cheetah_resnet, tiny_clip):
-    table, summary, _ = compare.compare_batch(cheetah_resnet, tiny_clip, [examples.lion(), examples.bus()], ["cat", "bus"])
+    table, summary, _ = compare.compare_batch(
+        cheetah_resnet, tiny_clip, [examples.lion(), examples.bus()], ["cat", "bus"]
+    )
     assert table["true class"].isna().all()
     assert summary["top-1 accuracy"].isna().all()
     assert len(compare.chart_data(summary)) == 1  # only the agreement bar

@@ -152,10 +152,13 @@ def test_a_clip_is_annotated_frame_by_frame(yolo, tmp_path):
     assert next(updates, None) is None and not Path(annotated).exists()  # handed over, then its folder goes
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("notes.txt", b"hello", "not a video this tab reads"),
-    ("broken.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500, "could not be decoded as a video"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("notes.txt", b"hello", "not a video this tab reads"),
+        ("broken.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500, "could not be decoded as a video"),
+    ],
+)
 def test_bad_clips_get_messages(tmp_path, name, content, message):
     from toolkit import video
 
@@ -206,7 +209,9 @@ def test_counts_over_time_fill_gaps_and_keep_long_clips_short():
 
     counts = counts_over_time([(0.0, ["person", "person", "dog"]), (0.1, ["person"]), (0.2, [])])
     assert counts.pivot(index="second", columns="class", values="count").to_dict("list") == {
-        "dog": [1, 0, 0], "person": [2, 1, 0]}
+        "dog": [1, 0, 0],
+        "person": [2, 1, 0],
+    }
     long = counts_over_time([(i / 30, ["car"] * (i % 4)) for i in range(3600)], steps=200)
     assert len(long) == 200 and set(long["count"]) == {3}  # each step keeps the most it saw
     assert counts_over_time([(0.0, [])]).empty

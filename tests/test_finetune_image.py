@@ -15,8 +15,11 @@ IN_BROWSER = r"\d-fold cross-validated accuracy \d+"  # what the tab shows once 
 
 def fill_in_browser(panel, tmp_path, expect) -> None:
     """What a visitor does: upload a zip of two class folders."""
-    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
-               for i in range(3)}
+    members = {
+        f"{name}/{i}.png": coloured(rgb, i)
+        for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
+        for i in range(3)
+    }
     panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "few.zip", members))
     panel.get_by_text("few.zip").wait_for()
 
@@ -25,8 +28,11 @@ def fill_in_browser(panel, tmp_path, expect) -> None:
 def class_zip(tmp_path):
     members = {f"photos/train/red/{i}.png": coloured((200, 30, 30), i) for i in range(6)}
     members |= {f"photos/train/blue/{i}.png": coloured((30, 30, 200), 100 + i) for i in range(6)}
-    members |= {"photos/train/blue/broken.png": b"\x89PNG not really", "README.txt": b"notes",
-                "__MACOSX/photos/._0.png": b"junk"}
+    members |= {
+        "photos/train/blue/broken.png": b"\x89PNG not really",
+        "README.txt": b"notes",
+        "__MACOSX/photos/._0.png": b"junk",
+    }
     return make_zip(tmp_path / "classes.zip", members)
 
 
@@ -66,8 +72,14 @@ def test_images_named_class_underscore(tmp_path):
     [
         ({"readme.txt": b"no pictures"}, "No usable labelled images"),
         ({f"cats/{i}.png": coloured((9, 9, 9), i) for i in range(3)}, "only the class 'cats'"),
-        ({"cats/1.png": coloured((9, 9, 9), 1), "dogs/1.png": coloured((99, 9, 9), 2), "dogs/2.png": coloured((99, 9, 9), 3)},
-         "at least 2 images; these have 1: cats"),
+        (
+            {
+                "cats/1.png": coloured((9, 9, 9), 1),
+                "dogs/1.png": coloured((99, 9, 9), 2),
+                "dogs/2.png": coloured((99, 9, 9), 3),
+            },
+            "at least 2 images; these have 1: cats",
+        ),
     ],
 )
 def test_bad_uploads_say_why(tmp_path, members, message):
@@ -118,8 +130,9 @@ def test_an_image_bomb_is_refused_at_once_and_cheaply(tmp_path):
         "print(time.perf_counter() - started)\n"
         "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)\n"
     )
-    message, seconds, growth_mb = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                                                 check=True).stdout.splitlines()
+    message, seconds, growth_mb = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     assert "megapixels in all" in message
     assert float(seconds) < 1.0 and float(growth_mb) < 300
 
@@ -144,7 +157,9 @@ def test_large_images_are_kept_small(tmp_path):
 
 
 def test_a_damaged_zip_member_is_skipped_with_its_reason(tmp_path):
-    path = make_zip(tmp_path / "crc.zip", {f"{c}/{i}.png": coloured((9, 9, 9 + i), i) for c in ("a", "b") for i in range(3)})
+    path = make_zip(
+        tmp_path / "crc.zip", {f"{c}/{i}.png": coloured((9, 9, 9 + i), i) for c in ("a", "b") for i in range(3)}
+    )
     raw = bytearray(open(path, "rb").read())
     start = raw.index(b"IDAT")  # corrupt the first image's pixel data: its CRC no longer matches
     raw[start + 8 : start + 12] = b"\x00\x00\x00\x00"
@@ -159,7 +174,9 @@ def test_class_names_from_folders_are_escaped_in_the_summary(tmp_path, empty_mod
     evil = "<img src=x onerror=alert(1)>"
     members = {f"{evil}/{i}.png": coloured((200, 30, 30), i) for i in range(3)}
     members |= {f"blue/{i}.png": coloured((30, 30, 200), 10 + i) for i in range(3)}
-    summary, *_ = finetune_image.run([make_zip(tmp_path / "evil.zip", members)], "resnet50", progress=lambda *a, **k: None)
+    summary, *_ = finetune_image.run(
+        [make_zip(tmp_path / "evil.zip", members)], "resnet50", progress=lambda *a, **k: None
+    )
     assert "&lt;img src=x onerror=alert(1)&gt; (3)" in summary and evil not in summary
 
 
@@ -167,15 +184,27 @@ def test_class_folders_named_in_gbk_read_as_chinese(tmp_path, monkeypatch):
     """A zip made on Chinese Windows: GBK names, no UTF-8 flag (Python alone reads them as cp437)."""
     import zipfile
 
-    monkeypatch.setattr(zipfile.ZipInfo, "_encodeFilenameFlags", lambda info: (info.filename.encode("gbk"), info.flag_bits))
-    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("猫", (200, 30, 30)), ("狗", (30, 30, 200)))
-               for i in range(3)}
+    monkeypatch.setattr(
+        zipfile.ZipInfo, "_encodeFilenameFlags", lambda info: (info.filename.encode("gbk"), info.flag_bits)
+    )
+    members = {
+        f"{name}/{i}.png": coloured(rgb, i)
+        for name, rgb in (("猫", (200, 30, 30)), ("狗", (30, 30, 200)))
+        for i in range(3)
+    }
     path = make_zip(tmp_path / "gbk.zip", members)
     monkeypatch.undo()
     assert "猫" not in zipfile.ZipFile(path).namelist()[0]  # what Python reads by itself
     assert image_data.collect([path]).counts() == {"狗": 3, "猫": 3}
-    utf8 = make_zip(tmp_path / "utf8.zip", {"café/0.png": coloured((1, 2, 3), 0), "café/1.png": coloured((3, 2, 1), 1),
-                                            "thé/0.png": coloured((9, 9, 9), 2), "thé/1.png": coloured((7, 7, 7), 3)})
+    utf8 = make_zip(
+        tmp_path / "utf8.zip",
+        {
+            "café/0.png": coloured((1, 2, 3), 0),
+            "café/1.png": coloured((3, 2, 1), 1),
+            "thé/0.png": coloured((9, 9, 9), 2),
+            "thé/1.png": coloured((7, 7, 7), 3),
+        },
+    )
     assert image_data.collect([utf8]).counts() == {"café": 2, "thé": 2}
 
 
@@ -204,10 +233,14 @@ def test_auto_keeps_the_leaderboards_best_row(tmp_path, backbones):
 
 
 def test_auto_through_the_tab_shows_the_leaderboard(tmp_path, backbones):
-    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
-               for i in range(4)}
-    summary, _, _, model, board = finetune_image.run([make_zip(tmp_path / "few.zip", members)], "resnet50",
-                                                     finetune_image.AUTO, 60, progress=quiet)
+    members = {
+        f"{name}/{i}.png": coloured(rgb, i)
+        for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
+        for i in range(4)
+    }
+    summary, _, _, model, board = finetune_image.run(
+        [make_zip(tmp_path / "few.zip", members)], "resnet50", finetune_image.AUTO, 60, progress=quiet
+    )
     table = board["value"]
     assert "the best of 8 tried" in summary and list(table["rank"])[:2] == [1, 2]
     assert table["backbone"][0] == finetune_image.short_name(model.backbone_id)
@@ -224,8 +257,10 @@ def test_a_backbone_that_cannot_load_is_listed_and_the_others_run(empty_model_ca
     data = image_data.cifar10(40)
     model, trials = finetune_image.auto_fit(finetune_image.TASK.choices(), data.images, data.labels, budget_s=600)
     assert model.backbone_id == "resnet50"
-    assert any(trial.note.startswith("not available: The model 'openai/clip-vit-base-patch32' could not be loaded")
-               for trial in trials)
+    assert any(
+        trial.note.startswith("not available: The model 'openai/clip-vit-base-patch32' could not be loaded")
+        for trial in trials
+    )
 
 
 def test_the_self_supervised_encoder_is_a_backbone(tmp_path, backbones):
@@ -234,11 +269,15 @@ def test_the_self_supervised_encoder_is_a_backbone(tmp_path, backbones):
 
     path = tmp_path / "encoder.safetensors"
     contrastive.new(seed=3).save(path)
-    members = {f"{name}/{i}.png": coloured(rgb, i) for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
-               for i in range(4)}
+    members = {
+        f"{name}/{i}.png": coloured(rgb, i)
+        for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
+        for i in range(4)
+    }
     upload = [make_zip(tmp_path / "few.zip", members)]
-    summary, *_, model, _ = finetune_image.run(upload, finetune_image.OWN_ENCODER, finetune_image.ONE, 60, str(path),
-                                               progress=quiet)
+    summary, *_, model, _ = finetune_image.run(
+        upload, finetune_image.OWN_ENCODER, finetune_image.ONE, 60, str(path), progress=quiet
+    )
     assert "Self-supervised CNN" in summary and model.scores.accuracy == 1.0
     assert next(iter(model.classify(Image.open(io.BytesIO(coloured((210, 20, 20), 99)))))) == "red"
     *_, board = finetune_image.run(upload, "resnet50", finetune_image.AUTO, 60, str(path), progress=quiet)
@@ -247,5 +286,9 @@ def test_the_self_supervised_encoder_is_a_backbone(tmp_path, backbones):
         finetune_image.run(upload, finetune_image.OWN_ENCODER, progress=quiet)
     (tmp_path / "not-an-encoder.safetensors").write_bytes(b"hello")
     with pytest.raises(Exception, match="not a saved encoder"):
-        finetune_image.run(upload, finetune_image.OWN_ENCODER, encoder_file=str(tmp_path / "not-an-encoder.safetensors"),
-                           progress=quiet)
+        finetune_image.run(
+            upload,
+            finetune_image.OWN_ENCODER,
+            encoder_file=str(tmp_path / "not-an-encoder.safetensors"),
+            progress=quiet,
+        )

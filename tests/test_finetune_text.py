@@ -20,6 +20,7 @@ def fill_in_browser(panel, tmp_path, expect) -> None:
     panel.get_by_role("button", name=re.compile("built-in example")).click()
     expect(panel.get_by_label("Text column")).to_have_value("text")
 
+
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -60,8 +61,9 @@ def test_saved_model_reloads_with_the_same_predictions(fine_tuned, tmp_path):
     trained.save(tmp_path)
     reloaded = finetune_text.load_trained(tmp_path)
     assert reloaded.classifier.classes == trained.classifier.classes
-    torch.testing.assert_close(reloaded.classifier.probabilities(texts), trained.classifier.probabilities(texts),
-                               atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(
+        reloaded.classifier.probabilities(texts), trained.classifier.probabilities(texts), atol=1e-5, rtol=1e-4
+    )
     assert (tmp_path / "config.json").is_file() and (tmp_path / "showcase.json").is_file()
 
 
@@ -73,15 +75,21 @@ def test_linear_probe_on_real_minilm_separates_sentiment(tmp_path):
     assert [next(iter(p)) for p in trained.predict(clear)] == ["positive", "negative"]
     trained.save(tmp_path)
     reloaded = finetune_text.load_trained(tmp_path)
-    torch.testing.assert_close(reloaded.classifier.probabilities(clear), trained.classifier.probabilities(clear),
-                               atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(
+        reloaded.classifier.probabilities(clear), trained.classifier.probabilities(clear), atol=1e-5, rtol=1e-4
+    )
 
 
 def test_a_second_validation_file_is_used_as_given():
     data = separable(12)
     validation = text_data.TextDataset(["the film was great", "the book was awful"], ["happy", "sad"])
-    *_, trained = finetune_text.train(data, "tiny-bert", finetune_text.Settings(mode="full", epochs=1, batch_size=8),
-                                      validation, stand_ins.bert_classifier)
+    *_, trained = finetune_text.train(
+        data,
+        "tiny-bert",
+        finetune_text.Settings(mode="full", epochs=1, batch_size=8),
+        validation,
+        stand_ins.bert_classifier,
+    )
     assert trained.valid_rows == 2 and trained.train_rows == 24
 
 
@@ -157,7 +165,11 @@ def test_glue_tsv_with_quotes_inside_sentences(tmp_path):
 
 def test_classes_with_a_single_row_cannot_be_validated():
     with pytest.raises(ShowcaseError, match="at least 2 rows"):
-        list(finetune_text.train(text_data.TextDataset(["a", "b", "c"], ["x", "x", "y"]), MINILM, finetune_text.Settings()))
+        list(
+            finetune_text.train(
+                text_data.TextDataset(["a", "b", "c"], ["x", "x", "y"]), MINILM, finetune_text.Settings()
+            )
+        )
 
 
 def test_probe_mode_reads_texts_at_the_max_length_it_records(minilm, tmp_path):

@@ -33,14 +33,18 @@ def test_same_seed_same_text_other_seed_other_text(tiny_gpt2):
 
 
 def test_greedy_is_deterministic_and_explains_ignored_settings(tiny_gpt2):
-    runs = [list(generation.stream(tiny_gpt2, "Hello", generation.Settings(max_new_tokens=15, strategy="greedy", seed=s)))
-            for s in (1, 2)]
+    runs = [
+        list(generation.stream(tiny_gpt2, "Hello", generation.Settings(max_new_tokens=15, strategy="greedy", seed=s)))
+        for s in (1, 2)
+    ]
     assert runs[0][-1].text == runs[1][-1].text
     assert any("ignores them" in note for note in runs[0][-1].notes)
 
 
 def test_beam_search_does_not_stream_and_says_why(tiny_gpt2):
-    updates = list(generation.stream(tiny_gpt2, "Hello", generation.Settings(max_new_tokens=12, strategy="beam search")))
+    updates = list(
+        generation.stream(tiny_gpt2, "Hello", generation.Settings(max_new_tokens=12, strategy="beam search"))
+    )
     assert updates[-1].done and updates[-1].tokens > 0 and updates[-1].text
     assert all(not u.done and u.text == "" for u in updates[:-1])  # beats while it searches, no partial text
     assert any("cannot stream" in note for note in updates[-1].notes)
@@ -113,8 +117,15 @@ def test_a_stopped_beam_search_frees_the_cpu_at_once():
     assert causal_lm.running() == 0 and time.perf_counter() - closed < 2
 
 
-@pytest.mark.parametrize("seed, message", [(2**64, "The seed must be from 0 to"), (-5, "The seed must be from 0 to"),
-                                           (1.5, "The seed must be a whole number"), (float("nan"), "whole number")])
+@pytest.mark.parametrize(
+    "seed, message",
+    [
+        (2**64, "The seed must be from 0 to"),
+        (-5, "The seed must be from 0 to"),
+        (1.5, "The seed must be a whole number"),
+        (float("nan"), "whole number"),
+    ],
+)
 def test_impossible_seeds_say_why(seed, message):
     with pytest.raises(ShowcaseError, match=message):
         generation.read_seed(seed)

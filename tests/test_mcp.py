@@ -41,13 +41,27 @@ def test_tools_are_named_described_and_exclude_training(mcp_url):
     bus = "data:image/jpeg;base64," + base64.b64encode(open(examples.bus(), "rb").read()).decode()
     calls = {
         "detect": {"image": bus, "confidence": 0.25, "iou": 0.45, "model_id": "yolov8n.pt"},
-        "similarity": {"queries_text": "I can't log in", "sentences_text": "Reset my password\nThe cat sleeps",
-                       "model_id": "sentence-transformers/all-MiniLM-L6-v2"},
+        "similarity": {
+            "queries_text": "I can't log in",
+            "sentences_text": "Reset my password\nThe cat sleeps",
+            "model_id": "sentence-transformers/all-MiniLM-L6-v2",
+        },
     }
     listed, answers = tools_and_calls(mcp_url, calls)
     tools = {tool.name: tool for tool in listed}
-    assert set(tools) == {"detect", "cut_out", "classify_image", "zero_shot", "compare", "compare_batch", "generate",
-                          "classify_text", "similarity", "tokenize", "attention"}
+    assert set(tools) == {
+        "detect",
+        "cut_out",
+        "classify_image",
+        "zero_shot",
+        "compare",
+        "compare_batch",
+        "generate",
+        "classify_text",
+        "similarity",
+        "tokenize",
+        "attention",
+    }
     detect = tools["detect"]
     assert detect.description.startswith("Finds the objects of the 80 COCO classes")
     properties = detect.inputSchema["properties"]

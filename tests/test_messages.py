@@ -17,8 +17,9 @@ from toolkit.zh import ZH
 from toolkit.zh_messages import ZH_MESSAGES
 from toolkit.zh_tab_messages import ZH_TAB_MESSAGES
 
-SOURCES = sorted([ROOT / "app.py", *(ROOT / "models").glob("*.py"), *(ROOT / "toolkit").glob("*.py"),
-                  *(ROOT / "tasks").glob("*.py")])
+SOURCES = sorted(
+    [ROOT / "app.py", *(ROOT / "models").glob("*.py"), *(ROOT / "toolkit").glob("*.py"), *(ROOT / "tasks").glob("*.py")]
+)
 # Calls whose first argument is an English template for visitors, and calls whose `what` (second
 # argument) names a setting or input inside such a message.
 TEMPLATE_CALLS = {"ShowcaseError", "ModelUnavailable", "Text", "message"}
@@ -46,8 +47,13 @@ def called_name(call: ast.Call) -> str:
 def visitor_texts(path: Path) -> list[tuple[int, ast.expr]]:
     """(line, expression) of every template and setting name the file hands to a visitor's message."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    constants = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-                 for target in node.targets if isinstance(target, ast.Name)}
+    constants = {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     found = []
     for call in (node for node in ast.walk(tree) if isinstance(node, ast.Call)):
         name = called_name(call)
@@ -77,8 +83,10 @@ def test_every_message_has_chinese_with_the_same_values():
             elif isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 checked += 1
                 if argument.value not in CHINESE:
-                    problems.append(f"{where}: no Chinese for {argument.value!r} (toolkit/zh_messages.py, or "
-                                    "zh_tab_messages.py for a tab's own)")
+                    problems.append(
+                        f"{where}: no Chinese for {argument.value!r} (toolkit/zh_messages.py, or "
+                        "zh_tab_messages.py for a tab's own)"
+                    )
                 elif fields(CHINESE[argument.value]) != fields(argument.value):
                     problems.append(f"{where}: the Chinese of {argument.value!r} fills other values")
     assert not problems, "\n".join(problems)
@@ -90,14 +98,17 @@ def test_each_chinese_text_is_in_one_table():
     assert len(CHINESE) == sum(map(len, tables))
 
 
-@pytest.mark.parametrize("headers, language", [
-    ({"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}, "zh"),
-    ({"accept-language": "en-US,en;q=0.9,zh-CN;q=0.8"}, "en"),
-    ({"accept-language": "en-US", "cookie": "showcase-lang=zh-CN"}, "zh"),  # the switch beats the browser
-    ({"accept-language": "zh-TW", "cookie": "other=1; showcase-lang=en"}, "en"),
-    ({"cookie": "showcase-lang=%7B%22broken"}, "en"),
-    ({}, "en"),
-])
+@pytest.mark.parametrize(
+    "headers, language",
+    [
+        ({"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}, "zh"),
+        ({"accept-language": "en-US,en;q=0.9,zh-CN;q=0.8"}, "en"),
+        ({"accept-language": "en-US", "cookie": "showcase-lang=zh-CN"}, "zh"),  # the switch beats the browser
+        ({"accept-language": "zh-TW", "cookie": "other=1; showcase-lang=en"}, "en"),
+        ({"cookie": "showcase-lang=%7B%22broken"}, "en"),
+        ({}, "en"),
+    ],
+)
 def test_the_language_comes_from_the_pages_cookie_then_the_browser(headers, language):
     assert language_of(headers) == language
 

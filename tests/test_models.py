@@ -73,8 +73,9 @@ def test_a_bad_family_is_reported(monkeypatch):
 def test_serve_options_for_no_family_are_reported(monkeypatch):
     spaces = {**config.spaces(), "serve": {**config.spaces()["serve"], "yolov8": {"num_replicas": 2}}}
     monkeypatch.setattr(config, "spaces", lambda: spaces)
-    assert models.problems() == ["spaces.yaml: serve: 'yolov8' is not a model family (one of "
-                                 f"{', '.join(models.FAMILIES)}, or default)."]
+    assert models.problems() == [
+        f"spaces.yaml: serve: 'yolov8' is not a model family (one of {', '.join(models.FAMILIES)}, or default)."
+    ]
 
 
 def test_stand_ins_are_served_under_their_id(empty_model_cache, tiny_clip):
@@ -107,7 +108,9 @@ def test_chunked_forward_equals_one_pass():
 
     assert torch.equal(chunked(forward, rows, 4), rows * 2)
     assert calls == [4, 4, 2]
-    assert torch.equal(chunked(lambda part: torch.tensor([len(s) for s in part]), ["a", "bb", "ccc"], 2), torch.tensor([1, 2, 3]))
+    assert torch.equal(
+        chunked(lambda part: torch.tensor([len(s) for s in part]), ["a", "bb", "ccc"], 2), torch.tensor([1, 2, 3])
+    )
 
 
 def test_ranked_is_most_likely_first_and_rounded():

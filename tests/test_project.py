@@ -37,12 +37,24 @@ def test_every_task_meets_the_contract():
     assert {task.section for task in registered} <= {"Vision", "Language", "Training"}
 
 
-@pytest.mark.parametrize("tasks_section, message", [
-    ({"weather": ["yolo11n-seg.pt"]}, "spaces.yaml lists the task 'weather', but tasks/weather.py does not exist"),
-    ({"detection": ["resnet50"]}, "'resnet50' is a image_classifier model; tasks/detection.py runs yolo models as its model"),
-    ({"detection": ["no-such-model.pt"]}, "task 'detection' offers 'no-such-model.pt', which the models list lacks"),
-    ({"compare": ["resnet50"]}, "spaces.yaml gives model roles ['model']; the task declares ['classifier', 'clip']"),
-])
+@pytest.mark.parametrize(
+    "tasks_section, message",
+    [
+        ({"weather": ["yolo11n-seg.pt"]}, "spaces.yaml lists the task 'weather', but tasks/weather.py does not exist"),
+        (
+            {"detection": ["resnet50"]},
+            "'resnet50' is a image_classifier model; tasks/detection.py runs yolo models as its model",
+        ),
+        (
+            {"detection": ["no-such-model.pt"]},
+            "task 'detection' offers 'no-such-model.pt', which the models list lacks",
+        ),
+        (
+            {"compare": ["resnet50"]},
+            "spaces.yaml gives model roles ['model']; the task declares ['classifier', 'clip']",
+        ),
+    ],
+)
 def test_the_registry_refuses_a_broken_task_with_a_clear_message(monkeypatch, tasks_section, message):
     monkeypatch.setattr(config, "task_entries", lambda: {key: {"model": ids} for key, ids in tasks_section.items()})
     tasks.registered.cache_clear()
@@ -80,8 +92,14 @@ def test_files_stay_small(folder):
 def test_docs_comments_and_config_name_only_files_that_exist():
     # A path inside the repository, not one under ../shared nor a pattern such as tasks/<name>.py.
     mention = re.compile(r"(?<![/\w.])((?:models|toolkit|tasks|harness|bench|tests|examples|\.ci)/[\w./-]*\w)(?![\w<])")
-    sources = [ROOT / "README.md", ROOT / "spaces.yaml", ROOT / "bench" / "RESULTS.md", ROOT / ".ci" / "run",
-               ROOT / "app.py", *(p for p in python_files(*LAYERS[1:]) if p.name != "test_project.py")]
+    sources = [
+        ROOT / "README.md",
+        ROOT / "spaces.yaml",
+        ROOT / "bench" / "RESULTS.md",
+        ROOT / ".ci" / "run",
+        ROOT / "app.py",
+        *(p for p in python_files(*LAYERS[1:]) if p.name != "test_project.py"),
+    ]
     for source in sources:
         for name in mention.findall(source.read_text(encoding="utf-8")):
             assert (ROOT / name).exists() or (ROOT / f"{name}.py").exists(), f"{source.name} names {name}"
@@ -137,8 +155,10 @@ def test_the_files_preloaded_for_a_model_are_enough_to_load_it(tmp_path):
     (copy / "snapshots" / revision).mkdir(parents=True)
     for name in files[model_id].split(","):
         (copy / "snapshots" / revision / name).symlink_to((shared / "snapshots" / revision / name).resolve())
-    code = (f"from transformers import AutoModel, AutoTokenizer; AutoTokenizer.from_pretrained('{model_id}'); "
-            f"print(AutoModel.from_pretrained('{model_id}').config.hidden_size)")
+    code = (
+        f"from transformers import AutoModel, AutoTokenizer; AutoTokenizer.from_pretrained('{model_id}'); "
+        f"print(AutoModel.from_pretrained('{model_id}').config.hidden_size)"
+    )
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.stdout.strip() == "384", done.stderr[-2000:]

@@ -23,7 +23,9 @@ CPU = torch.device("cpu")
 
 def tiny_network(seed: int = 0) -> torch.nn.Module:
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()
+    )
 
 
 def expected(network: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
@@ -220,10 +222,17 @@ def test_gpt2_generates_through_its_decode_step_as_generate_does(monkeypatch):
     fast, plain = gpt2_pair(monkeypatch)
     assert (fast.runtime, plain.runtime, plain.decoder) == ("OpenVINO", "PyTorch", None)
     assert fast.model is None  # the PyTorch copy is dropped once the step is compiled
-    for settings in ({"strategy": "greedy"}, {"strategy": "greedy", "repetition_penalty": 1.5, "no_repeat_ngram_size": 2},
-                     {"strategy": "sampling", "seed": 3}, {"strategy": "beam search"}):
+    for settings in (
+        {"strategy": "greedy"},
+        {"strategy": "greedy", "repetition_penalty": 1.5, "no_repeat_ngram_size": 2},
+        {"strategy": "sampling", "seed": 3},
+        {"strategy": "beam search"},
+    ):
         texts, tokens = streamed(fast, "The history of the city", max_new_tokens=20, **settings)
-        assert tokens == 20 and texts[-1] == streamed(plain, "The history of the city", max_new_tokens=20, **settings)[0][-1]
+        assert (
+            tokens == 20
+            and texts[-1] == streamed(plain, "The history of the city", max_new_tokens=20, **settings)[0][-1]
+        )
     assert len(set(streamed(fast, "The history of the city", max_new_tokens=40, strategy="sampling", seed=3)[0])) > 3
     assert list(runtime.cache_dir().rglob("decode-step-*.xml")), "the decode step is kept on disk"
 
@@ -263,7 +272,9 @@ def test_a_generation_that_converts_the_decode_step_says_so(monkeypatch, tmp_pat
 
     monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
     models.put("openai-community/gpt2", stand_ins.gpt2())  # loaded, not warmed: as --lazy leaves it
-    lines = [list(generation.run("Hello", "openai-community/gpt2", 5, "greedy", 1.0, 0, 1.0, 0, 1.0, -1))[-1][1]
-             for _ in range(2)]
+    lines = [
+        list(generation.run("Hello", "openai-community/gpt2", 5, "greedy", 1.0, 0, 1.0, 0, 1.0, -1))[-1][1]
+        for _ in range(2)
+    ]
     assert "(OpenVINO fp32)" in lines[0] and "First use: converted to OpenVINO in" in lines[0]
     assert "First use" not in lines[1]

@@ -17,7 +17,9 @@ def base_url():
         yield client.src.rstrip("/")
 
 
-@pytest.mark.parametrize("path", ["/etc/passwd", "%2Fetc%2Fpasswd", "../../../../../../etc/passwd", str(ROOT / "app.py")])
+@pytest.mark.parametrize(
+    "path", ["/etc/passwd", "%2Fetc%2Fpasswd", "../../../../../../etc/passwd", str(ROOT / "app.py")]
+)
 def test_file_route_serves_nothing_outside_the_app(base_url, path):
     for prefix in ("/gradio_api/file=", "/file="):
         response = httpx.get(f"{base_url}{prefix}{path}")
@@ -40,8 +42,13 @@ def test_uploads_over_the_limit_are_refused(base_url):
 
 
 def test_listening_on_all_interfaces_prints_a_warning():
-    process = subprocess.Popen([sys.executable, "app.py", "--host", "0.0.0.0", "--port", "1"], cwd=ROOT,
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--host", "0.0.0.0", "--port", "1"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         first_line = process.stderr.readline()
     finally:

@@ -41,7 +41,9 @@ def test_nothing_found_gives_an_empty_cut_out(segmenter):
     assert found.table.empty and not found.mask.any()
 
 
-@pytest.mark.parametrize("keep, message", [("unicorn, person", "unicorn: not among the 80 classes"), (" , ", "at least one label")])
+@pytest.mark.parametrize(
+    "keep, message", [("unicorn, person", "unicorn: not among the 80 classes"), (" , ", "at least one label")]
+)
 def test_unknown_classes_say_which(segmenter, keep, message):
     with pytest.raises(ShowcaseError, match=message):
         segmentation.cut_out(segmenter, examples.bus(), keep)

@@ -29,8 +29,9 @@ def cifar():
 
 def test_offline_cifar10_is_the_sample_with_its_classes(cifar):
     assert len(cifar.images) == 200 and cifar.images[0].size == (32, 32)
-    assert cifar.counts() == {name: 20 for name in ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-                                                      "horse", "ship", "truck")}
+    assert cifar.counts() == {
+        name: 20 for name in ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+    }
 
 
 def test_without_cifar10_or_a_stand_in_the_tab_says_to_upload(monkeypatch):
@@ -58,8 +59,9 @@ def test_a_few_contrastive_steps_lower_the_loss_on_real_images(cifar):
         with torch.no_grad():
             return contrastive.nt_xent(encoder.network(first), encoder.network(second)).item()
 
-    *_, result = self_supervised.pretrain(image_data.LabelledImages(cifar.images[::2], cifar.labels[::2]), epochs=20,
-                                          batch_size=50, learning_rate=1e-3)
+    *_, result = self_supervised.pretrain(
+        image_data.LabelledImages(cifar.images[::2], cifar.labels[::2]), epochs=20, batch_size=50, learning_rate=1e-3
+    )
     assert len(result.losses) == 40
     assert loss(result.encoder) < 0.9 * loss(start)  # log(199) at the random start; 15% lower after
 
@@ -104,8 +106,14 @@ def test_the_tab_pretrains_probes_and_finds_neighbours(empty_model_cache, cheeta
     updates = list(self_supervised.run(self_supervised.CIFAR10, None, 200, 2, 64, 1e-3, progress=quiet))
     assert len(updates) > 2 and "Epoch 1/2" in updates[0][0]
     summary, losses, table, points, pickable, download, state = updates[-1]
-    assert "Pretrained on **200 images** for 2 epochs" in summary and len(losses) == 6  # 3 whole batches of 64 per epoch
-    assert list(table["encoder"]) == ["Self-supervised (pretrained here)", "Same CNN, random weights", "ResNet-50 (ImageNet labels)"]
+    assert (
+        "Pretrained on **200 images** for 2 epochs" in summary and len(losses) == 6
+    )  # 3 whole batches of 64 per epoch
+    assert list(table["encoder"]) == [
+        "Self-supervised (pretrained here)",
+        "Same CNN, random weights",
+        "ResNet-50 (ImageNet labels)",
+    ]
     assert len(points) == 200 and len(pickable) == self_supervised.PICKABLE
     assert contrastive.read(download).trained_on == "200 images, 2 epochs"
     found, agreement = self_supervised.show_neighbours(state, SimpleNamespace(index=0))
@@ -114,17 +122,23 @@ def test_the_tab_pretrains_probes_and_finds_neighbours(empty_model_cache, cheeta
 
 def test_unlabelled_uploads_pretrain_without_a_probe(tmp_path, empty_model_cache):
     members = {f"photo{i}.png": coloured((10 * i, 200 - 5 * i, 90), i) for i in range(20)}
-    updates = list(self_supervised.run(self_supervised.UPLOAD, [make_zip(tmp_path / "mine.zip", members)], 100, 1, 16,
-                                       1e-3, progress=quiet))
+    updates = list(
+        self_supervised.run(
+            self_supervised.UPLOAD, [make_zip(tmp_path / "mine.zip", members)], 100, 1, 16, 1e-3, progress=quiet
+        )
+    )
     summary, _, table, points, *_ = updates[-1]
     assert "No classes to score it with" in summary and table.empty and set(points["class"]) == {"(unlabelled)"}
 
 
-@pytest.mark.parametrize("arguments, message", [
-    ((self_supervised.UPLOAD, None, 100, 1, 16, 1e-3), "Upload a zip of images"),
-    ((self_supervised.CIFAR10, None, 100, 0, 16, 1e-3), "Epochs must be"),
-    ((self_supervised.CIFAR10, None, 100, 1, 16, float("nan")), "learning rate"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ((self_supervised.UPLOAD, None, 100, 1, 16, 1e-3), "Upload a zip of images"),
+        ((self_supervised.CIFAR10, None, 100, 0, 16, 1e-3), "Epochs must be"),
+        ((self_supervised.CIFAR10, None, 100, 1, 16, float("nan")), "learning rate"),
+    ],
+)
 def test_bad_settings_say_why(arguments, message):
     with pytest.raises(Exception, match=message):
         list(self_supervised.run(*arguments, progress=quiet))

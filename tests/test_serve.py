@@ -37,8 +37,12 @@ def ranking() -> list[list]:
 def embedded(yolo, minilm, tiny_gpt2):
     """The answers of the embedded backend, before the switch."""
     bus = examples.bus()
-    return {"detections": detections(bus), "ranking": ranking(), "bus": bus,
-            "text": list(generation.stream(tiny_gpt2, "Hello there", SETTINGS))[-1].text}
+    return {
+        "detections": detections(bus),
+        "ranking": ranking(),
+        "bus": bus,
+        "text": list(generation.stream(tiny_gpt2, "Hello there", SETTINGS))[-1].text,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +50,13 @@ def on_serve(embedded):
     """Models on Ray Serve for this module: MiniLM with two replicas, the rest with one."""
     kept = models._cache
     models._cache = ModelCache()
-    models.serve_on_ray(num_cpus=2, include_dashboard=False, object_store_memory=256 * 2**20,
-                        overrides={"sentence_encoder": {"num_replicas": 2}},
-                        setup=functools.partial(stand_ins.install_defaults, tiny=True))
+    models.serve_on_ray(
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=256 * 2**20,
+        overrides={"sentence_encoder": {"num_replicas": 2}},
+        setup=functools.partial(stand_ins.install_defaults, tiny=True),
+    )
     yield
     models.stop_serving_on_ray()
     models._cache = kept
@@ -125,8 +133,11 @@ def test_a_killed_replica_is_replaced_and_its_requests_get_a_message(on_serve):
     for thread in clients:
         thread.start()
     time.sleep(2)
-    victim = next(actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)
-                  if actor["name"].startswith("SERVE_REPLICA::sentence_encoder"))
+    victim = next(
+        actor["name"]
+        for actor in ray.util.list_named_actors(all_namespaces=True)
+        if actor["name"].startswith("SERVE_REPLICA::sentence_encoder")
+    )
     ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)
     killed_at = len(outcomes)
     deadline = time.monotonic() + 120
@@ -141,18 +152,24 @@ def test_a_killed_replica_is_replaced_and_its_requests_get_a_message(on_serve):
     assert replicas("sentence_encoder") == {"RUNNING": 2}, "the killed replica was not replaced"
     assert victim not in [actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)]
     failures = {what for what, _ in outcomes if what != "answered"}
-    assert failures <= {f"The worker running {MINILM} stopped while answering; it is being replaced. "
-                        "Try again in a few seconds."}, failures
+    assert failures <= {
+        f"The worker running {MINILM} stopped while answering; it is being replaced. Try again in a few seconds."
+    }, failures
     assert max(seconds for _, seconds in outcomes) < 30, "a request hung"
     assert killed_at > 0 and all(what == "answered" for what, _ in outcomes[recovered_at:])
     assert len(outcomes) - recovered_at >= 8
 
 
 def test_a_generation_whose_replica_dies_ends_with_a_message(on_serve):
-    stream = generation.stream(models.load(GPT2), "Once upon a time", generation.Settings(max_new_tokens=500, strategy="greedy"))
+    stream = generation.stream(
+        models.load(GPT2), "Once upon a time", generation.Settings(max_new_tokens=500, strategy="greedy")
+    )
     next(stream)
-    victim = next(actor["name"] for actor in ray.util.list_named_actors(all_namespaces=True)
-                  if actor["name"].startswith("SERVE_REPLICA::causal_lm"))
+    victim = next(
+        actor["name"]
+        for actor in ray.util.list_named_actors(all_namespaces=True)
+        if actor["name"].startswith("SERVE_REPLICA::causal_lm")
+    )
     ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)
     with pytest.raises(ShowcaseError, match=f"The worker running {GPT2} stopped while answering"):
         list(stream)

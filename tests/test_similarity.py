@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from models.hub import encode
 from models.errors import ShowcaseError
+from models.hub import encode
 from tasks import similarity
 from toolkit.inputs import text_lines
 
@@ -13,7 +13,11 @@ def test_a_paraphrase_outranks_unrelated_sentences(minilm):
     result = similarity.similarities(
         minilm,
         ["How do I reset my password?"],
-        ["The stock market fell sharply.", "I forgot my login credentials and cannot sign in.", "A cat sleeps on the sofa."],
+        [
+            "The stock market fell sharply.",
+            "I forgot my login credentials and cannot sign in.",
+            "A cat sleeps on the sofa.",
+        ],
     )
     ranking = result.ranking()
     assert ranking.iloc[0]["sentence"] == "I forgot my login credentials and cannot sign in."
@@ -47,19 +51,25 @@ def test_empty_sentence_list_says_why():
         text_lines("  \n ", "sentences to search (one per line)", similarity.MAX_SENTENCES)
 
 
-
 def test_a_shared_tokenizer_serves_concurrent_tabs(minilm):
     """Similarity pads batches and attention truncates one sentence with the same fast tokenizer,
     which keeps those settings as state: unguarded, about 1 call in 30 failed here."""
     from concurrent.futures import ThreadPoolExecutor
 
     def pad(n):
-        return encode(minilm.tokenizer, ["short", "a much longer sentence " * (n % 7 + 2)], padding=True,
-                             truncation=True, max_length=256, return_tensors="pt")["input_ids"].shape[0]
+        return encode(
+            minilm.tokenizer,
+            ["short", "a much longer sentence " * (n % 7 + 2)],
+            padding=True,
+            truncation=True,
+            max_length=256,
+            return_tensors="pt",
+        )["input_ids"].shape[0]
 
     def truncate(n):
-        return encode(minilm.tokenizer, "word " * (n % 50 + 1), truncation=True, max_length=48,
-                             return_tensors="pt")["input_ids"].shape[0]
+        return encode(minilm.tokenizer, "word " * (n % 50 + 1), truncation=True, max_length=48, return_tensors="pt")[
+            "input_ids"
+        ].shape[0]
 
     with ThreadPoolExecutor(16) as pool:
         batches = list(pool.map(lambda n: pad(n) if n % 2 else truncate(n), range(6000)))

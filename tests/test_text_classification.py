@@ -18,7 +18,9 @@ def test_batch_equals_one_by_one(tiny_sentiment):
     for text, together in zip(texts, batch):
         (alone,) = text_classification.classify(tiny_sentiment, [text]).probabilities
         assert list(alone) == list(together)
-        torch.testing.assert_close(torch.tensor(list(alone.values())), torch.tensor(list(together.values())), atol=1e-4, rtol=0)
+        torch.testing.assert_close(
+            torch.tensor(list(alone.values())), torch.tensor(list(together.values())), atol=1e-4, rtol=0
+        )
 
 
 def test_labels_come_from_the_model_and_sum_to_one(tiny_sentiment):
@@ -42,22 +44,27 @@ def test_more_lines_than_a_batch(tiny_sentiment, monkeypatch):
     assert table["text"].tolist() == texts
 
 
-@pytest.mark.parametrize("text, message", [("", "enter a sentence"), (" \n\t\n", "enter a sentence"),
-                                           ("x\n" * 1001, "too many")])
+@pytest.mark.parametrize(
+    "text, message", [("", "enter a sentence"), (" \n\t\n", "enter a sentence"), ("x\n" * 1001, "too many")]
+)
 def test_bad_text_says_why(text, message):
     with pytest.raises(ShowcaseError, match=message):
         text_lines(text, "a sentence", text_classification.MAX_LINES)
 
 
 def test_missing_weights_say_which_and_how(empty_model_cache):
-    with pytest.raises(ModelUnavailable, match=r"'distilbert/distilbert-base-uncased-finetuned-sst-2-english' could not be loaded"):
+    with pytest.raises(
+        ModelUnavailable, match=r"'distilbert/distilbert-base-uncased-finetuned-sst-2-english' could not be loaded"
+    ):
         text_classification.TASK.load(text_classification.TASK.choices()[0])
 
 
 def test_chinese_sent_to_an_english_model_says_so_and_names_one_that_reads_it(tiny_defaults):
     models.put(text_classification.TASK.default(), tiny_defaults[text_classification.TASK.default()])
     *_, info = text_classification.run("这部电影真好看", text_classification.TASK.default())
-    unknown, total = map(int, re.search(r"reads English only \((\d+) of (\d+) tokens are unknown to it\)", info).groups())
+    unknown, total = map(
+        int, re.search(r"reads English only \((\d+) of (\d+) tokens are unknown to it\)", info).groups()
+    )
     assert 0 < unknown <= total
     assert "For Chinese, choose `" in info
     *_, english = text_classification.run("What a lovely film.", text_classification.TASK.default())

@@ -21,7 +21,7 @@ def test_exact_gpt2_ids():
 def test_wordpiece_splits_an_unknown_word_into_pieces():
     tokens = tokenizer.tokenize(tokenizer.get_tokenizer(WORDPIECE), "unbelievably tokenization")
     pieces = [t.piece for t in tokens]
-    assert pieces[0] == "un" and all(p.startswith("##") for p in pieces[1:pieces.index("token")])
+    assert pieces[0] == "un" and all(p.startswith("##") for p in pieces[1 : pieces.index("token")])
     assert "##ization" in pieces
 
 

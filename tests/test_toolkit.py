@@ -1,4 +1,5 @@
 import inspect
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -14,7 +15,9 @@ def awkward(tmp_path_factory):
     return write_awkward_images(tmp_path_factory.mktemp("awkward"))
 
 
-@pytest.mark.parametrize("name", ["grey.png", "transparent.png", "cmyk.jpg", "sixteen_bit.png", "one_pixel.png", "palette.gif"])
+@pytest.mark.parametrize(
+    "name", ["grey.png", "transparent.png", "cmyk.jpg", "sixteen_bit.png", "one_pixel.png", "palette.gif"]
+)
 def test_unusual_modes_become_rgb(awkward, name):
     image = inputs.open_image(str(awkward[name]))
     assert image.mode == "RGB"
@@ -137,14 +140,17 @@ def test_image_input_hands_over_the_path_unopened(tmp_path):
         inputs.open_image(component.preprocess(FileData(path=str(broken))))
 
 
-@pytest.mark.parametrize("value, kwargs, message", [
-    (None, {}, "must be a number, got None"),
-    ("abc", {}, "must be a number"),
-    (float("nan"), {}, "must be a number"),
-    (1.5, {"whole": True}, "must be a whole number"),
-    (0, {"low": 2, "whole": True}, "must be at least 2, got 0"),
-    (7, {"low": 1, "high": 6}, "must be from 1 to 6, got 7"),
-])
+@pytest.mark.parametrize(
+    "value, kwargs, message",
+    [
+        (None, {}, "must be a number, got None"),
+        ("abc", {}, "must be a number"),
+        (float("nan"), {}, "must be a number"),
+        (1.5, {"whole": True}, "must be a whole number"),
+        (0, {"low": 2, "whole": True}, "must be at least 2, got 0"),
+        (7, {"low": 1, "high": 6}, "must be from 1 to 6, got 7"),
+    ],
+)
 def test_numbers_out_of_reach_say_which_setting(value, kwargs, message):
     with pytest.raises(ShowcaseError, match=f"Epochs {message}"):
         inputs.number(value, "Epochs", **kwargs)

@@ -54,7 +54,9 @@ def test_probabilities_are_clip_scaled_cosine_softmax(tiny_clip):
     model = stand_ins.clip().image_tower.network.model  # the same seeded weights, never compiled
     with torch.no_grad():
         tokens = tiny_clip.tokenizer([f"a photo of a {label}." for label in labels], padding=True, return_tensors="pt")
-        text = model.get_text_features(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"]).pooler_output
+        text = model.get_text_features(
+            input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"]
+        ).pooler_output
         pixels = tiny_clip.image_processor(images=[image], return_tensors="pt")["pixel_values"]
         picture = model.get_image_features(pixel_values=pixels).pooler_output
     text = text / text.norm(dim=-1, keepdim=True)
@@ -77,7 +79,9 @@ def test_ensemble_averages_the_templates(tiny_clip):
 def test_text_embeddings_are_cached_per_label_set(tiny_clip, monkeypatch):
     calls = []
     original = clip_family.Clip.encode_prompts
-    monkeypatch.setattr(clip_family.Clip, "encode_prompts", lambda self, labels, *a: calls.append(labels) or original(self, labels, *a))
+    monkeypatch.setattr(
+        clip_family.Clip, "encode_prompts", lambda self, labels, *a: calls.append(labels) or original(self, labels, *a)
+    )
     labels = ["zebra", "giraffe", "cached label"]
     for _ in range(3):
         zero_shot.classify(tiny_clip, [examples.lion()], labels)
@@ -90,7 +94,9 @@ def test_a_batch_equals_one_by_one(tiny_clip):
     images = [examples.cheetah(), examples.bus(), examples.tower()]
     batch = zero_shot.classify(tiny_clip, images, labels).probabilities
     for row, image in enumerate(images):
-        torch.testing.assert_close(batch[row], zero_shot.classify(tiny_clip, [image], labels).probabilities[0], rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            batch[row], zero_shot.classify(tiny_clip, [image], labels).probabilities[0], rtol=1e-4, atol=1e-5
+        )
 
 
 def test_five_hundred_labels(tiny_clip):

@@ -29,7 +29,7 @@ def _english(value: Any) -> Any:
     if isinstance(value, I18nData):
         return value.key
     if isinstance(value, str) and value.startswith(MARKER):
-        return json.loads(value[len(MARKER):])["key"]
+        return json.loads(value[len(MARKER) :])["key"]
     if isinstance(value, dict):
         return {key: _english(item) for key, item in value.items()}
     if isinstance(value, list):

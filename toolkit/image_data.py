@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator
 
 from PIL import Image
 
@@ -90,7 +90,9 @@ def _zip_members(path: Path) -> Iterator[Candidate]:
         raise ShowcaseError("'{name}' could not be read as a zip ({error}).", name=path.name, error=error) from None
     members = [m for m in archive.infolist() if not m.is_dir()]
     if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-        raise ShowcaseError("'{name}' unpacks to more than {limit} MB.", name=path.name, limit=MAX_UNZIPPED_BYTES // 10**6)
+        raise ShowcaseError(
+            "'{name}' unpacks to more than {limit} MB.", name=path.name, limit=MAX_UNZIPPED_BYTES // 10**6
+        )
     for member in members:
         name = PurePosixPath(member_name(member))
         if any(part.startswith((".", "__MACOSX")) for part in name.parts):
@@ -128,7 +130,9 @@ def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE, unlabelled: boo
     total = 0
     for candidate in candidates(paths):
         if not candidate.label and not unlabelled:
-            found.skipped.append(f"{candidate.name}: " + message("no class (put it in a class folder or name it class_xxx.jpg)"))
+            found.skipped.append(
+                f"{candidate.name}: " + message("no class (put it in a class folder or name it class_xxx.jpg)")
+            )
             continue
         try:
             total += decoded_pixels(lazy_image(_read(candidate)), kept_side)  # reads the header only
@@ -136,9 +140,11 @@ def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE, unlabelled: boo
             found.skipped.append(f"{candidate.name}: {in_visitor_language(error.text)}")
             continue
         if total > MAX_TOTAL_PIXELS:
-            raise ShowcaseError("These images hold more than {limit:,.0f} megapixels in all, too many to decode here. "
-                                "Send fewer or smaller images (a few hundred pixels a side is plenty).",
-                                limit=MAX_TOTAL_PIXELS / 1e6)
+            raise ShowcaseError(
+                "These images hold more than {limit:,.0f} megapixels in all, too many to decode here. "
+                "Send fewer or smaller images (a few hundred pixels a side is plenty).",
+                limit=MAX_TOTAL_PIXELS / 1e6,
+            )
         ready.append(candidate)
     for candidate in ready:  # one at a time, each kept small
         try:
@@ -156,9 +162,14 @@ def check(data: LabelledImages) -> None:
     counts = data.counts()
     if not data.images:
         if data.skipped:
-            raise ShowcaseError("No usable labelled images found. Upload a zip of class folders, or images named "
-                                "class_xxx.jpg. Skipped: {skipped}", skipped="; ".join(data.skipped[:5]))
-        raise ShowcaseError("No usable labelled images found. Upload a zip of class folders, or images named class_xxx.jpg.")
+            raise ShowcaseError(
+                "No usable labelled images found. Upload a zip of class folders, or images named "
+                "class_xxx.jpg. Skipped: {skipped}",
+                skipped="; ".join(data.skipped[:5]),
+            )
+        raise ShowcaseError(
+            "No usable labelled images found. Upload a zip of class folders, or images named class_xxx.jpg."
+        )
     if len(counts) < 2:
         raise ShowcaseError("Found only the class '{label}'; a classifier needs two or more.", label=next(iter(counts)))
     small = [label for label, n in counts.items() if n < 2]
@@ -176,8 +187,9 @@ def cifar10(max_images: int) -> LabelledImages:
     except Exception as error:  # URLError offline, a truncated archive
         folder = os.environ.get("SHOWCASE_CIFAR10_DIR")
         if not folder:
-            raise ShowcaseError("CIFAR-10 could not be downloaded ({error}); upload your own images instead.",
-                                error=error) from error
+            raise ShowcaseError(
+                "CIFAR-10 could not be downloaded ({error}); upload your own images instead.", error=error
+            ) from error
         sample = LabelledImages()
         for class_folder in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
             part = collect(sorted(class_folder.glob("*.png")), CIFAR_SIDE, unlabelled=True)
@@ -185,7 +197,11 @@ def cifar10(max_images: int) -> LabelledImages:
             sample.labels += [class_folder.name] * len(part.images)
             sample.names += part.names
         keep = probe.stratified_sample(sample.labels, max_images)
-        return LabelledImages([sample.images[i] for i in keep], [sample.labels[i] for i in keep], [sample.names[i] for i in keep])
+        return LabelledImages(
+            [sample.images[i] for i in keep], [sample.labels[i] for i in keep], [sample.names[i] for i in keep]
+        )
     labels = [dataset.classes[target] for target in dataset.targets]
     keep = probe.stratified_sample(labels, max_images)
-    return LabelledImages([Image.fromarray(dataset.data[i]) for i in keep], [labels[i] for i in keep], [f"cifar10-{i}" for i in keep])
+    return LabelledImages(
+        [Image.fromarray(dataset.data[i]) for i in keep], [labels[i] for i in keep], [f"cifar10-{i}" for i in keep]
+    )

@@ -30,7 +30,9 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 # ---------------------------------------------------------------- numbers
 
 
-def number(value: Any, what: str, low: float | None = None, high: float | None = None, whole: bool = False) -> float | int:
+def number(
+    value: Any, what: str, low: float | None = None, high: float | None = None, whole: bool = False
+) -> float | int:
     """A setting as a number within [low, high] (an int if whole), or a ShowcaseError naming it."""
     try:
         result = float(value)
@@ -42,8 +44,9 @@ def number(value: Any, what: str, low: float | None = None, high: float | None =
             raise ShowcaseError("{what} must be a whole number, got {value}.", what=name, value=repr(value))
         raise ShowcaseError("{what} must be a number, got {value}.", what=name, value=repr(value))
     if low is not None and high is not None and not low <= result <= high:
-        raise ShowcaseError("{what} must be from {low:,g} to {high:,g}, got {value:,g}.", what=name, low=low, high=high,
-                            value=result)
+        raise ShowcaseError(
+            "{what} must be from {low:,g} to {high:,g}, got {value:,g}.", what=name, low=low, high=high, value=result
+        )
     if low is not None and result < low:
         raise ShowcaseError("{what} must be at least {low:,g}, got {value:,g}.", what=name, low=low, value=result)
     if high is not None and result > high:
@@ -60,8 +63,9 @@ def clean_text(text: str | None, what: str = "some text", max_chars: int = 100_0
     if not text.strip():
         raise ShowcaseError("Please enter {what} first (or click one of the examples).", what=Text(what))
     if len(text) > max_chars:
-        raise ShowcaseError("The text is {length:,} characters long; the limit here is {limit:,}.", length=len(text),
-                            limit=max_chars)
+        raise ShowcaseError(
+            "The text is {length:,} characters long; the limit here is {limit:,}.", length=len(text), limit=max_chars
+        )
     return text
 
 
@@ -69,7 +73,9 @@ def text_lines(text: str | None, what: str, max_lines: int) -> list[str]:
     """Non-empty lines of a text box, each trimmed."""
     lines = [line.strip() for line in clean_text(text, what).splitlines() if line.strip()]
     if len(lines) > max_lines:
-        raise ShowcaseError("{count:,} lines is too many; the limit here is {limit:,}.", count=len(lines), limit=max_lines)
+        raise ShowcaseError(
+            "{count:,} lines is too many; the limit here is {limit:,}.", count=len(lines), limit=max_lines
+        )
     return lines
 
 
@@ -157,9 +163,14 @@ def lazy_image(value: Any) -> Image.Image:
         raise ShowcaseError("Expected an image, got {kind}.", kind=type(value).__name__)
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:
-        raise ShowcaseError("The image is {width}x{height} ({megapixels:.0f} megapixels); the limit is {limit:.0f} "
-                            "megapixels. Please resize it first.", width=width, height=height,
-                            megapixels=width * height / 1e6, limit=MAX_IMAGE_PIXELS / 1e6)
+        raise ShowcaseError(
+            "The image is {width}x{height} ({megapixels:.0f} megapixels); the limit is {limit:.0f} "
+            "megapixels. Please resize it first.",
+            width=width,
+            height=height,
+            megapixels=width * height / 1e6,
+            limit=MAX_IMAGE_PIXELS / 1e6,
+        )
     return image
 
 

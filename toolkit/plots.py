@@ -7,16 +7,22 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers; must come before pyplot
 
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
 # Tick labels are cut so that long sentences do not squeeze the plot away.
 LABEL_CHARS = 28
 # Chinese labels (sentences, tokens, class names) need a CJK font; matplotlib falls back along this
 # list glyph by glyph. Debian's fonts-noto-cjk provides Noto Sans CJK: CI installs it, and a Space
 # installs it from packages.txt.
-CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC",
-             "Arial Unicode MS"]
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Arial Unicode MS",
+]
 
 
 def _cjk_fonts() -> list[str]:
@@ -38,8 +44,16 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
-def heatmap(matrix: np.ndarray, rows: list[str], columns: list[str], title: str, value_range=(None, None),
-            annotate: bool = True, cmap: str = "viridis", number_format: str = "{:.2f}"):
+def heatmap(
+    matrix: np.ndarray,
+    rows: list[str],
+    columns: list[str],
+    title: str,
+    value_range=(None, None),
+    annotate: bool = True,
+    cmap: str = "viridis",
+    number_format: str = "{:.2f}",
+):
     """A matplotlib figure of matrix[row, column], cells annotated when there are few."""
     height, width = matrix.shape
     size = (min(max(4.5, 2 + 0.55 * width), 14), min(max(3.0, 1.5 + 0.45 * height), 14))
@@ -51,7 +65,15 @@ def heatmap(matrix: np.ndarray, rows: list[str], columns: list[str], title: str,
     if annotate and height * width <= 144:
         middle = np.nanmean(matrix)
         for (i, j), value in np.ndenumerate(matrix):
-            axes.text(j, i, number_format.format(value), ha="center", va="center", fontsize=7, color="white" if value < middle else "black")
+            axes.text(
+                j,
+                i,
+                number_format.format(value),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if value < middle else "black",
+            )
     figure.colorbar(image, ax=axes, shrink=0.8)
     plt.close(figure)  # Gradio renders it; pyplot must not keep every figure alive
     return figure
@@ -59,5 +81,6 @@ def heatmap(matrix: np.ndarray, rows: list[str], columns: list[str], title: str,
 
 def confusion(table, title: str):
     """A confusion matrix (rows: true class, columns: predicted) with its counts."""
-    return heatmap(table.values.astype(float), list(table.index), list(table.columns), title, cmap="Blues",
-                   number_format="{:.0f}")
+    return heatmap(
+        table.values.astype(float), list(table.index), list(table.columns), title, cmap="Blues", number_format="{:.0f}"
+    )

@@ -4,8 +4,8 @@ leaderboard of probes over backbones and settings (AutoML, as AutoGluon's ImageP
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,9 @@ class Scores:
     confusion: pd.DataFrame  # rows: true class, columns: predicted class
 
     def summary(self) -> str:
-        return message("accuracy {accuracy:.1%} · macro-F1 {macro_f1:.3f}", accuracy=self.accuracy, macro_f1=self.macro_f1)
+        return message(
+            "accuracy {accuracy:.1%} · macro-F1 {macro_f1:.3f}", accuracy=self.accuracy, macro_f1=self.macro_f1
+        )
 
 
 def score(truth: list[str], predicted: list[str], classes: list[str]) -> Scores:
@@ -61,9 +63,15 @@ def score(truth: list[str], predicted: list[str], classes: list[str]) -> Scores:
     for t, p in zip(truth, predicted):
         confusion.loc[t, p] += 1
     hits = np.diag(confusion.values)
-    precision = np.divide(hits, confusion.sum(axis=0).values, out=np.zeros(len(classes)), where=confusion.sum(axis=0).values > 0)
-    recall = np.divide(hits, confusion.sum(axis=1).values, out=np.zeros(len(classes)), where=confusion.sum(axis=1).values > 0)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(len(classes)), where=(precision + recall) > 0)
+    precision = np.divide(
+        hits, confusion.sum(axis=0).values, out=np.zeros(len(classes)), where=confusion.sum(axis=0).values > 0
+    )
+    recall = np.divide(
+        hits, confusion.sum(axis=1).values, out=np.zeros(len(classes)), where=confusion.sum(axis=1).values > 0
+    )
+    f1 = np.divide(
+        2 * precision * recall, precision + recall, out=np.zeros(len(classes)), where=(precision + recall) > 0
+    )
     return Scores(float(hits.sum() / max(len(truth), 1)), float(f1.mean()), confusion)
 
 
@@ -101,8 +109,14 @@ class Trial:
         return (-self.scores.accuracy, -self.scores.macro_f1, self.fit_s) if self.scores else (1.0, 0.0, 0.0)
 
 
-def search(backbones: dict[str, Callable[[], torch.Tensor]], labels: list[str], count: int, budget_s: float,
-           weight_decays=WEIGHT_DECAYS, on_trial: Callable[[Trial], None] | None = None) -> list[Trial]:
+def search(
+    backbones: dict[str, Callable[[], torch.Tensor]],
+    labels: list[str],
+    count: int,
+    budget_s: float,
+    weight_decays=WEIGHT_DECAYS,
+    on_trial: Callable[[Trial], None] | None = None,
+) -> list[Trial]:
     """Cross-validates a linear probe for every backbone (name -> its features, computed on call) and
     weight decay, best first. No backbone starts once `budget_s` is spent, but the first always runs;
     a backbone that fails is listed with the reason."""
@@ -130,12 +144,17 @@ def search(backbones: dict[str, Callable[[], torch.Tensor]], labels: list[str], 
 
 def leaderboard(trials: list[Trial]) -> pd.DataFrame:
     """The trials as a table, best first, as people read it (AutoGluon's leaderboard, for probes)."""
-    return pd.DataFrame([{
-        "rank": n if trial.scores else "",
-        "backbone": trial.backbone,
-        "weight decay": f"{trial.weight_decay:g}" if trial.scores else "",
-        "CV accuracy": f"{trial.scores.accuracy:.1%}" if trial.scores else trial.note,
-        "macro-F1": round(trial.scores.macro_f1, 3) if trial.scores else None,
-        "features (s)": round(trial.features_s, 1) if trial.scores else None,
-        "fit (s)": round(trial.fit_s, 2) if trial.scores else None,
-    } for n, trial in enumerate(trials, start=1)])
+    return pd.DataFrame(
+        [
+            {
+                "rank": n if trial.scores else "",
+                "backbone": trial.backbone,
+                "weight decay": f"{trial.weight_decay:g}" if trial.scores else "",
+                "CV accuracy": f"{trial.scores.accuracy:.1%}" if trial.scores else trial.note,
+                "macro-F1": round(trial.scores.macro_f1, 3) if trial.scores else None,
+                "features (s)": round(trial.features_s, 1) if trial.scores else None,
+                "fit (s)": round(trial.fit_s, 2) if trial.scores else None,
+            }
+            for n, trial in enumerate(trials, start=1)
+        ]
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import models
 from models import config
@@ -43,8 +44,12 @@ class Task:
         """The id, if this tab offers it for the role; otherwise a ShowcaseError listing the choices."""
         choices = self.choices(role)
         if model_id not in choices:
-            raise ShowcaseError("Unknown model '{model_id}' for {title}; choose one of {choices}.", model_id=model_id,
-                                title=Text(self.title), choices=choices)
+            raise ShowcaseError(
+                "Unknown model '{model_id}' for {title}; choose one of {choices}.",
+                model_id=model_id,
+                title=Text(self.title),
+                choices=choices,
+            )
         return model_id
 
     def load(self, model_id: str, role: str = "model") -> Any:
@@ -74,8 +79,12 @@ class Task:
         name = models.label(model_id)
         if tokenizer is not None and tokenizer.unk_token_id is not None:
             ids = [i for text in texts for i in tokenizer(text, add_special_tokens=False)["input_ids"]]
-            note = message("`{name}` reads English only ({unknown} of {count} tokens are unknown to it).", name=name,
-                           unknown=ids.count(tokenizer.unk_token_id), count=len(ids))
+            note = message(
+                "`{name}` reads English only ({unknown} of {count} tokens are unknown to it).",
+                name=name,
+                unknown=ids.count(tokenizer.unk_token_id),
+                count=len(ids),
+            )
         else:
             note = message("`{name}` reads English only.", name=name)
         reader = self.chinese_reader(role)
@@ -103,7 +112,9 @@ class Task:
             found.append(f"{where}: TASK.build_ui is not a function.")
         listed = config.task_entries().get(self.key, {})
         if set(listed) != set(self.families):
-            found.append(f"{where}: spaces.yaml gives model roles {sorted(listed)}; the task declares {sorted(self.families)}.")
+            found.append(
+                f"{where}: spaces.yaml gives model roles {sorted(listed)}; the task declares {sorted(self.families)}."
+            )
         for role, model_ids in listed.items():
             if not model_ids:
                 found.append(f"spaces.yaml: task '{self.key}' lists no {role} model.")
@@ -112,6 +123,8 @@ class Task:
                 if entry is None:
                     found.append(f"spaces.yaml: task '{self.key}' offers '{model_id}', which the models list lacks.")
                 elif entry.get("family") not in self.families.get(role, ()):
-                    found.append(f"spaces.yaml: '{model_id}' is a {entry.get('family')} model; {where} runs "
-                                 f"{' or '.join(self.families.get(role, ()))} models as its {role}.")
+                    found.append(
+                        f"spaces.yaml: '{model_id}' is a {entry.get('family')} model; {where} runs "
+                        f"{' or '.join(self.families.get(role, ()))} models as its {role}."
+                    )
         return found

@@ -20,6 +20,7 @@ TEXT_COLUMNS = ("text", "sentence", "review", "content", "comment")
 LABEL_COLUMNS = ("label", "labels", "sentiment", "class", "category", "target")
 DEFAULT_MAX_ROWS = 2000
 
+
 @dataclass
 class TextDataset:
     texts: list[str]
@@ -60,7 +61,7 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
     utf16 = utf16_byte_order(raw)
     if utf16:
         try:
-            return raw.decode(utf16), ["The file is UTF-16 (as Excel saves \"Unicode text\"); it was read as such."]
+            return raw.decode(utf16), ['The file is UTF-16 (as Excel saves "Unicode text"); it was read as such.']
         except UnicodeDecodeError:
             pass
     try:
@@ -75,7 +76,9 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
         pass
     for encoding, name in (("cp1252", "Windows-1252 (Western European)"), ("latin-1", "Latin-1")):
         try:
-            return raw.decode(encoding), [message("The file is not UTF-8; it was read as {name}: check that accents look right.", name=name)]
+            return raw.decode(encoding), [
+                message("The file is not UTF-8; it was read as {name}: check that accents look right.", name=name)
+            ]
         except UnicodeDecodeError:
             continue
     raise AssertionError("Latin-1 decodes every byte")
@@ -93,9 +96,14 @@ def read_table(path: str | Path | None) -> tuple[pd.DataFrame, list[str]]:
     tsv = path.suffix.lower() == ".tsv" or first_line.count("\t") > first_line.count(",")
     try:
         frame = pd.read_csv(
-            io.StringIO(text), sep="\t" if tsv else ",", dtype=str, keep_default_na=False,
+            io.StringIO(text),
+            sep="\t" if tsv else ",",
+            dtype=str,
+            keep_default_na=False,
             # TSV files such as GLUE's carry quotes inside sentences: read them as text.
-            quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL, on_bad_lines="skip", engine="python",
+            quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL,
+            on_bad_lines="skip",
+            engine="python",
         )
     except (pd.errors.ParserError, csv.Error) as error:
         raise ShowcaseError("'{name}' could not be read as CSV or TSV ({error}).", name=path.name, error=error)
@@ -108,8 +116,13 @@ def guess_column(columns: list[str], names: tuple[str, ...]) -> str | None:
     return next((lowered[n] for n in names if n in lowered), None)
 
 
-def to_dataset(frame: pd.DataFrame, text_column: str | None, label_column: str | None,
-               max_rows: int = DEFAULT_MAX_ROWS, notes: list[str] | None = None) -> TextDataset:
+def to_dataset(
+    frame: pd.DataFrame,
+    text_column: str | None,
+    label_column: str | None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    notes: list[str] | None = None,
+) -> TextDataset:
     """Checks the columns and rows; drops empty rows; samples large files, keeping class shares."""
     notes = list(notes or [])
     columns = list(frame.columns)
@@ -119,10 +132,18 @@ def to_dataset(frame: pd.DataFrame, text_column: str | None, label_column: str |
         if column not in columns:
             found = ", ".join(f"'{c}'" for c in columns)
             if column:
-                raise ShowcaseError("No {role} column named '{column}'. The file's columns are: {columns}. Choose the "
-                                    "text and label columns.", role=Text(role), column=column, columns=found)
-            raise ShowcaseError("No {role} column. The file's columns are: {columns}. Choose the text and label columns.",
-                                role=Text(role), columns=found)
+                raise ShowcaseError(
+                    "No {role} column named '{column}'. The file's columns are: {columns}. Choose the "
+                    "text and label columns.",
+                    role=Text(role),
+                    column=column,
+                    columns=found,
+                )
+            raise ShowcaseError(
+                "No {role} column. The file's columns are: {columns}. Choose the text and label columns.",
+                role=Text(role),
+                columns=found,
+            )
     if text_column == label_column:
         raise ShowcaseError("The text and label columns must be different.")
     texts = frame[text_column].astype(str).map(lambda s: CONTROL_CHARACTERS.sub("", s).strip())
@@ -133,22 +154,31 @@ def to_dataset(frame: pd.DataFrame, text_column: str | None, label_column: str |
     data = TextDataset(texts[keep].tolist(), labels[keep].tolist(), notes)
     if len(data.classes) < 2:
         if data.classes:
-            raise ShowcaseError("Training needs at least two classes in '{column}'; the file has only '{label}'.",
-                                column=label_column, label=data.classes[0])
-        raise ShowcaseError("Training needs at least two classes in '{column}'; the file has no labelled rows.",
-                            column=label_column)
+            raise ShowcaseError(
+                "Training needs at least two classes in '{column}'; the file has only '{label}'.",
+                column=label_column,
+                label=data.classes[0],
+            )
+        raise ShowcaseError(
+            "Training needs at least two classes in '{column}'; the file has no labelled rows.", column=label_column
+        )
     if len(data.texts) > max_rows:
         sample = data.rows(stratified_sample(data.labels, max_rows))
-        notes.append(message("Used {used:,} of {rows:,} rows (a sample keeping each class's share); raise 'Max rows "
-                             "used' to use more.", used=max_rows, rows=len(data.texts)))
+        notes.append(
+            message(
+                "Used {used:,} of {rows:,} rows (a sample keeping each class's share); raise 'Max rows "
+                "used' to use more.",
+                used=max_rows,
+                rows=len(data.texts),
+            )
+        )
         data = TextDataset(sample.texts, sample.labels, notes)
     return data
 
 
-
-
-def read_dataset(path: str | Path | None, text_column: str | None, label_column: str | None,
-                 max_rows: int = DEFAULT_MAX_ROWS) -> TextDataset:
+def read_dataset(
+    path: str | Path | None, text_column: str | None, label_column: str | None, max_rows: int = DEFAULT_MAX_ROWS
+) -> TextDataset:
     """An uploaded CSV or TSV file as labelled texts, with notes on how it was read."""
     frame, notes = read_table(path)
     return to_dataset(frame, text_column, label_column, max_rows, notes)

@@ -8,10 +8,11 @@ import shutil
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import pandas as pd
 import torch
@@ -27,7 +28,9 @@ _slot = threading.Lock()
 def training_slot():
     """Holds the server's training slot, or says it is busy; released when training ends or is stopped."""
     if not _slot.acquire(blocking=False):
-        raise ShowcaseError("Another training run is in progress on this server. Try again when it finishes (or stop it).")
+        raise ShowcaseError(
+            "Another training run is in progress on this server. Try again when it finishes (or stop it)."
+        )
     try:
         yield
     finally:
@@ -58,17 +61,26 @@ def loss_frame(losses: list[tuple[int, float]]) -> pd.DataFrame:
     return pd.DataFrame(losses or [(0, None)], columns=["step", "loss"]).dropna()
 
 
-def optimise(model: torch.nn.Module, batches: Callable[[], Iterable[Any]], loss_of: Callable[[Any], torch.Tensor],
-             steps_per_epoch: int, epochs: int, learning_rate: float, weight_decay: float = 0.01) -> Iterator[Progress]:
+def optimise(
+    model: torch.nn.Module,
+    batches: Callable[[], Iterable[Any]],
+    loss_of: Callable[[Any], torch.Tensor],
+    steps_per_epoch: int,
+    epochs: int,
+    learning_rate: float,
+    weight_decay: float = 0.01,
+) -> Iterator[Progress]:
     """Trains with AdamW, a linear warm-up over the first tenth then linear decay, and gradients
     clipped at 1. `batches()` gives one epoch's batches; yields Progress after every step, and one
     with epoch_done set at the end of each epoch (the caller validates there)."""
     total = steps_per_epoch * epochs
-    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate,
-                                  weight_decay=weight_decay)
+    optimiser = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=learning_rate, weight_decay=weight_decay
+    )
     warmup = max(1, total // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+    )
     losses: list[tuple[int, float]] = []
     step = 0
     for epoch in range(1, epochs + 1):
@@ -76,8 +88,11 @@ def optimise(model: torch.nn.Module, batches: Callable[[], Iterable[Any]], loss_
         for batch in batches():
             loss = loss_of(batch)
             if not math.isfinite(loss.item()):
-                raise ShowcaseError("Training diverged at step {step} (the loss is {loss}); try a smaller learning rate.",
-                                    step=step + 1, loss=loss.item())
+                raise ShowcaseError(
+                    "Training diverged at step {step} (the loss is {loss}); try a smaller learning rate.",
+                    step=step + 1,
+                    loss=loss.item(),
+                )
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
@@ -85,8 +100,14 @@ def optimise(model: torch.nn.Module, batches: Callable[[], Iterable[Any]], loss_
             optimiser.zero_grad()
             step += 1
             losses.append((step, round(loss.item(), 4)))
-            report = message("Epoch {epoch}/{epochs}, step {step}/{total}, loss {loss:.3f}", epoch=epoch, epochs=epochs,
-                             step=step, total=total, loss=losses[-1][1])
+            report = message(
+                "Epoch {epoch}/{epochs}, step {step}/{total}, loss {loss:.3f}",
+                epoch=epoch,
+                epochs=epochs,
+                step=step,
+                total=total,
+                loss=losses[-1][1],
+            )
             yield Progress(step, total, report, losses)
         model.eval()
         yield Progress(step, total, message("Epoch {epoch} done", epoch=epoch), losses, epoch_done=epoch)

@@ -9,8 +9,9 @@ import inspect
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 import torch
@@ -157,18 +158,31 @@ def info_line() -> gr.Markdown:
 def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | None = None) -> str:
     """The line under each result: which model answered, where and how, and how long it took; once,
     after the request that converted the model for the accelerated runtime, how long that took."""
-    text = message("**{name}** on `{device}` ({runtime} {precision})", name=name or models.label(model.model_id),
-                   device=model.device.type, runtime=model.runtime, precision=model.precision)
+    text = message(
+        "**{name}** on `{device}` ({runtime} {precision})",
+        name=name or models.label(model.model_id),
+        device=model.device.type,
+        runtime=model.runtime,
+        precision=model.precision,
+    )
     if ms is not None:
         text += f" · {ms:.0f} ms"
     converted_s = model.take_conversion_seconds()
-    conversion = message("First use: converted to {runtime} in {seconds:.1f} s; kept on disk for next time.",
-                         runtime=model.runtime, seconds=converted_s) if converted_s else ""
+    conversion = (
+        message(
+            "First use: converted to {runtime} in {seconds:.1f} s; kept on disk for next time.",
+            runtime=model.runtime,
+            seconds=converted_s,
+        )
+        if converted_s
+        else ""
+    )
     return "\n\n".join(part for part in (text, conversion, note) if part)
 
 
-def one_request(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]],
-                description: str) -> Callable:
+def one_request(
+    prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]], description: str
+) -> Callable:
     """A plain endpoint's handler from the same two steps as its batched twin: a batch of one.
     `description` is its docstring (API page and MCP tool): what it does, its Args and Returns."""
 
@@ -182,8 +196,9 @@ def one_request(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any,
     return user_errors(handler)
 
 
-def batch_endpoint(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]],
-                   failed: Callable[[str], tuple]) -> Callable:
+def batch_endpoint(
+    prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]], failed: Callable[[str], tuple]
+) -> Callable:
     """A Gradio batch handler (batch=True) built from per-request and per-group steps.
 
     prepare(*one request's inputs) checks the input and returns (group key, prepared input); requests
@@ -213,8 +228,13 @@ def batch_endpoint(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[A
     return handler
 
 
-def add_batched_api(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[Any, list], list[tuple]],
-                    inputs: list, outputs: list, api_name: str) -> None:
+def add_batched_api(
+    prepare: Callable[..., tuple[Any, Any]],
+    predict: Callable[[Any, list], list[tuple]],
+    inputs: list,
+    outputs: list,
+    api_name: str,
+) -> None:
     """Registers an API-only endpoint whose concurrent requests go through one forward pass together.
 
     A bad request gets "**Error:** message" in its last output and empty earlier ones. One batch at
@@ -228,10 +248,19 @@ def add_batched_api(prepare: Callable[..., tuple[Any, Any]], predict: Callable[[
 
     handler = on_gpu(batch_endpoint(prepare, predict, failed))
     handler.__signature__ = inspect.signature(prepare)  # the API page names the inputs
-    handler.__doc__ = (f"The batched twin of /{api_name.removesuffix('_batched')}: the same inputs and outputs, "
-                       "each a list with one item per request; concurrent requests share one forward pass.")
-    gr.Button(visible=False).click(not_a_tool(handler), inputs, outputs, api_name=api_name,
-                                   batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1)
+    handler.__doc__ = (
+        f"The batched twin of /{api_name.removesuffix('_batched')}: the same inputs and outputs, "
+        "each a list with one item per request; concurrent requests share one forward pass."
+    )
+    gr.Button(visible=False).click(
+        not_a_tool(handler),
+        inputs,
+        outputs,
+        api_name=api_name,
+        batch=True,
+        max_batch_size=MAX_BATCH,
+        concurrency_limit=1,
+    )
 
 
 def not_a_tool(fn: Callable) -> Callable:
@@ -245,6 +274,10 @@ def name_tools(demo: gr.Blocks) -> None:
     """Names each endpoint's MCP tool after its API name (`detect`, not the handler's `run`); the tool's
     description and parameters come from the handler's docstring."""
     for block_fn in demo.fns.values():
-        if (block_fn.api_visibility == "public" and block_fn.api_name and block_fn.fn is not None
-                and getattr(block_fn.fn, "_mcp_type", "tool") == "tool"):
+        if (
+            block_fn.api_visibility == "public"
+            and block_fn.api_name
+            and block_fn.fn is not None
+            and getattr(block_fn.fn, "_mcp_type", "tool") == "tool"
+        ):
             block_fn.fn.__name__ = block_fn.api_name

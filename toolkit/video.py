@@ -7,9 +7,9 @@ import collections
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -54,22 +54,34 @@ def open_clip(path) -> Clip:
     if not path.is_file():
         raise ShowcaseError("The video file '{name}' was not found.", name=path.name)
     if path.suffix.lower() not in CLIP_SUFFIXES:
-        raise ShowcaseError("'{name}' is not a video this tab reads; upload one of: {kinds}.", name=path.name,
-                            kinds=", ".join(CLIP_SUFFIXES))
+        raise ShowcaseError(
+            "'{name}' is not a video this tab reads; upload one of: {kinds}.",
+            name=path.name,
+            kinds=", ".join(CLIP_SUFFIXES),
+        )
     capture = cv2.VideoCapture(str(path))
     try:
         readable, _ = capture.read()
         if not capture.isOpened() or not readable:
-            raise ShowcaseError("'{name}' could not be decoded as a video; it may be damaged or use a rare codec.",
-                                name=path.name)
+            raise ShowcaseError(
+                "'{name}' could not be decoded as a video; it may be damaged or use a rare codec.", name=path.name
+            )
         fps = capture.get(cv2.CAP_PROP_FPS)
-        clip = Clip(path, fps if 1 <= fps <= 240 else UNKNOWN_FPS, max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 0),
-                    int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        clip = Clip(
+            path,
+            fps if 1 <= fps <= 240 else UNKNOWN_FPS,
+            max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 0),
+            int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+        )
     finally:
         capture.release()
     if clip.seconds > MAX_CLIP_SECONDS:
-        raise ShowcaseError("The video is {seconds:.0f} s long; the limit here is {limit} s. Please trim it first.",
-                            seconds=clip.seconds, limit=MAX_CLIP_SECONDS)
+        raise ShowcaseError(
+            "The video is {seconds:.0f} s long; the limit here is {limit} s. Please trim it first.",
+            seconds=clip.seconds,
+            limit=MAX_CLIP_SECONDS,
+        )
     return clip
 
 
@@ -80,7 +92,9 @@ def shrink(frame: np.ndarray, side: int = FRAME_SIDE) -> np.ndarray:
     scale = side / max(frame.shape[:2])
     if scale >= 1:
         return frame
-    return cv2.resize(frame, (round(frame.shape[1] * scale), round(frame.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        frame, (round(frame.shape[1] * scale), round(frame.shape[0] * scale)), interpolation=cv2.INTER_AREA
+    )
 
 
 def read_frames(clip: Clip) -> Iterator[np.ndarray]:
