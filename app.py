@@ -38,11 +38,12 @@ from starlette.middleware import Middleware  # noqa: E402
 
 import models  # noqa: E402
 import tasks  # noqa: E402
+from i18n import N_  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
-from toolkit import i18n, ui  # noqa: E402
-from toolkit.i18n import t  # noqa: E402
+from toolkit import gradio_internals, interface  # noqa: E402
+from toolkit.interface import t  # noqa: E402
 from toolkit.messages import message  # noqa: E402
 
 log = logging.getLogger("showcase")
@@ -54,7 +55,7 @@ CSS = """
 .showcase-header h1 {margin-bottom: 0}
 .showcase-where p {opacity: 0.7; font-size: 0.9em}
 """
-INTRODUCTION = (
+INTRODUCTION = N_(
     "Try today's pretrained models in your browser, one tab per task: YOLO, ResNet and CLIP for images; "
     "GPT-2, BERT and sentence embeddings for text; and training your own classifiers on top of them."
 )
@@ -124,7 +125,11 @@ def build_app() -> gr.Blocks:
                 where = gr.Markdown(elem_classes="showcase-where")
             with gr.Column(scale=1, min_width=180):
                 switch = gr.Radio(
-                    list(i18n.LANGUAGES), value="English", show_label=False, container=False, elem_id="language-switch"
+                    list(interface.switch_choices()),
+                    value="English",
+                    show_label=False,
+                    container=False,
+                    elem_id="language-switch",
                 )
                 share = gr.Button(t("Copy a link to this tab"), size="sm", elem_id="copy-link")
                 link = gr.Textbox(
@@ -140,17 +145,17 @@ def build_app() -> gr.Blocks:
                                 task.build_ui()
         demo.load(open_linked_tab, None, [sections, *inner.values()], api_visibility="private")
         demo.load(where_it_runs, None, where, api_visibility="private")
-        demo.load(None, None, switch, js=i18n.RESTORE_JS)
-        switch.input(None, switch, None, js=i18n.SWITCH_JS)
+        demo.load(None, None, switch, js=interface.restore_js())
+        switch.input(None, switch, None, js=interface.switch_js())
         # The page works out the link (the tab on screen) and copies it; the server then shows it.
         share.click(
             lambda url: gr.Textbox(value=url, visible=True), link, link, js=COPY_LINK_JS, api_visibility="private"
         )
-    i18n.mend_what_gradio_leaves_untranslated(demo)
+    gradio_internals.mend_what_gradio_leaves_untranslated(demo, t("Examples"))
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable
     # (on Ray Serve this process only waits for replicas: more).
     demo.queue(default_concurrency_limit=models.requests_at_once(2))
-    ui.name_tools(demo)
+    gradio_internals.name_tools(demo, set(tasks.tools()))
     return demo
 
 
@@ -190,8 +195,8 @@ def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs)
         allowed_paths=example_folders(),
         theme=gr.themes.Soft(primary_hue="indigo"),
         css=CSS,
-        i18n=i18n.I18N,
-        app_kwargs={"middleware": [Middleware(i18n.EarlyLanguage)]},
+        i18n=interface.I18N,
+        app_kwargs={"middleware": [Middleware(interface.EarlyLanguage)]},
         **kwargs,
     )
 

@@ -30,6 +30,7 @@ from harness import stand_ins
 from harness.offline import IMAGENET_SAMPLE, PHOTOS, SHARED
 from models import runtime
 from models import yolo as yolo_family
+from models.decoding import Decoding
 from tasks import generation
 from toolkit import text_data
 from toolkit.inputs import open_image
@@ -159,7 +160,7 @@ def minilm_speed(repeats: int) -> list[tuple]:
 
 def greedy(model, prompt: str, new_tokens: int) -> str:
     """The tab's own streamed greedy decoding, to the end; the text it wrote."""
-    *_, last = generation.stream(model, prompt, generation.Settings(max_new_tokens=new_tokens, strategy="greedy"))
+    *_, last = generation.stream(model, prompt, Decoding(max_new_tokens=new_tokens, strategy="greedy"))
     assert last.tokens == new_tokens
     return last.text
 

@@ -26,6 +26,7 @@ from harness import offline  # noqa: F401  (first: offline model caches, before 
 import examples
 import models
 from harness import stand_ins
+from models.decoding import Decoding
 from models.device import pick_device
 from models.image_classifier import categories
 from models.yolo import local_file
@@ -167,7 +168,7 @@ def against_alternatives(repeats: int) -> list[tuple]:
 
     def streamed():
         *_, last = generation.stream(
-            gpt2, "The history of the city begins", generation.Settings(max_new_tokens=new_tokens, strategy="greedy")
+            gpt2, "The history of the city begins", Decoding(max_new_tokens=new_tokens, strategy="greedy")
         )
         assert last.tokens == new_tokens
 

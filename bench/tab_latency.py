@@ -27,6 +27,7 @@ import examples
 import models
 from harness import stand_ins
 from models import runtime
+from models.decoding import Decoding
 from models.device import inference_dtype, pick_device
 from tasks import (
     attention,
@@ -146,7 +147,7 @@ TABS = [
 
 
 def tokens_per_second(strategy: str, tokens: int) -> float:
-    settings = generation.Settings(max_new_tokens=tokens, strategy=strategy, seed=1)
+    settings = Decoding(max_new_tokens=tokens, strategy=strategy, seed=1)
     *_, last = generation.stream(models.load(GPT2), "The history of the city begins", settings)
     return last.tokens_per_second
 

@@ -7,9 +7,12 @@ repository carries no third-party images; each path is looked up where the packa
 from importlib.util import find_spec
 from pathlib import Path
 
-REVIEWS = Path(__file__).resolve().parent / "reviews.csv"
-# 40 short Chinese reviews (好评 / 差评) of films, hotels and products, written for this project.
-CHINESE_REVIEWS = Path(__file__).resolve().parent / "reviews_zh.csv"
+# 40 short reviews of films, hotels and products per language (in Chinese: 好评 / 差评), written for this
+# project: the fine-tuning tab's built-in examples.
+REVIEWS = {
+    "en": Path(__file__).resolve().parent / "reviews.csv",
+    "zh": Path(__file__).resolve().parent / "reviews_zh.csv",
+}
 
 
 def _package_file(package: str, *parts: str) -> str:

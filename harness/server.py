@@ -43,7 +43,7 @@ def serve(stand_ins: dict):
     app.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     yield local_client(f"http://127.0.0.1:{port}/")
     demo.close()
-    models.reset()
+    models.backend().forget()
 
 
 @contextmanager

@@ -80,7 +80,7 @@ def gpt2(model_id: str = "openai-community/gpt2", tiny: bool = True, context: in
     from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
     size = dict(n_layer=2, n_head=2, n_embd=32) if tiny else {}
-    if models.reads_chinese(model_id):
+    if models.reads(model_id, "zh"):
         tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID)
         size.update(vocab_size=tokenizer.vocab_size, bos_token_id=None, eos_token_id=None)
     else:
@@ -116,7 +116,7 @@ def sentence_encoder(model_id: str):
     from models.sentence_encoder import SentenceEncoder
 
     torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID if models.reads_chinese(model_id) else TOKENIZER_ID)
+    tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID if models.reads(model_id, "zh") else TOKENIZER_ID)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,
         hidden_size=32,
@@ -172,7 +172,7 @@ def build(model_id: str, tiny: bool = True):
 def install(stand_ins: dict[str, object]) -> None:
     """Puts each model in the model layer's cache under its id, as if it had been loaded."""
     for model_id, model in stand_ins.items():
-        models.put(model_id, model)
+        models.backend().install(model_id, model)
 
 
 def defaults(tiny: bool = True) -> dict[str, object]:
@@ -183,10 +183,10 @@ def defaults(tiny: bool = True) -> dict[str, object]:
 def install_defaults(family: str | None = None, tiny: bool = True, warm: bool = True) -> None:
     """A stand-in for each missing default model (of one family, if given), installed, and warmed as
     models.load warms what it loads (converted for the CPU runtime). What the stand-in server runs
-    first, and each Ray Serve replica in tests and benchmarks (models.remote.start's setup)."""
+    first, and each Ray Serve replica in tests and benchmarks (models.remote.RayServe's setup)."""
     for model_id in missing_defaults():
         if family in (None, models.family_of(model_id)):
             model = build(model_id, tiny)
             if warm:
                 model.warm()
-            models.put(model_id, model)
+            models.backend().install(model_id, model)

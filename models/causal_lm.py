@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
 from models import kv_decoder, runtime
+from models.decoding import GREEDY, Decoding
 from models.device import on_zero_gpu, place
+from models.errors import ShowcaseError
 from models.hub import HubModel, from_hub
 from models.runtime import Runner
 
@@ -24,6 +27,23 @@ FROM_HUB = True
 _WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="showcase-generate")
 _in_flight: set[Future] = set()
 _stops: dict[int, threading.Event] = {}  # worker thread -> the stop event of the request it runs
+
+
+@dataclass
+class Generation:
+    """A generation so far (a fresh one each time the text grows)."""
+
+    prompt: str  # the prompt as the model saw it (its start cut, when too long for the context)
+    text: str = ""  # generated so far
+    tokens: int = 0  # new tokens so far
+    seconds: float = 0.0
+    prompt_tokens: int = 0  # in the prompt as given
+    cut_tokens: int = 0  # cut from its start to fit the context
+    done: bool = False
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds else 0.0
 
 
 class Stopped(Exception):
@@ -107,7 +127,7 @@ class CausalLM(HubModel):
         if self.decoder:
             # Converts the decode step and runs it on a prompt and on one new token, so the first
             # visitor's generation runs on a step that has already run both ways.
-            list(self.stream(self.prompt_ids("Hello there"), max_new_tokens=2))
+            list(self.stream("Hello there", Decoding(GREEDY, max_new_tokens=2)))
             if self.decoder.step.runtime == runtime.OPENVINO and self.reload is not None:
                 self.model = None
                 runtime.return_freed_memory()
@@ -117,17 +137,58 @@ class CausalLM(HubModel):
         """Tokens the model sees at most, prompt and answer together."""
         return self.config.max_position_embeddings
 
+    def stream(self, prompt: str, decoding: Decoding, heartbeat: float = 0.5) -> Iterator[Generation]:
+        """The text as it is written: a Generation after each new piece of text (beam search, which
+        cannot show its text before the end, yields one every `heartbeat` seconds while it runs),
+        then the last, done. A prompt too long for the context loses its start.
+
+        Closing this iterator early (Stop button, client gone) stops generation between two tokens.
+        """
+        ids, cut = self.fit(self.prompt_ids(prompt), decoding.max_new_tokens)
+        update = Generation(self.decode(ids[0]), prompt_tokens=ids.shape[1] + cut, cut_tokens=cut)
+        started = time.perf_counter()
+
+        def now(**changes) -> Generation:
+            return replace(update, seconds=time.perf_counter() - started, **changes)
+
+        if not decoding.streams:
+            for output in self._search(ids, decoding, heartbeat):
+                if output is None:
+                    yield now()
+                    continue
+                new = output[0, ids.shape[1] :]
+                yield now(text=self.decode(new), tokens=len(new), done=True)
+            return
+        text, tokens = "", 0
+        for piece, tokens in self._tokens(ids, decoding):
+            if piece:
+                text += piece
+                yield now(text=tidy(text), tokens=tokens)
+        yield now(text=tidy(text), tokens=tokens, done=True)
+
     def prompt_ids(self, prompt: str) -> torch.Tensor:
         # No special tokens: a BERT vocabulary (Chinese GPT-2) would end the prompt with [SEP].
         return self.encode(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
 
+    def fit(self, ids: torch.Tensor, max_new_tokens: int) -> tuple[torch.Tensor, int]:
+        """The prompt's ids cut from the left to leave room for the answer, and how many were cut."""
+        room = self.context - max_new_tokens
+        if room < 1:
+            raise ShowcaseError(
+                "{model_id} sees {context} tokens at most; ask for fewer new tokens.",
+                model_id=self.model_id,
+                context=self.context,
+            )
+        cut = max(ids.shape[1] - room, 0)
+        return ids[:, cut:], cut
+
     def decode(self, ids) -> str:
         return tidy(self.tokenizer.decode(ids, skip_special_tokens=True))
 
-    def forward(self, ids: torch.Tensor, seed: int | None = None, **generate_kwargs) -> torch.Tensor:
-        """The bare model.generate call, seeded first when a seed is given."""
-        if seed is not None:
-            torch.manual_seed(seed)
+    def forward(self, ids: torch.Tensor, decoding: Decoding, **extra) -> torch.Tensor:
+        """The bare model.generate call with the decoding's settings, seeded first for sampling."""
+        if decoding.sampling and decoding.seed is not None:
+            torch.manual_seed(decoding.seed)
         with torch.inference_mode():
             return self.network().generate(
                 input_ids=ids.to(self.device),
@@ -136,7 +197,8 @@ class CausalLM(HubModel):
                 pad_token_id=self.tokenizer.pad_token_id
                 if self.tokenizer.eos_token_id is None
                 else self.tokenizer.eos_token_id,
-                **generate_kwargs,
+                **decoding.generate_kwargs(),
+                **extra,
             )
 
     @contextmanager
@@ -169,25 +231,20 @@ class CausalLM(HubModel):
             if workers is not _WORKERS:
                 workers.shutdown(wait=False)
 
-    def stream(self, ids: torch.Tensor, seed: int | None = None, **generate_kwargs) -> Iterator[tuple[str, int]]:
-        """Yields (new text, new tokens so far) as tokens arrive; the last pair, once generation has
-        ended, carries the final count (its text may be empty).
-
-        Closing this iterator early (Stop button, client gone) stops generation between two tokens.
-        """
+    def _tokens(self, ids: torch.Tensor, decoding: Decoding) -> Iterator[tuple[str, int]]:
+        """Greedy decoding or sampling: yields (new text, new tokens so far) as tokens arrive; the
+        last pair, once generation has ended, carries the final count (its text may be empty)."""
         streamer = CountingStreamer(self.tokenizer)
 
         def work(stopping: StoppingCriteriaList) -> None:
             try:
                 if self.decoder is None:
-                    self.forward(ids, seed, streamer=streamer, stopping_criteria=stopping, **generate_kwargs)
+                    self.forward(ids, decoding, streamer=streamer, stopping_criteria=stopping)
                     return
-                if seed is not None:
-                    torch.manual_seed(seed)
+                if decoding.sampling and decoding.seed is not None:
+                    torch.manual_seed(decoding.seed)
                 streamer.put(ids)  # the prompt, which the streamer skips
-                for token in self.decoder.tokens(
-                    ids, stopping, eos_token_id=self.tokenizer.eos_token_id, **generate_kwargs
-                ):
+                for token in self.decoder.tokens(ids, stopping, decoding, eos_token_id=self.tokenizer.eos_token_id):
                     streamer.put(torch.tensor([token]))
             finally:
                 streamer.end()  # also on failure, so the loop below ends; the error comes from result()
@@ -199,14 +256,10 @@ class CausalLM(HubModel):
             job.result()
             yield "", streamer.new_tokens
 
-    def generate(
-        self, ids: torch.Tensor, seed: int | None = None, heartbeat: float = 0.5, **generate_kwargs
-    ) -> Iterator[torch.Tensor | None]:
-        """Generation that cannot stream (beam search): yields None every `heartbeat` seconds while it
-        runs, then the output ids. Closing the iterator early stops it at the next step."""
-        with self._in_worker(
-            lambda stopping: self.forward(ids, seed, stopping_criteria=stopping, **generate_kwargs)
-        ) as job:
+    def _search(self, ids: torch.Tensor, decoding: Decoding, heartbeat: float) -> Iterator[torch.Tensor | None]:
+        """Beam search, which cannot stream: yields None every `heartbeat` seconds while it runs,
+        then the output ids. Closing the iterator early stops it at the next step."""
+        with self._in_worker(lambda stopping: self.forward(ids, decoding, stopping_criteria=stopping)) as job:
             while True:
                 try:
                     output = job.result(timeout=heartbeat)

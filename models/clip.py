@@ -14,7 +14,9 @@ from typing import Any
 import torch
 from PIL import Image
 
+import i18n
 from models import config, runtime
+from models.base import Answers, Ranking, Timings
 from models.device import place
 from models.hub import HubModel, from_hub
 from models.runtime import Runner
@@ -22,39 +24,27 @@ from models.tensors import IMAGES_PER_PASS, TEXTS_PER_PASS, chunked, unit
 
 FROM_HUB = True
 # Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
-BATCHED = ("forward", "embed_images")
+BATCHED = ("classify", "embed_images")
 # Label sets whose text embeddings stay cached per model; a demo repeats the same few sets.
 LABEL_CACHE_SIZE = 32
 # Label sets this large (ImageNet's 1,000 classes) are also kept on disk: computing them takes seconds.
 DISK_LABELS = 100
 
-# One template, and the seven-template ensemble the CLIP authors found best on ImageNet.
-TEMPLATES = {
-    "en": {
-        False: ("a photo of a {}.",),
-        True: (
-            "itap of a {}.",
-            "a bad photo of the {}.",
-            "a origami {}.",
-            "a photo of the large {}.",
-            "a {} in a video game.",
-            "art of the {}.",
-            "a photo of the small {}.",
-        ),
-    },
-    "zh": {
-        False: ("一张{}的照片。",),
-        True: (
-            "一张{}的照片。",
-            "一张模糊的{}的照片。",
-            "一张{}的特写照片。",
-            "{}的画。",
-            "一张小{}的照片。",
-            "一张大{}的照片。",
-            "一张{}的黑白照片。",
-        ),
-    },
-}
+
+@dataclass(frozen=True)
+class Labels:
+    """What CLIP chooses among: labels a visitor typed, or a dataset's classes by their English names,
+    which the catalogs name in other languages, so that each model reads them in its own."""
+
+    names: tuple[str, ...]
+    dataset: str | None = None  # "ImageNet": i18n.class_names knows these in other languages
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def read_in(self, language: str) -> list[str]:
+        """The labels as a model that reads `language` is prompted with them."""
+        return i18n.class_names(self.dataset, self.names, language) if self.dataset else list(self.names)
 
 
 class Tower(torch.nn.Module):
@@ -78,7 +68,7 @@ class TextTower(Tower):
 @dataclass
 class Clip(HubModel):
     image_processor: Any = None
-    language: str = "en"  # the language of its prompts: spaces.yaml's `languages`
+    language: str = i18n.SOURCE  # the language it is prompted in (config.prompt_language)
     image_tower: Runner | None = None
     text_tower: Runner | None = None
     logit_scale: float = 100.0
@@ -89,7 +79,31 @@ class Clip(HubModel):
         return [self.image_tower, self.text_tower]
 
     def templates(self, ensemble: bool) -> tuple[str, ...]:
-        return TEMPLATES[self.language][bool(ensemble)]
+        return tuple(config.prompts(self.language)["ensemble" if ensemble else "one"])
+
+    def classify(
+        self,
+        images: list[Image.Image],
+        labels: Labels | list[str],
+        ensemble: bool = False,
+        k: int | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Answers[Ranking]:
+        """Each image's labels by probability (the top k, if given): the softmax of scaled cosine
+        similarities between the image and each label's prompts (averaged over the ensemble's
+        templates). on_progress(prompts done, prompts) while a new label set is encoded."""
+        labels = labels if isinstance(labels, Labels) else Labels(tuple(labels))
+        timings = Timings()
+        with timings.measure("labels", self.device):
+            label_features = self.label_embeddings(labels, ensemble, on_progress)
+        with timings.measure("preprocess"):
+            pixels = self.preprocess(images)
+        with timings.measure("forward", self.device):
+            image_features = self.forward(pixels)
+        with timings.measure("postprocess"):
+            probabilities = (self.logit_scale * image_features @ label_features.T).softmax(dim=-1).cpu()
+            rows = [Ranking.of(row, k) for row in probabilities]
+        return Answers(rows, timings)
 
     def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
         return self.image_processor(images=images, return_tensors="pt")["pixel_values"]
@@ -122,16 +136,17 @@ class Clip(HubModel):
         return unit(per_prompt.mean(dim=1))
 
     def label_embeddings(
-        self, labels: list[str], ensemble: bool = False, on_progress: Callable[[int, int], None] | None = None
+        self, labels: Labels, ensemble: bool = False, on_progress: Callable[[int, int], None] | None = None
     ) -> torch.Tensor:
-        """encode_prompts, cached per label set: a demo asks about the same labels again and again."""
+        """encode_prompts of the labels as this model reads them, cached per label set: a demo asks
+        about the same labels again and again."""
         templates = self.templates(ensemble)
-        key = (tuple(labels), templates)
+        key = (tuple(labels.read_in(self.language)), templates)
         with self.label_lock:
             if key in self.label_cache:
                 self.label_cache.move_to_end(key)
                 return self.label_cache[key]
-        embeddings = self.stored_label_embeddings(labels, templates, on_progress)
+        embeddings = self.stored_label_embeddings(list(key[0]), templates, on_progress)
         with self.label_lock:
             self.label_cache[key] = embeddings
             while len(self.label_cache) > LABEL_CACHE_SIZE:
@@ -160,10 +175,6 @@ class Clip(HubModel):
         path.with_suffix(".partial").replace(path)
         return embeddings
 
-    def probabilities(self, image_features: torch.Tensor, label_features: torch.Tensor) -> torch.Tensor:
-        """Probabilities over labels, one row per image: softmax of scaled cosine similarities."""
-        return (self.logit_scale * image_features @ label_features.T).softmax(dim=-1).cpu()
-
     def warm(self) -> None:
         self.embed_images([Image.new("RGB", (224, 224))])
         self.encode_prompts(["cat"], self.templates(False))
@@ -172,7 +183,6 @@ class Clip(HubModel):
 def wrap(model: torch.nn.Module, tokenizer: Any, image_processor: Any, model_id: str) -> Clip:
     """Places a network (loaded, or built with random weights by tests); the towers hold the only
     reference to it, so it is freed once both run on the accelerated runtime."""
-    language = "zh" if "zh" in config.languages(model_id) else "en"
     model, device, dtype = place(model)
     # Both towers hold the whole model: its weights are hashed once for the two.
     tower = functools.partial(
@@ -186,7 +196,7 @@ def wrap(model: torch.nn.Module, tokenizer: Any, image_processor: Any, model_id:
         tokenizer,
         model.config,
         image_processor=image_processor,
-        language=language,
+        language=config.prompt_language(model_id),
         image_tower=tower(ImageTower(model), part="image"),
         text_tower=tower(TextTower(model), part="text"),
         logit_scale=float(model.logit_scale.detach().exp()),

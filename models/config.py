@@ -1,4 +1,4 @@
-"""spaces.yaml: the one place that names models, and each tab's model choices among them."""
+"""spaces.yaml: the one place that names models, what each reads, and each tab's choices among them."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from pathlib import Path
 
 import yaml
 
+import i18n
 from models.errors import ShowcaseError
 
 ROOT = Path(__file__).resolve().parent.parent
 SPACES_FILE = ROOT / "spaces.yaml"
 # What a model's entry may say besides its family.
 MODEL_FIELDS = {"family", "label", "languages"}
+# A model of this "language" reads most languages.
+MULTILINGUAL = "multilingual"
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,12 +42,24 @@ def label(model_id: str) -> str:
 
 
 def languages(model_id: str) -> list[str]:
-    """The languages a model reads (`en` unless spaces.yaml says otherwise; `multilingual` reads most)."""
-    return list(entry(model_id).get("languages", ["en"]))
+    """The languages a model reads (English unless spaces.yaml says otherwise; `multilingual` reads most)."""
+    return list(entry(model_id).get("languages", [i18n.SOURCE]))
 
 
-def reads_chinese(model_id: str) -> bool:
-    return bool({"zh", "multilingual"} & set(languages(model_id)))
+def reads(model_id: str, language: str) -> bool:
+    """Whether the model reads text in the language: its own, or most, being multilingual."""
+    return language in languages(model_id) or MULTILINGUAL in languages(model_id)
+
+
+def prompt_language(model_id: str) -> str:
+    """The language a model is prompted in: the first it reads that spaces.yaml has prompts for."""
+    known = spaces().get("prompts", {})
+    return next((language for language in languages(model_id) if language in known), i18n.SOURCE)
+
+
+def prompts(language: str) -> dict[str, list[str]]:
+    """CLIP's prompt templates in a language: `one` template, and the `ensemble` averaged."""
+    return spaces()["prompts"][language]
 
 
 def task_entries() -> dict[str, dict[str, list[str]]]:

@@ -16,7 +16,8 @@ from PIL import Image
 from torch import nn
 from torch.nn import functional as F
 
-from models.device import LoadedModel, pick_device
+from models.base import LoadedModel
+from models.device import pick_device
 from models.errors import ShowcaseError
 from models.tensors import IMAGES_PER_PASS, chunked, unit
 

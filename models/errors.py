@@ -1,33 +1,11 @@
-"""The errors a visitor can act on, raised by the model layer and by the tabs alike, and the text
-shown to visitors: written in English as a template with values, translated where it is shown
-(toolkit/messages.py)."""
+"""The errors a visitor can act on, raised by the model layer and by the tabs alike. Each carries
+its message as an i18n.Text, rendered in the visitor's language where it is shown (toolkit.ui)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Text:
-    """Text for a visitor: an English template (str.format) and its values. A value that is itself
-    a Text is translated with it."""
-
-    template: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def render(self, translate: Callable[[str], str] = lambda template: template) -> str:
-        """The text, its template (and every nested one) passed through translate first."""
-        if not self.values:
-            return translate(self.template)
-        values = {
-            name: value.render(translate) if isinstance(value, Text) else value for name, value in self.values.items()
-        }
-        return translate(self.template).format(**values)
-
-    def __str__(self) -> str:
-        return self.render()
+from i18n import Text
 
 
 class ShowcaseError(Exception):

@@ -9,10 +9,12 @@ from typing import Any
 
 import torch
 
-from models.device import LoadedModel, place
-from models.errors import Text, unavailable
+from i18n import N_, Text
+from models.base import LoadedModel
+from models.device import place
+from models.errors import unavailable
 
-HUB_FIX = (
+HUB_FIX = N_(
     "It is downloaded from the Hugging Face hub on first use: connect to the internet, or put it in "
     "the cache that HF_HOME points at (`hf download {model_id}`)."
 )

@@ -9,14 +9,18 @@ from dataclasses import dataclass
 import torch
 from PIL import Image
 
-from models.device import LoadedModel, place
-from models.errors import Text, unavailable
+from i18n import Text
+from models.base import Answers, LoadedModel, Ranking, Timings
+from models.device import place
+from models.errors import unavailable
 from models.runtime import Runner
 from models.tensors import IMAGES_PER_PASS, chunked, unit
 
 FROM_HUB = False
 # Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
-BATCHED = ("forward", "embed_images")
+BATCHED = ("top_k", "embed_images")
+# The dataset its classes come from: the catalogs name them in other languages (i18n.class_names).
+DATASET = "ImageNet"
 
 
 def weights_for(model_id: str):
@@ -56,12 +60,23 @@ class ImageClassifier(LoadedModel):
         with torch.inference_mode():
             return self.head(features.to(device=self.device, dtype=self.dtype)).float()
 
+    def top_k(self, images: list[Image.Image], k: int = 5) -> Answers[Ranking]:
+        """Each image's k most likely classes (indices into `categories`) with their probabilities."""
+        timings = Timings()
+        with timings.measure("preprocess"):
+            batch = self.preprocess(images)
+        with timings.measure("forward", self.device):
+            logits = self.forward(batch)
+        with timings.measure("postprocess"):
+            rows = [Ranking.of(row, k) for row in logits.softmax(dim=-1).cpu()]
+        return Answers(rows, timings)
+
     def embed_images(self, images: list[Image.Image]) -> torch.Tensor:
         """Unit feature vectors: a frozen backbone for classes it was never trained on."""
         return unit(self.features(self.preprocess(images)))
 
     def warm(self) -> None:
-        self.forward(self.preprocess([Image.new("RGB", (256, 256))]))
+        self.top_k([Image.new("RGB", (256, 256))])
 
 
 def wrap(network: torch.nn.Module, model_id: str) -> ImageClassifier:

@@ -6,7 +6,7 @@ through it once, then each new token. It is converted, cached and compiled like 
 (models.runtime.Runner), but computes in fp32 on every CPU: in bf16 one near-tie decided the other
 way changes every token after it, and greedy text would no longer be PyTorch's (bench/RESULTS.md,
 section 8).
-The loop applies transformers' own logits processors, so greedy decoding and sampling mean what they
+The loop applies transformers' own logits processors (models.decoding), so greedy decoding and sampling mean what they
 mean in `generate`; beam search stays with `generate`.
 """
 
@@ -15,16 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import torch
-from transformers import (
-    LogitsProcessorList,
-    NoRepeatNGramLogitsProcessor,
-    RepetitionPenaltyLogitsProcessor,
-    StoppingCriteriaList,
-    TemperatureLogitsWarper,
-    TopKLogitsWarper,
-    TopPLogitsWarper,
-)
+from transformers import StoppingCriteriaList
 
+from models.decoding import Decoding
 from models.runtime import Runner
 
 # The cache starts with one empty slot, always masked: a cache of no positions would be a tensor
@@ -82,31 +75,6 @@ def supports(model: torch.nn.Module) -> bool:
     )
 
 
-def logits_processors(
-    do_sample: bool = False,
-    temperature: float = 1.0,
-    top_k: int = 0,
-    top_p: float = 1.0,
-    repetition_penalty: float = 1.0,
-    no_repeat_ngram_size: int = 0,
-    **_,
-) -> LogitsProcessorList:
-    """The processors `generate` would apply for these settings, in its order."""
-    processors = LogitsProcessorList()
-    if repetition_penalty != 1.0:
-        processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
-    if no_repeat_ngram_size > 0:
-        processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
-    if do_sample:
-        if temperature != 1.0:
-            processors.append(TemperatureLogitsWarper(temperature))
-        if top_k > 0:
-            processors.append(TopKLogitsWarper(top_k))
-        if top_p < 1.0:
-            processors.append(TopPLogitsWarper(top_p))
-    return processors
-
-
 class Decoder:
     """Generation of one sequence (greedy or sampling) through the decode step."""
 
@@ -134,23 +102,21 @@ class Decoder:
         )
 
     def tokens(
-        self,
-        ids: torch.Tensor,
-        stopping: StoppingCriteriaList,
-        max_new_tokens: int,
-        eos_token_id: int | None,
-        **settings,
+        self, ids: torch.Tensor, stopping: StoppingCriteriaList, decoding: Decoding, eos_token_id: int | None
     ) -> Iterator[int]:
-        """Yields each new token id; ends after max_new_tokens, at the end-of-text token, or when
-        stopping says so (checked before every step)."""
-        processors, sample = logits_processors(**settings), settings.get("do_sample", False)
+        """Yields each new token id; ends after the decoding's max_new_tokens, at the end-of-text
+        token, or when stopping says so (checked before every step)."""
+        processors = decoding.logits_processors()
         sequence = ids.cpu()
         logits, keys, values = self.run(sequence, 0, self.empty_cache, self.empty_cache)
-        for made in range(max_new_tokens):
+        for made in range(decoding.max_new_tokens):
             scores = processors(sequence, logits)
-            token = torch.multinomial(scores.softmax(dim=-1), 1) if sample else scores.argmax(dim=-1, keepdim=True)
+            if decoding.sampling:
+                token = torch.multinomial(scores.softmax(dim=-1), 1)
+            else:
+                token = scores.argmax(dim=-1, keepdim=True)
             sequence = torch.cat([sequence, token], dim=1)
             yield int(token)
-            if int(token) == eos_token_id or made + 1 == max_new_tokens or stopping(sequence, scores).all():
+            if int(token) == eos_token_id or made + 1 == decoding.max_new_tokens or stopping(sequence, scores).all():
                 return
             logits, keys, values = self.run(token, sequence.shape[1] - 1, keys, values)

@@ -1,13 +1,16 @@
-"""Linear probes: logistic regression on frozen features, the smallest model a tab trains."""
+"""Linear probes: logistic regression on frozen features, the smallest model a tab trains. Fitted by
+scikit-learn (the CLIP authors' linear probe is its LogisticRegression too); kept as a weight
+matrix and a bias, so that it is saved and applied without scikit-learn."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from models.tensors import ranked
+from models.base import Ranking
 
 
 @dataclass
@@ -24,9 +27,9 @@ class LinearProbe:
     def predict(self, features: torch.Tensor) -> list[str]:
         return [self.classes[i] for i in self.probabilities(features).argmax(dim=-1).tolist()]
 
-    def ranked(self, features: torch.Tensor) -> list[dict[str, float]]:
-        """Each row's {class: probability}, most likely first."""
-        return [ranked(row, self.classes) for row in self.probabilities(features)]
+    def classify(self, features: torch.Tensor) -> list[Ranking]:
+        """Each row's classes (indices into `classes`) by probability."""
+        return [Ranking.of(row) for row in self.probabilities(features)]
 
     def save(self, path: Path) -> None:
         from safetensors.torch import save_file
@@ -41,22 +44,19 @@ class LinearProbe:
         return cls(head["weight"], head["bias"], classes)
 
 
-def fit_linear(features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3, steps: int = 100) -> LinearProbe:
-    """Multinomial logistic regression fitted with L-BFGS (full batch: probes are small)."""
-    classes = sorted(set(labels))
-    targets = torch.tensor([classes.index(y) for y in labels])
-    x = features.float()
-    layer = torch.nn.Linear(x.shape[1], len(classes))
-    torch.nn.init.zeros_(layer.weight)
-    torch.nn.init.zeros_(layer.bias)
-    optimiser = torch.optim.LBFGS(layer.parameters(), lr=1.0, max_iter=steps, line_search_fn="strong_wolfe")
+def logistic_regression(weight_decay: float, rows: int):
+    """scikit-learn's multinomial logistic regression minimising the mean cross-entropy plus
+    weight_decay times the squared weights, for `rows` training rows (its C is per row, unscaled)."""
+    from sklearn.linear_model import LogisticRegression
 
-    def closure():
-        optimiser.zero_grad()
-        loss = torch.nn.functional.cross_entropy(layer(x), targets) + weight_decay * layer.weight.pow(2).sum()
-        loss.backward()
-        return loss
+    return LogisticRegression(C=1.0 / (2.0 * weight_decay * max(rows, 1)), max_iter=1000)
 
-    with torch.enable_grad():
-        optimiser.step(closure)
-    return LinearProbe(layer.weight.detach(), layer.bias.detach(), classes)
+
+def fit_linear(features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3) -> LinearProbe:
+    """A probe fitted on every row (L-BFGS, full batch: probes are small)."""
+    x = features.float().numpy()
+    fitted = logistic_regression(weight_decay, len(x)).fit(x, np.asarray(labels))
+    weight, bias = torch.from_numpy(fitted.coef_).float(), torch.from_numpy(fitted.intercept_).float()
+    if len(fitted.classes_) == 2:  # one logit for the second class: as two, the first at zero
+        weight, bias = torch.cat([torch.zeros_like(weight), weight]), torch.cat([torch.zeros_like(bias), bias])
+    return LinearProbe(weight, bias, [str(c) for c in fitted.classes_])

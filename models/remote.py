@@ -1,10 +1,10 @@
 """The Ray Serve backend (`python app.py --backend ray`): each model family is a Serve deployment.
 
 The tabs do not know. models.load returns a RemoteModel: it carries the model's plain attributes
-(id, device, runtime, precision, tokenizer, labels, ...), runs the family's static functions
-(preprocessing) here, and sends every other method call to a replica of the family's deployment,
-where the embedded model layer loads and runs the model. A method that yields streams back, and
-closing the stream (Stop) stops it in the replica. Calls of a family's BATCHED methods from
+(id, device, runtime, precision, tokenizer, labels, ...) and sends every method call to a replica
+of the family's deployment, where the embedded model layer loads and runs the model: a tab's
+task-level call (top_k, classify, detect, rank, stream) is one replica call. A method that yields
+streams back, and closing the stream (Stop) stops it in the replica. Calls of a family's BATCHED methods from
 concurrent requests are joined into one call. Options per family (replicas, autoscaling, CPU or
 GPU per replica) come from spaces.yaml's `serve` section.
 """
@@ -12,14 +12,12 @@ GPU per replica) come from spaces.yaml's `serve` section.
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import ray
@@ -29,7 +27,8 @@ from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, ReplicaUnavailableError
 from ray.serve.schema import ApplicationStatus
 
-from models import config
+from models import config, families
+from models.backend import Backend
 from models.errors import ShowcaseError
 from models.replica import FamilyServer, rows
 
@@ -64,7 +63,7 @@ def answered(name: str) -> Iterator[None]:
     try:
         yield
     except RayTaskError as error:  # raised by the model in the replica: the same error as embedded
-        raise error.cause if error.cause is not None else error
+        raise (error.cause if error.cause is not None else error) from None
     except (RayActorError, ReplicaUnavailableError) as error:
         log.warning("a replica serving %s was lost: %s", name, error)
         raise ShowcaseError(
@@ -93,13 +92,13 @@ class RemoteModel:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        if isinstance(inspect.getattr_static(self._class, name, None), staticmethod):
-            return getattr(self._class, name)  # pure functions (preprocessing) run here
         if name in self._streams:
             return functools.partial(self._stream, name)
         return functools.partial(self._call, name)
 
     def _call(self, method: str, *args, **kwargs) -> Any:
+        # A progress callback cannot reach into a replica: its work shows no progress here.
+        kwargs.pop("on_progress", None)
         with answered(config.label(self._model_id)):
             if method in self._batched and args and isinstance(args[0], (list, torch.Tensor)) and rows(args[0]):
                 response = self._handle.call_batched.remote((self._model_id, method, args[0], args[1:], kwargs))
@@ -116,35 +115,14 @@ class RemoteModel:
             responses.cancel()  # Stop, or a visitor gone: the replica stops generating
 
 
-@dataclass
-class Serving:
-    """What start() was given, and the handles of the families deployed since."""
-
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # Serve options by family
-    setup: Callable[[str], None] | None = None
-    deployments: dict[str, Any] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-_serving = Serving()
-
-
-def options(family: str) -> dict[str, Any]:
-    """spaces.yaml's Serve options for a family: its own over `default`; autoscaling sets the
-    number of replicas itself."""
+def options(family: str, overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """spaces.yaml's Serve options for a family: its own over `default`, and this run's over both;
+    autoscaling sets the number of replicas itself."""
     settings = config.spaces().get("serve", {})
-    chosen = {**settings.get("default", {}), **settings.get(family, {}), **_serving.overrides.get(family, {})}
+    chosen = {**settings.get("default", {}), **settings.get(family, {}), **overrides.get(family, {})}
     if "autoscaling_config" in chosen:
         chosen.pop("num_replicas", None)
     return chosen
-
-
-def defaults_of(family: str) -> list[str]:
-    """The family's models that some tab offers first: each replica loads them before serving."""
-    import models
-
-    firsts = {models.default(choices) for roles in config.task_entries().values() for choices in roles.values()}
-    return sorted(model_id for model_id in firsts if models.family_of(model_id) == family)
 
 
 def wait_until_running(family: str) -> None:
@@ -157,15 +135,11 @@ def wait_until_running(family: str) -> None:
             return
         failed = status is not None and status.status == ApplicationStatus.DEPLOY_FAILED
         if failed or time.monotonic() - started > DEPLOY_TIMEOUT_S:
-            reason = (
-                "not deployed"
-                if status is None
-                else (
-                    " ".join(d.message for d in status.deployments.values() if d.message)
-                    or status.message
-                    or status.status.value
-                )
-            )
+            if status is None:
+                reason = "not deployed"
+            else:
+                messages = " ".join(d.message for d in status.deployments.values() if d.message)
+                reason = messages or status.message or status.status.value
             log.warning("Serve deployment %s not running: %s", family, reason)
             raise ShowcaseError(
                 "No worker for {family} models could be started on the model server ({reason}).",
@@ -175,54 +149,66 @@ def wait_until_running(family: str) -> None:
         time.sleep(0.2)
 
 
-def deployment(family: str):
-    """The handle of the family's deployment, deployed on first use (or found running)."""
-    with _serving.lock:
-        if family not in _serving.deployments:
-            server = serve.deployment(FamilyServer).options(name=family, **options(family))
-            app = server.bind(family, defaults_of(family), _serving.setup)
-            handle = serve._run(
-                app, name=family, route_prefix=None, _blocking=False
-            )  # serve.run, less its endless wait
-            wait_until_running(family)
-            _serving.deployments[family] = handle
-        return _serving.deployments[family]
+class RayServe(Backend):
+    """Models on Ray Serve: a deployment per family, made when its first model is loaded."""
 
+    name = "ray"
 
-def load(model_id: str) -> RemoteModel:
-    import models
+    def __init__(
+        self,
+        address: str | None = None,
+        overrides: dict[str, dict[str, Any]] | None = None,
+        setup: Callable[[str], None] | None = None,
+        **ray_options,
+    ) -> None:
+        """Connects to Ray (a new local instance unless address names a cluster) and starts Serve
+        there. overrides: Serve options by family, over spaces.yaml's; setup(family): a module-level
+        function each replica runs before loading models (tests and benchmarks: install stand-ins)."""
+        super().__init__()
+        self.overrides, self.setup = overrides or {}, setup
+        self.deployments: dict[str, Any] = {}
+        self.lock = threading.Lock()
+        environment = {name: os.environ[name] for name in FORWARDED_VARIABLES if name in os.environ}
+        runtime_env: dict[str, Any] = {"env_vars": {**environment, "PYTHONPATH": str(config.ROOT)}}
+        if address:  # a cluster's nodes get this checkout's code; their Python needs requirements.txt installed
+            runtime_env = {
+                "env_vars": environment,
+                "working_dir": str(config.ROOT),
+                "excludes": [".git", ".venv", "tests", "bench", "examples/*.mp4"],
+            }
+        ray.init(address=address, runtime_env=runtime_env, ignore_reinit_error=True, **ray_options)
+        serve.start(proxy_location="Disabled")  # no HTTP: the Gradio app is the only caller
 
-    handle = deployment(models.family_of(model_id))
-    with answered(config.label(model_id)):
-        return RemoteModel(handle, model_id, handle.describe.remote(model_id).result(timeout_s=ANSWER_TIMEOUT_S))
+    def defaults_of(self, family: str) -> list[str]:
+        """The family's models that some tab offers first: each replica loads them before serving."""
+        choices = [choices for roles in config.task_entries().values() for choices in roles.values()]
+        firsts = {families.default(models, self.is_loaded) for models in choices}
+        return sorted(model_id for model_id in firsts if families.family_of(model_id) == family)
 
+    def deployment(self, family: str):
+        """The handle of the family's deployment, deployed on first use (or found running)."""
+        with self.lock:
+            if family not in self.deployments:
+                server = serve.deployment(FamilyServer).options(name=family, **options(family, self.overrides))
+                app = server.bind(family, self.defaults_of(family), self.setup)
+                # serve.run, less its endless wait for replicas that may never be placed
+                handle = serve._run(app, name=family, route_prefix=None, _blocking=False)
+                wait_until_running(family)
+                self.deployments[family] = handle
+            return self.deployments[family]
 
-def start(
-    address: str | None = None,
-    overrides: dict[str, dict[str, Any]] | None = None,
-    setup: Callable[[str], None] | None = None,
-    **ray_options,
-) -> None:
-    """Connects to Ray (a new local instance unless address names a cluster) and starts Serve there.
-    overrides: Serve options by family, over spaces.yaml's; setup(family): a module-level function
-    each replica runs before loading models (tests and benchmarks: install random-weight stand-ins)."""
-    global _serving
-    environment = {name: os.environ[name] for name in FORWARDED_VARIABLES if name in os.environ}
-    runtime_env: dict[str, Any] = {"env_vars": {**environment, "PYTHONPATH": str(config.ROOT)}}
-    if address:  # a cluster's nodes get this checkout's code; their Python needs requirements.txt installed
-        runtime_env = {
-            "env_vars": environment,
-            "working_dir": str(config.ROOT),
-            "excludes": [".git", ".venv", "tests", "bench", "examples/*.mp4"],
-        }
-    ray.init(address=address, runtime_env=runtime_env, ignore_reinit_error=True, **ray_options)
-    serve.start(proxy_location="Disabled")  # no HTTP: the Gradio app is the only caller
-    _serving = Serving(overrides or {}, setup)
+    def build(self, model_id: str) -> RemoteModel:
+        handle = self.deployment(families.family_of(model_id))
+        with answered(config.label(model_id)):
+            description = handle.describe.remote(model_id).result(timeout_s=ANSWER_TIMEOUT_S)
+        return RemoteModel(handle, model_id, description)
 
+    def requests_at_once(self, embedded: int) -> int:
+        return REQUESTS_AT_ONCE
 
-def stop() -> None:
-    """Deletes the deployments and disconnects (a local instance ends)."""
-    global _serving
-    _serving = Serving()
-    serve.shutdown()
-    ray.shutdown()
+    def stop(self) -> None:
+        """Deletes the deployments and disconnects (a local instance ends)."""
+        self.forget()
+        self.deployments.clear()
+        serve.shutdown()
+        ray.shutdown()

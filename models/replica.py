@@ -1,7 +1,7 @@
 """What runs in a Ray Serve replica of a model family's deployment (models/remote.py is the caller).
 
 A replica is the embedded model layer in its own process: it loads the family's models with
-models.load and answers RemoteModels' method calls on them.
+models.load (the embedded backend, in that process) and answers RemoteModels' method calls on them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 import torch
 from ray import serve
 
+import models
+from models.base import Answers
 from models.errors import ShowcaseError
 
 log = logging.getLogger("showcase")
@@ -50,8 +52,10 @@ def rows(value: Any) -> int:
 
 
 def split(output: Any, sizes: list[int]) -> list[Any]:
-    """A batched call's output (a list, a tensor, or a tuple of them, one row per input) cut back
-    into each caller's rows."""
+    """A batched call's output (Answers, a list, a tensor, or a tuple of them, one row per input)
+    cut back into each caller's rows."""
+    if isinstance(output, Answers):
+        return output.split(sizes)
     if isinstance(output, tuple):
         return list(zip(*(split(part, sizes) for part in output)))
     parts, start = [], 0
@@ -70,8 +74,6 @@ class FamilyServer:
     models loaded before it takes requests (a replacement replica warms up first too)."""
 
     def __init__(self, family: str, preload: list[str], setup: Callable[[str], None] | None = None) -> None:
-        import models
-
         if setup is not None:
             setup(family)
         self.family = models.family(family)
@@ -83,8 +85,6 @@ class FamilyServer:
 
     @staticmethod
     def model(model_id: str) -> Any:
-        import models
-
         return models.load(model_id)
 
     def describe(self, model_id: str) -> dict[str, Any]:
@@ -120,7 +120,7 @@ class FamilyServer:
     async def call_batched(self, requests: list[tuple]) -> list[Any]:
         """Concurrent calls of one model's row-wise method with the same settings, run as one."""
         groups: dict[tuple, list[int]] = {}
-        for index, (model_id, method, first, args, kwargs) in enumerate(requests):
+        for index, (model_id, method, _, args, kwargs) in enumerate(requests):
             groups.setdefault((model_id, method, pickle.dumps((args, sorted(kwargs.items())))), []).append(index)
         answers: list[Any] = [None] * len(requests)
         for members in groups.values():

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from models import runtime
+from models.base import Answers, Timings
 from models.device import place
 from models.hub import HubModel, from_hub
 from models.runtime import Runner
@@ -16,8 +17,18 @@ from models.tensors import TEXTS_PER_PASS, chunked
 
 FROM_HUB = True
 # Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
-BATCHED = ("embed",)
+BATCHED = ("embed", "rank")
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
+
+
+@dataclass
+class AttentionMap:
+    """Every layer's and head's attention over a sentence's tokens."""
+
+    tokens: list[str]
+    weights: np.ndarray  # [layers, heads, query token, key token]; each row sums to 1
+    truncated: bool  # the sentence was cut to the tokens asked for
+    timings: Timings
 
 
 @dataclass
@@ -72,15 +83,26 @@ class SentenceEncoder(HubModel):
             self.model = None
             runtime.return_freed_memory()
 
-    def attentions(self, sentence: str, max_tokens: int) -> tuple[list[str], np.ndarray, bool]:
-        """The sentence's tokens, every layer's and head's attention weights over them
-        ([layers, heads, query, key], rows summing to 1), and whether the sentence was cut."""
-        tokens = self.encode(sentence, truncation=True, max_length=max_tokens, return_tensors="pt")
-        with torch.inference_mode():
+    def rank(self, queries: list[str], sentences: list[str]) -> Answers[np.ndarray]:
+        """Each query's cosine similarity with every sentence (a row per query), in one pass."""
+        timings = Timings()
+        with timings.measure("forward", self.device):
+            embeddings = self.embed(queries + sentences)
+        with timings.measure("postprocess"):
+            scores = (embeddings[: len(queries)] @ embeddings[len(queries) :].T).numpy()
+        return Answers(list(scores), timings)
+
+    def attentions(self, sentence: str, max_tokens: int) -> AttentionMap:
+        """The sentence's tokens (cut to max_tokens), and every layer's and head's attention over them."""
+        timings = Timings()
+        with timings.measure("preprocess"):
+            tokens = self.encode(sentence, truncation=True, max_length=max_tokens, return_tensors="pt")
+        with timings.measure("forward", self.device), torch.inference_mode():
             output = self.network()(**self.to_device(tokens), output_attentions=True)
-        weights = torch.stack([layer[0].float() for layer in output.attentions]).cpu().numpy()
-        names = self.tokenizer.convert_ids_to_tokens(tokens["input_ids"][0])
-        return names, weights, bool(tokens.encodings[0].overflowing)
+        with timings.measure("postprocess"):
+            weights = torch.stack([layer[0].float() for layer in output.attentions]).cpu().numpy()
+            names = self.tokenizer.convert_ids_to_tokens(tokens["input_ids"][0])
+        return AttentionMap(names, weights, bool(tokens.encodings[0].overflowing), timings)
 
 
 def shape_of(model_id: str, local_only: bool = False) -> tuple[int, int]:

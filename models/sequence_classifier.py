@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from models.base import Answers, Ranking, Timings
 from models.device import place
 from models.hub import HubModel, from_hub
 from models.runtime import Runner
@@ -14,7 +15,15 @@ from models.tensors import TEXTS_PER_PASS
 
 FROM_HUB = True
 # Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
-BATCHED = ("probabilities",)
+BATCHED = ("classify",)
+
+
+@dataclass
+class ClassifiedText:
+    """One text's labels by probability, and whether it was cut to the model's length limit."""
+
+    ranking: Ranking
+    truncated: bool
 
 
 @dataclass
@@ -54,17 +63,22 @@ class SequenceClassifier(HubModel):
     def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.logits(**tokens)
 
-    def probabilities(self, texts: list[str], max_length: int | None = None) -> tuple[torch.Tensor, list[bool]]:
-        """Each text's probability per label, TEXTS_PER_PASS texts per forward pass; and which were cut."""
-        rows, truncated = [], []
+    def classify(self, texts: list[str], max_length: int | None = None) -> Answers[ClassifiedText]:
+        """Each text's labels (indices into `labels`) by probability, TEXTS_PER_PASS texts per
+        forward pass."""
+        timings = Timings()
+        rows = []
         for start in range(0, len(texts), TEXTS_PER_PASS):
-            tokens, cut = self.preprocess(texts[start : start + TEXTS_PER_PASS], max_length)
-            rows.append(self.forward(tokens).softmax(dim=-1).cpu())
-            truncated += cut
-        return torch.cat(rows), truncated
+            with timings.measure("preprocess"):
+                tokens, cut = self.preprocess(texts[start : start + TEXTS_PER_PASS], max_length)
+            with timings.measure("forward", self.device):
+                logits = self.forward(tokens)
+            with timings.measure("postprocess"):
+                rows += [ClassifiedText(Ranking.of(row), truncated) for row, truncated in zip(logits.softmax(-1), cut)]
+        return Answers(rows, timings)
 
     def warm(self) -> None:
-        self.probabilities(["warming up"])
+        self.classify(["warming up"])
 
 
 def wrap(model: torch.nn.Module, tokenizer, model_id: str) -> SequenceClassifier:

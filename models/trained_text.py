@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from models import sentence_encoder, sequence_classifier
+from models.base import Ranking
 from models.linear_probe import LinearProbe
 from models.sentence_encoder import SentenceEncoder
 from models.sequence_classifier import SequenceClassifier
@@ -36,8 +37,9 @@ class ProbeClassifier:
     def classes(self) -> list[str]:
         return self.probe.classes
 
-    def probabilities(self, texts: list[str]) -> torch.Tensor:
-        return self.probe.probabilities(self.encoder.embed(texts, self.max_length))
+    def classify(self, texts: list[str]) -> list[Ranking]:
+        """Each text's classes (indices into `classes`) by probability."""
+        return [Ranking.of(row) for row in self.probe.probabilities(self.encoder.embed(texts, self.max_length))]
 
     def save_weights(self, folder: Path) -> None:
         self.encoder.save(folder)
@@ -58,8 +60,16 @@ class FineTunedClassifier:
     def classes(self) -> list[str]:
         return self.classifier.labels
 
-    def probabilities(self, texts: list[str]) -> torch.Tensor:
-        return self.classifier.probabilities(texts, self.max_length)[0]
+    def classify(self, texts: list[str]) -> list[Ranking]:
+        """Each text's classes (indices into `classes`) by probability."""
+        return [row.ranking for row in self.classifier.classify(texts, self.max_length)]
+
+    def loss(self, texts: list[str], targets: torch.Tensor) -> torch.Tensor:
+        """The training loss on a batch (class indices as targets), through the PyTorch network
+        being fine-tuned."""
+        tokens, _ = self.classifier.preprocess(texts, self.max_length)
+        network = self.classifier.model
+        return network(**self.classifier.to_device(tokens), labels=targets.to(self.classifier.device)).loss
 
     def save_weights(self, folder: Path) -> None:
         self.classifier.save(folder)

@@ -11,15 +11,19 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from i18n import Text
 from models import runtime
-from models.device import LoadedModel, inference_dtype, pick_device
-from models.errors import Text, unavailable
+from models.base import Answers, LoadedModel, Timings
+from models.device import inference_dtype, pick_device
+from models.errors import unavailable
 
 log = logging.getLogger("showcase")
 
 FROM_HUB = False
 # Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
-BATCHED = ("forward",)
+BATCHED = ("detect",)
+# The dataset its classes come from: the catalogs name them in other languages (i18n.class_names).
+DATASET = "COCO"
 
 
 def local_file(name: str) -> Path | None:
@@ -37,6 +41,25 @@ def offline() -> bool:
 def available_offline(model_id: str) -> bool:
     """Whether the model can load here: online anything can; offline only files on disk."""
     return not offline() or local_file(model_id) is not None
+
+
+@dataclass
+class Detections:
+    """What a detector found in one image: a row per object, in pixels of the image it was given."""
+
+    class_ids: list[int]
+    confidences: list[float]
+    boxes: list[list[float]]  # x1, y1, x2, y2
+    outlines: list[np.ndarray] | None = None  # a segmenter's: each object's outline, [points, 2] float32
+
+    @property
+    def mask_pixels(self) -> list[int] | None:
+        """Each object's area inside its outline, in pixels (a segmenter's only)."""
+        import cv2
+
+        if self.outlines is None:
+            return None
+        return [int(round(cv2.contourArea(outline))) if len(outline) >= 3 else 0 for outline in self.outlines]
 
 
 @dataclass
@@ -58,7 +81,7 @@ class Detector(LoadedModel):
         return seconds or 0
 
     def warm(self) -> None:
-        self.forward([np.zeros((480, 640, 3), np.uint8)], 0.25, 0.45)
+        self.detect([np.zeros((480, 640, 3), np.uint8)], 0.25, 0.45)
 
     @property
     def segments(self) -> bool:
@@ -68,8 +91,20 @@ class Detector(LoadedModel):
     def class_names(self) -> list[str]:
         return list(self.model.names.values())
 
+    def detect(self, images: list[Image.Image | np.ndarray], confidence: float, iou: float) -> Answers[Detections]:
+        """The objects in each RGB image (PIL or array) found with at least `confidence`; boxes
+        overlapping more than `iou` are one object (non-maximum suppression)."""
+        timings = Timings()
+        with timings.measure("preprocess"):
+            frames = [self.preprocess(image) for image in images]
+        with timings.measure("forward", self.device):
+            results = self.forward(frames, confidence, iou)
+        with timings.measure("postprocess"):
+            rows = [self.postprocess(result) for result in results]
+        return Answers(rows, timings)
+
     @staticmethod
-    def preprocess(image: Image.Image) -> np.ndarray:
+    def preprocess(image: Image.Image | np.ndarray) -> np.ndarray:
         """An RGB photo as the BGR array that Ultralytics takes as it is.
 
         OpenCV swaps the channels in 0.1 ms; handed a PIL image, Ultralytics makes the same array
@@ -88,6 +123,17 @@ class Detector(LoadedModel):
             device=self.device,
             quantize="fp16" if self.device.type == "cuda" else None,
             verbose=False,
+        )
+
+    @staticmethod
+    def postprocess(result) -> Detections:
+        # float64 before rounding: a rounded float32 reads 0.8730000257492065 in the page and the API.
+        boxes = result.boxes.data.cpu().numpy().astype(np.float64)  # x1, y1, x2, y2, confidence, class per row
+        return Detections(
+            class_ids=boxes[:, 5].astype(int).tolist(),
+            confidences=boxes[:, 4].round(3).tolist(),
+            boxes=boxes[:, :4].round(1).tolist(),
+            outlines=list(result.masks.xy) if result.masks is not None else None,
         )
 
 

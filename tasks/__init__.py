@@ -11,7 +11,7 @@ import importlib
 
 import models
 from models import config
-from toolkit.task import SECTIONS, Task
+from toolkit.task import SECTIONS, Endpoint, Task
 
 
 class TaskContractError(Exception):
@@ -39,10 +39,28 @@ def registered() -> tuple[Task, ...]:
         problems += task.problems(name)
         if any(other.title == task.title for other in found):
             problems.append(f"tasks/{key}.py: the title '{task.title}' is already another tab's.")
+        taken = {name for other in found for name in api_names(other)}
+        for endpoint_name in sorted(set(api_names(task)) & taken):
+            problems.append(f"tasks/{key}.py: the endpoint /{endpoint_name} is already another tab's.")
         found.append(task)
     if problems:
         raise TaskContractError("The dashboard cannot start:\n" + "\n".join(f"- {problem}" for problem in problems))
     return tuple(found)
+
+
+def api_names(task: Task) -> list[str]:
+    """The API names a tab serves: each endpoint's, and its batched twin's."""
+    return [name for endpoint in task.endpoints for name in (endpoint.name, endpoint.twin) if name]
+
+
+def endpoints() -> list[Endpoint]:
+    """Every tab's endpoints, in tab order."""
+    return [endpoint for task in registered() for endpoint in task.endpoints]
+
+
+def tools() -> list[str]:
+    """The endpoints MCP clients get as tools, by name."""
+    return [endpoint.name for endpoint in endpoints() if endpoint.tool]
 
 
 def by_section() -> list[tuple[str, list[Task]]]:

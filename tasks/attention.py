@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
-import numpy as np
 
-from models.device import Stopwatch
 from models.errors import ShowcaseError
-from models.sentence_encoder import SentenceEncoder, shape_of
+from models.sentence_encoder import AttentionMap, shape_of
 from toolkit import plots, ui
-from toolkit.i18n import t
 from toolkit.inputs import clean_text
+from toolkit.interface import t
 from toolkit.messages import message
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 
 # Past this a heatmap's labels are unreadable; longer sentences are cut with a notice.
 MAX_TOKENS = 48
@@ -25,42 +21,33 @@ EXAMPLES = [
 ]
 
 
-@dataclass
-class Attention:
-    tokens: list[str]
-    weights: np.ndarray  # [layers, heads, query token, key token]; each row sums to 1
-    truncated: bool
-    ms: float
-
-    @property
-    def layers(self) -> int:
-        return self.weights.shape[0]
-
-    @property
-    def heads(self) -> int:
-        return self.weights.shape[1]
-
-    def head(self, layer: int, head: int) -> np.ndarray:
-        self._check(layer, head)
-        return self.weights[layer - 1, head - 1]
-
-    def layer_mean(self, layer: int) -> np.ndarray:
-        self._check(layer, 1)
-        return self.weights[layer - 1].mean(axis=0)
-
-    def _check(self, layer: int, head: int) -> None:
-        if not (1 <= layer <= self.layers and 1 <= head <= self.heads):
-            raise ShowcaseError(
-                "This model has layers 1-{layers} and heads 1-{heads}.", layers=self.layers, heads=self.heads
-            )
+def check(attention: AttentionMap, layer: int, head: int) -> None:
+    layers, heads = attention.weights.shape[:2]
+    if not (1 <= layer <= layers and 1 <= head <= heads):
+        raise ShowcaseError("This model has layers 1-{layers} and heads 1-{heads}.", layers=layers, heads=heads)
 
 
-def attention(encoder: SentenceEncoder, sentence: str) -> Attention:
-    """Pure predict function: every layer's and head's attention weights over the sentence's tokens."""
-    watch = Stopwatch()
-    with watch.measure(encoder.device):
-        names, weights, truncated = encoder.attentions(sentence, MAX_TOKENS)
-    return Attention(names, weights, truncated, watch.ms)
+def heatmaps(attention: AttentionMap, layer: int, head: int) -> tuple:
+    """Pure function: the chosen head's attention heatmap, and the layer's mean over its heads."""
+    check(attention, layer, head)
+    tokens, heads = attention.tokens, attention.weights.shape[1]
+    one = plots.heatmap(
+        attention.weights[layer - 1, head - 1],
+        tokens,
+        tokens,
+        message("Layer {layer}, head {head}: query (row) attends to key (column)", layer=layer, head=head),
+        (0, None),
+        annotate=False,
+    )
+    mean = plots.heatmap(
+        attention.weights[layer - 1].mean(axis=0),
+        tokens,
+        tokens,
+        message("Layer {layer}, mean of {heads} heads", layer=layer, heads=heads),
+        (0, None),
+        annotate=False,
+    )
+    return one, mean
 
 
 def fit_sliders(model_id, layer, head):
@@ -82,38 +69,20 @@ def run(sentence, layer, head, model_id):
         model_id: one of the models the tab offers (the API page lists them); the first is the default
 
     Returns:
-        the chosen head's attention heatmap, the layer's mean over heads, and which model answered
+        the chosen head's attention heatmap, the layer's mean over heads, the info line
     """
     sentence = clean_text(sentence, "a sentence")
     encoder = TASK.load(model_id)
-    result = attention(encoder, sentence)
-    layer, head = int(layer), int(head)
-    one = plots.heatmap(
-        result.head(layer, head),
-        result.tokens,
-        result.tokens,
-        message("Layer {layer}, head {head}: query (row) attends to key (column)", layer=layer, head=head),
-        (0, None),
-        annotate=False,
-    )
-    mean = plots.heatmap(
-        result.layer_mean(layer),
-        result.tokens,
-        result.tokens,
-        message("Layer {layer}, mean of {heads} heads", layer=layer, heads=result.heads),
-        (0, None),
-        annotate=False,
-    )
+    result = encoder.attentions(sentence, MAX_TOKENS)
+    one, mean = heatmaps(result, int(layer), int(head))
+    layers, heads = result.weights.shape[:2]
     note = message(
-        "{tokens} tokens, {layers} layers × {heads} heads.",
-        tokens=len(result.tokens),
-        layers=result.layers,
-        heads=result.heads,
+        "{tokens} tokens, {layers} layers × {heads} heads.", tokens=len(result.tokens), layers=layers, heads=heads
     )
     if result.truncated:
         note += message(" The sentence was cut to its first {limit} tokens to keep the map readable.", limit=MAX_TOKENS)
     note += " " + TASK.language_note(model_id, [sentence], encoder.tokenizer)
-    return one, mean, ui.run_info(encoder, result.ms, note)
+    return one, mean, ui.run_info(encoder, result.timings["forward"], note)
 
 
 def build_ui() -> None:
@@ -137,8 +106,15 @@ def build_ui() -> None:
         one = gr.Plot(label=t("One head"))
         mean = gr.Plot(label=t("All heads averaged"))
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[sentence, model_id])
-    button.click(run, [sentence, layer, head, model_id], [one, mean, info], api_name="attention")
+    ui.bind(TASK.endpoint("attention"), button.click, [sentence, layer, head, model_id], [one, mean, info])
     model_id.change(fit_sliders, [model_id, layer, head], [layer, head], api_visibility="private")
 
 
-TASK = Task(__name__, "Attention explorer", "Language", {"model": ("sentence_encoder",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Attention explorer",
+    "Language",
+    {"model": ("sentence_encoder",)},
+    build_ui,
+    endpoints=(Endpoint("attention", run),),
+)

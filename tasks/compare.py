@@ -10,28 +10,35 @@ from pathlib import Path
 
 import gradio as gr
 import pandas as pd
+from PIL import Image
 
 import examples
 import models
-from models.clip import Clip
-from models.device import Stopwatch
+from i18n import N_
+from models.base import Answers, Ranking
+from models.clip import Clip, Labels
 from models.errors import ShowcaseError
-from models.image_classifier import ImageClassifier, categories
-from models.tensors import IMAGES_PER_PASS, ranked
+from models.image_classifier import DATASET, ImageClassifier, categories
+from models.tensors import IMAGES_PER_PASS
 from toolkit import ui
-from toolkit.i18n import t
 from toolkit.inputs import open_image, parse_labels
-from toolkit.messages import in_visitor_language, message, with_columns_translated
-from toolkit.task import Task
+from toolkit.interface import t
+from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
+from toolkit.task import Endpoint, Task
 
 TOP_K = 5
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 WNID_PREFIX = re.compile(r"^n\d{8}_")
+IMAGE, TRUE_CLASS, AGREE = N_("image"), N_("true class"), N_("agree")
+MODEL, IMAGES, LABELLED = N_("model"), N_("images"), N_("labelled")
+TOP_1, TOP_5, AGREEMENT, MEAN_MS = N_("top-1 accuracy"), N_("top-5 accuracy"), N_("agreement"), N_("mean ms / image")
 
 
-def candidate_labels(classifier_id: str, labels_text: str | None) -> list[str]:
+def candidate_labels(classifier_id: str, labels_text: str | None) -> Labels:
     """The labels typed, or the classifier's own 1,000 classes, so that both answer the same question."""
-    return parse_labels(labels_text) if labels_text and labels_text.strip() else categories(classifier_id)
+    if labels_text and labels_text.strip():
+        return Labels(tuple(parse_labels(labels_text)))
+    return Labels(tuple(categories(classifier_id)), DATASET)
 
 
 def true_label(path: str | Path) -> str | None:
@@ -44,42 +51,56 @@ def same_label(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.casefold() == b.casefold()
 
 
-def first(top: dict[str, float]) -> str:
-    return next(iter(top))
-
-
-def hit(truth: str | None, top: dict[str, float], k: int) -> bool | None:
-    return None if truth is None else any(same_label(truth, label) for label in list(top)[:k])
-
-
 @dataclass
 class Comparison:
-    classifier_top: list[dict[str, float]]
-    clip_top: list[dict[str, float]]
-    classifier_ms: float  # forward time for all images
-    clip_ms: float  # image forward, plus label text on its first use
+    """Both models' answers on the same images, with the names each answer is shown by."""
+
+    classifier: Answers[Ranking]  # indices into the classifier's categories
+    clip: Answers[Ranking]  # indices into the labels
+    categories: list[str]  # the classifier's classes, in English
+    labels: Labels
+    classifier_names: list[str]  # its classes as shown (the visitor's language)
+    clip_names: list[str]  # the labels as shown
+
+    def classifier_top(self, row: int) -> dict[str, float]:
+        return self.classifier[row].named(self.classifier_names)
+
+    def clip_top(self, row: int) -> dict[str, float]:
+        return self.clip[row].named(self.clip_names)
 
     def agree(self, row: int) -> bool:
-        return same_label(first(self.classifier_top[row]), first(self.clip_top[row]))
+        """Whether both models' first answers name the same class: by index over ImageNet's classes,
+        by name (English or as shown) over labels a visitor typed."""
+        theirs, clips = self.classifier[row].first, self.clip[row].first
+        if self.labels.dataset == DATASET:
+            return theirs == clips
+        typed = self.labels.names[clips]
+        return same_label(self.categories[theirs], typed) or same_label(self.classifier_names[theirs], typed)
+
+    def hit(self, truth: str | None, row: int, model: str, k: int) -> bool | None:
+        """Whether a model's top k holds the file name's class (None: the name gives none)."""
+        if truth is None:
+            return None
+        names = self.categories if model == "classifier" else list(self.labels.names)
+        ranking = self.classifier[row] if model == "classifier" else self.clip[row]
+        return any(same_label(truth, names[index]) for index in ranking.indices[:k])
 
 
 def compare(
-    classifier: ImageClassifier, clip: Clip, images: list, labels: list[str], ensemble: bool = False
+    classifier: ImageClassifier,
+    clip: Clip,
+    images: list[Image.Image],
+    labels: Labels,
+    ensemble: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
-    """Pure predict function: both models' top-5 for each image, with their forward times."""
-    rgb = [open_image(image) for image in images]
-    classifier_watch, clip_watch = Stopwatch(), Stopwatch()
-    with classifier_watch.measure(classifier.device):
-        logits = classifier.forward(classifier.preprocess(rgb))
-    pixels = clip.preprocess(rgb)
-    with clip_watch.measure(clip.device):
-        probabilities = clip.probabilities(clip.forward(pixels), clip.label_embeddings(labels, ensemble))
-    return Comparison(
-        [ranked(row, classifier.categories, TOP_K) for row in logits.softmax(dim=-1).cpu()],
-        [ranked(row, labels, TOP_K) for row in probabilities],
-        classifier_watch.ms,
-        clip_watch.ms,
-    )
+    """Pure predict function: both models' top 5 for each (opened) image, one call to each model.
+    on_progress(prompts done, prompts) while CLIP encodes a new label set."""
+    theirs = classifier.top_k(images, TOP_K)
+    clips = clip.classify(images, labels, ensemble, TOP_K, on_progress=on_progress)
+    classifier_names = class_names(DATASET, classifier.categories)
+    clip_names = class_names(labels.dataset, labels.names) if labels.dataset else list(labels.names)
+    return Comparison(theirs, clips, classifier.categories, labels, classifier_names, clip_names)
 
 
 def image_files(paths: list[str | Path]) -> list[Path]:
@@ -93,19 +114,34 @@ def image_files(paths: list[str | Path]) -> list[Path]:
 
 def table_row(path: Path, name: str, result: Comparison, row: int) -> dict:
     """One image's row: each model's answer, whether they agree, and hits when the file name gives the class."""
-    truth, answers = true_label(path), {name: result.classifier_top[row], "CLIP": result.clip_top[row]}
-    cells = {"image": path.name, "true class": truth}
-    for model, top in answers.items():
-        cells |= {model: first(top), f"{model} p": next(iter(top.values()))}
-    cells["agree"] = result.agree(row)
-    return cells | {f"{model} top-{k}": hit(truth, top, k) for model, top in answers.items() for k in (1, TOP_K)}
+    truth = true_label(path)
+    shown_truth = truth
+    if truth in result.categories:
+        shown_truth = result.classifier_names[result.categories.index(truth)]
+    cells = {IMAGE: path.name, TRUE_CLASS: shown_truth}
+    for model, top in ((name, result.classifier_top(row)), ("CLIP", result.clip_top(row))):
+        answer, probability = next(iter(top.items()))
+        cells |= {model: answer, f"{model} p": probability}
+    cells[AGREE] = result.agree(row)
+    for model, key in ((name, "classifier"), ("CLIP", "clip")):
+        cells |= {f"{model} top-{k}": result.hit(truth, row, key, k) for k in (1, TOP_K)}
+    return cells
+
+
+def column_titles(name: str) -> dict[str, str]:
+    """The per-image table's columns that name a model, in the visitor's language."""
+    titles = {}
+    for model in (name, "CLIP"):
+        titles[f"{model} p"] = message("{model} p", model=model)
+        titles |= {f"{model} top-{k}": message("{model} top-{k}", model=model, k=k) for k in (1, TOP_K)}
+    return titles
 
 
 def compare_batch(
     classifier: ImageClassifier,
     clip: Clip,
     paths: list[str | Path],
-    labels: list[str],
+    labels: Labels,
     ensemble: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -116,7 +152,6 @@ def compare_batch(
     name = models.label(classifier.model_id)
     rows, skipped = [], []
     classifier_ms = clip_ms = 0.0
-    clip.label_embeddings(labels, ensemble)  # once, not timed per image
     for start in range(0, len(files), IMAGES_PER_PASS):
         batch, images = [], []
         for path in files[start : start + IMAGES_PER_PASS]:
@@ -127,8 +162,8 @@ def compare_batch(
                 skipped.append(f"{path.name}: {in_visitor_language(error.text)}")
         if images:
             result = compare(classifier, clip, images, labels, ensemble)
-            classifier_ms += result.classifier_ms
-            clip_ms += result.clip_ms
+            classifier_ms += result.classifier.timings["forward"]
+            clip_ms += result.clip.timings["forward"]
             rows += [table_row(path, name, result, row) for row, path in enumerate(batch)]
         if on_progress:
             on_progress(min(start + IMAGES_PER_PASS, len(files)), len(files))
@@ -140,22 +175,22 @@ def compare_batch(
 
 def summarise(table: pd.DataFrame, ms_by_model: dict[str, float]) -> pd.DataFrame:
     """Accuracy (over images whose file name gives the class), agreement and mean latency per model."""
-    labelled = table[table["true class"].notna()]
+    labelled = table[table[TRUE_CLASS].notna()]
 
     def accuracy(column: str) -> float | None:
         return round(float(labelled[column].astype(bool).mean()), 4) if len(labelled) else None
 
-    agreement = round(float(table["agree"].mean()), 4)
+    agreement = round(float(table[AGREE].mean()), 4)
     return pd.DataFrame(
         [
             {
-                "model": name,
-                "top-1 accuracy": accuracy(f"{name} top-1"),
-                "top-5 accuracy": accuracy(f"{name} top-5"),
-                "agreement": agreement,
-                "mean ms / image": round(ms / len(table), 1),
-                "images": len(table),
-                "labelled": len(labelled),
+                MODEL: name,
+                TOP_1: accuracy(f"{name} top-1"),
+                TOP_5: accuracy(f"{name} top-{TOP_K}"),
+                AGREEMENT: agreement,
+                MEAN_MS: round(ms / len(table), 1),
+                IMAGES: len(table),
+                LABELLED: len(labelled),
             }
             for name, ms in ms_by_model.items()
         ]
@@ -165,24 +200,25 @@ def summarise(table: pd.DataFrame, ms_by_model: dict[str, float]) -> pd.DataFram
 def chart_data(summary: pd.DataFrame) -> pd.DataFrame:
     """Long format for the bar chart: each model's accuracies, then one agreement bar."""
     bars = [
-        {"bar": f"{row.model} {message(measure)}", "model": row.model, "value": row[measure]}
+        {"bar": f"{row[MODEL]} {message(measure)}", "model": row[MODEL], "value": row[measure]}
         for _, row in summary.iterrows()
-        for measure in ("top-1 accuracy", "top-5 accuracy")
+        for measure in (TOP_1, TOP_5)
     ]
-    bars.append({"bar": message("agreement"), "model": message("both"), "value": summary["agreement"].iloc[0]})
+    bars.append({"bar": message(AGREEMENT), "model": message("both"), "value": summary[AGREEMENT].iloc[0]})
     return pd.DataFrame(bars).dropna(subset=["value"])
 
 
-def verdict(classifier_id: str, result: Comparison, labels: list[str]) -> str:
+def verdict(classifier_id: str, result: Comparison) -> str:
     name = models.label(classifier_id)
     # CLIP's answer may be a label the visitor typed: escaped, it shows as text, never as markup.
-    theirs, clip = html.escape(first(result.classifier_top[0])), html.escape(first(result.clip_top[0]))
+    theirs, clip = (html.escape(next(iter(top))) for top in (result.classifier_top(0), result.clip_top(0)))
     agreement = message("**They agree**") if result.agree(0) else message("**They disagree**")
     label_set = (
         message("the 1,000 ImageNet classes")
-        if labels == categories(classifier_id)
-        else message("your {count} labels", count=len(labels))
+        if result.labels.dataset == DATASET
+        else message("your {count} labels", count=len(result.labels))
     )
+    timings = f"{name} {result.classifier.timings['forward']:.0f} ms · CLIP {result.clip.timings.total_ms:.0f} ms"
     return (
         message(
             "{agreement}: {name} says *{theirs}*, CLIP says *{clip}* (CLIP chose among {label_set}).",
@@ -192,24 +228,19 @@ def verdict(classifier_id: str, result: Comparison, labels: list[str]) -> str:
             clip=clip,
             label_set=label_set,
         )
-        + f"\n\n{name} {result.classifier_ms:.0f} ms · CLIP {result.clip_ms:.0f} ms"
+        + f"\n\n{timings}"
     )
 
 
-def load_models(
-    classifier_id: str, clip_id: str, labels: list[str], ensemble: bool, progress
-) -> tuple[ImageClassifier, Clip]:
-    """Both models, and CLIP's label embeddings with progress (the 1,000 classes take a while once)."""
-    progress(0, desc=message("Loading models"))
-    classifier, clip = TASK.load(classifier_id, "classifier"), TASK.load(clip_id, "clip")
-    clip.label_embeddings(
-        labels,
-        ensemble,
-        lambda done, total: progress(
+def prompts_progress(progress) -> Callable[[int, int], None]:
+    """CLIP's progress encoding a new label set (the 1,000 classes take a while, once)."""
+
+    def report(done: int, total: int) -> None:
+        progress(
             done / total, desc=message("Encoding {total:,} label prompts for CLIP (once per label set)", total=total)
-        ),
-    )
-    return classifier, clip
+        )
+
+    return report
 
 
 @ui.user_errors
@@ -220,12 +251,13 @@ def run(image, labels_text, ensemble, clip_id, classifier_id=None, progress=gr.P
         image: the photo (JPEG, PNG, WebP or HEIC)
         labels_text: CLIP's labels, comma-separated; empty: the classifier's 1,000 ImageNet classes
     """
-    classifier_id = classifier_id or TASK.default("classifier")
-    labels = candidate_labels(TASK.check(classifier_id, "classifier"), labels_text)
-    rgb = open_image(image)
-    classifier, clip = load_models(classifier_id, clip_id, labels, ensemble, progress)
-    result = compare(classifier, clip, [rgb], labels, ensemble)
-    return result.classifier_top[0], result.clip_top[0], verdict(classifier_id, result, labels)
+    classifier_id = TASK.check(classifier_id or TASK.default("classifier"), "classifier")
+    labels = candidate_labels(classifier_id, labels_text)
+    photo = open_image(image)
+    progress(0, desc=message("Loading models"))
+    classifier, clip = TASK.load(classifier_id, "classifier"), TASK.load(clip_id, "clip")
+    result = compare(classifier, clip, [photo], labels, ensemble, prompts_progress(progress))
+    return result.classifier_top(0), result.clip_top(0), verdict(classifier_id, result)
 
 
 @ui.user_errors
@@ -234,9 +266,10 @@ def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progres
     """The same comparison over many photos (or a folder); a name like n02123045_tabby.jpg gives the true class."""
     if not files:
         raise ShowcaseError("Upload some images (or a folder) first.")
-    classifier_id = classifier_id or TASK.default("classifier")
-    labels = candidate_labels(TASK.check(classifier_id, "classifier"), labels_text)
-    classifier, clip = load_models(classifier_id, clip_id, labels, ensemble, progress)
+    classifier_id = TASK.check(classifier_id or TASK.default("classifier"), "classifier")
+    labels = candidate_labels(classifier_id, labels_text)
+    progress(0, desc=message("Loading models"))
+    classifier, clip = TASK.load(classifier_id, "classifier"), TASK.load(clip_id, "clip")
     paths = [getattr(f, "name", f) for f in files]
     table, summary, skipped = compare_batch(
         classifier,
@@ -249,7 +282,8 @@ def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progres
     note = (
         message("Skipped {count} file(s): {skipped}", count=len(skipped), skipped="; ".join(skipped)) if skipped else ""
     )
-    return with_columns_translated(table), with_columns_translated(summary), chart_data(summary), note
+    titles = column_titles(models.label(classifier_id))
+    return with_columns_translated(table, titles), with_columns_translated(summary), chart_data(summary), note
 
 
 def build_ui() -> None:
@@ -263,8 +297,8 @@ def build_ui() -> None:
     with gr.Row():
         labels = gr.Textbox(label=t("CLIP labels (empty: the 1,000 ImageNet classes)"), placeholder=t("cat, dog, car"))
         ensemble = gr.Checkbox(value=False, label=t("Prompt ensemble (slower the first time)"))
-        clip_id = ui.model_dropdown(TASK, "clip", "CLIP model")
-        classifier_id = ui.model_dropdown(TASK, "classifier", "ImageNet classifier")
+        clip_id = ui.model_dropdown(TASK, "clip", t("CLIP model"))
+        classifier_id = ui.model_dropdown(TASK, "classifier", t("ImageNet classifier"))
     with gr.Tab(t("One image")):
         with gr.Row():
             with gr.Column():
@@ -287,20 +321,37 @@ def build_ui() -> None:
         batch_button = gr.Button(t("Compare all"), variant="primary")
         note = gr.Markdown(label=t("Note"))
         summary = gr.DataFrame(label=t("Summary"))
-        chart = gr.BarPlot(x="bar", y="value", color="model", y_lim=[0, 1], label=t("Accuracy and agreement"))
+        chart = gr.BarPlot(
+            x="bar",
+            y="value",
+            color="model",
+            y_lim=[0, 1],
+            label=t("Accuracy and agreement"),
+            x_title=t("measure"),
+            y_title=t("value"),
+            color_title=t("model"),
+        )
         table = gr.DataFrame(label=t("Per image"), wrap=True)
     settings = [labels, ensemble, clip_id, classifier_id]
-    button.click(run, [image, *settings], [classifier_label, clip_label, verdict_box], api_name="compare")
+    ui.bind(TASK.endpoint("compare"), button.click, [image, *settings], [classifier_label, clip_label, verdict_box])
     batch_outputs = [table, summary, chart, note]
-    batch_button.click(run_batch, [files, *settings], batch_outputs, api_name="compare_batch")
+    ui.bind(TASK.endpoint("compare_batch"), batch_button.click, [files, *settings], batch_outputs)
     folder.upload(run_batch, [folder, *settings], batch_outputs, api_visibility="private")
 
 
 def preload() -> None:
+    """Both default models, and CLIP's embeddings of the 1,000 ImageNet classes (seconds, once)."""
     classifier_id = TASK.default("classifier")
-    load_models(classifier_id, TASK.default("clip"), categories(classifier_id), False, lambda *a, **k: None)
+    classifier, clip = TASK.load(classifier_id, "classifier"), TASK.load(TASK.default("clip"), "clip")
+    compare(classifier, clip, [Image.new("RGB", (224, 224))], candidate_labels(classifier_id, ""))
 
 
 TASK = Task(
-    __name__, "CLIP vs ResNet", "Vision", {"classifier": ("image_classifier",), "clip": ("clip",)}, build_ui, preload
+    __name__,
+    "CLIP vs ResNet",
+    "Vision",
+    {"classifier": ("image_classifier",), "clip": ("clip",)},
+    build_ui,
+    endpoints=(Endpoint("compare", run), Endpoint("compare_batch", run_batch)),
+    preload=preload,
 )

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 import examples
-from models.device import Stopwatch
-from models.errors import ShowcaseError, Text
-from models.yolo import Detector
-from toolkit import ui, video
-from toolkit.i18n import t
+from i18n import N_, Text
+from models.errors import ShowcaseError
+from models.yolo import DATASET, Detections, Detector
+from toolkit import drawing, ui, video
 from toolkit.inputs import open_image
-from toolkit.messages import message, with_columns_translated
-from toolkit.task import Task
+from toolkit.interface import t
+from toolkit.messages import class_names, message, with_columns_translated
+from toolkit.task import Endpoint, Task
 
 # A clip being annotated shows a frame this often: the page needs a few a second, not every one.
 PREVIEW_EVERY_S = 0.25
@@ -25,59 +25,55 @@ PREVIEW_EVERY_S = 0.25
 LIVE_EVERY_S = 0.1
 LIVE_SECONDS = 300
 
-TABLE_COLUMNS = ["class", "confidence", "x1", "y1", "x2", "y2", "mask_pixels"]
+CLASS, CONFIDENCE, MASK_PIXELS = N_("class"), N_("confidence"), N_("mask_pixels")
+TABLE_COLUMNS = [CLASS, CONFIDENCE, "x1", "y1", "x2", "y2", MASK_PIXELS]
 
 
 @dataclass
-class Detections:
+class Found:
     image: np.ndarray  # annotated, RGB
     table: pd.DataFrame
     ms: float
 
 
 def check_thresholds(confidence: float, iou: float) -> None:
-    for name, value in (("Confidence threshold", confidence), ("IoU threshold (overlap for NMS)", iou)):
+    for name, value in ((N_("Confidence threshold"), confidence), (N_("IoU threshold (overlap for NMS)"), iou)):
         if value is None or not 0.0 <= float(value) <= 1.0:
             raise ShowcaseError("{name} must be between 0 and 1, got {value}.", name=Text(name), value=value)
 
 
-def postprocess(result) -> tuple[np.ndarray, pd.DataFrame]:
-    # float64 before rounding: a rounded float32 reads 0.8730000257492065 in the page and the API.
-    boxes = result.boxes.data.cpu().numpy().astype(np.float64)  # x1, y1, x2, y2, confidence, class per row
-    table = pd.DataFrame(
+def table(found: Detections, names: list[str]) -> pd.DataFrame:
+    """A row per object: its class (as shown), confidence, box corners and, for a segmenter, mask area."""
+    boxes = np.asarray(found.boxes, dtype=np.float64).reshape(-1, 4)
+    rows = pd.DataFrame(
         {
-            "class": [result.names[int(c)] for c in boxes[:, 5]],
-            "confidence": boxes[:, 4].round(3),
-            **{name: boxes[:, i].round(1) for i, name in enumerate(("x1", "y1", "x2", "y2"))},
+            CLASS: [names[c] for c in found.class_ids],
+            CONFIDENCE: found.confidences,
+            **{name: boxes[:, i] for i, name in enumerate(("x1", "y1", "x2", "y2"))},
         },
         columns=TABLE_COLUMNS[:-1],
     )
-    if result.masks is not None:
-        table["mask_pixels"] = result.masks.data.sum(dim=(1, 2)).cpu().numpy().astype(int)
-    import cv2  # on first use: loading OpenCV is not start-up's work
-
-    # Ultralytics draws in OpenCV's BGR order; the browser wants RGB (cvtColor: 0.1 ms, a slice copy: 4 ms).
-    annotated = cv2.cvtColor(result.plot(), cv2.COLOR_BGR2RGB)
-    return annotated, table
+    if found.mask_pixels is not None:
+        rows[MASK_PIXELS] = found.mask_pixels
+    return rows
 
 
-def detect_frames(detector: Detector, frames: list[np.ndarray], confidence: float, iou: float) -> list[Detections]:
-    """BGR frames in one forward pass; each one's annotated RGB image and table, and its share of the time."""
-    watch = Stopwatch()
-    with watch.measure(detector.device):
-        results = detector.forward(frames, confidence, iou)
-    return [Detections(*postprocess(result), watch.ms / len(frames)) for result in results]
-
-
-def detect(detector: Detector, image, confidence: float = 0.25, iou: float = 0.45) -> Detections:
-    """Pure predict function: image (path, PIL or array) in, annotated RGB image and table out."""
+def detect(detector: Detector, images: list, confidence: float = 0.25, iou: float = 0.45) -> list[Found]:
+    """Pure predict function: RGB images (opened) in, one forward pass; each one's annotated copy and
+    table, class names in the visitor's language, and its share of the time."""
     check_thresholds(confidence, iou)
-    return detect_frames(detector, [detector.preprocess(open_image(image))], confidence, iou)[0]
+    answers = detector.detect(images, confidence, iou)
+    names = class_names(DATASET, detector.class_names)
+    ms = answers.timings["forward"] / len(images)
+    return [
+        Found(drawing.draw(np.asarray(image), found, names), table(found, names), ms)
+        for image, found in zip(images, answers)
+    ]
 
 
 def describe(table: pd.DataFrame) -> str:
     """What was found, by class: "4 person, 1 bus"."""
-    return ", ".join(f"{n} {name}" for name, n in table["class"].value_counts().items()) or message(
+    return ", ".join(f"{n} {name}" for name, n in table[CLASS].value_counts().items()) or message(
         "nothing above the threshold"
     )
 
@@ -90,13 +86,14 @@ def run(image, confidence, iou, model_id):
         image: the photo (JPEG, PNG, WebP or HEIC)
         confidence: keep objects found with at least this confidence, 0 to 1 (0.25 is usual)
         iou: boxes overlapping more than this are one object, 0 to 1 (0.45 is usual)
-        model_id: one of the models the tab offers (the API page lists them); the first is the default; the -seg models also outline each object's mask
+        model_id: a model the tab offers (the API page lists them; the first is the default); -seg models draw masks
 
     Returns:
-        the photo with boxes drawn, a table of the objects (class, confidence, box corners in pixels), and which model answered, how and how fast
+        the photo with boxes drawn, a table of the objects (class, confidence, box corners in pixels), the info line
     """
+    photo = open_image(image)
     detector = TASK.load(model_id)
-    found = detect(detector, image, confidence, iou)
+    (found,) = detect(detector, [photo], confidence, iou)
     note = message("Found {found}.", found=describe(found.table)) + (
         message(" Masks drawn.") if detector.segments else ""
     )
@@ -109,9 +106,9 @@ def run_live(frame, confidence, iou, model_id, rate: video.FrameRate | None):
     if frame is None:  # the camera is still starting
         return None, message("Waiting for the camera…"), rate
     started = time.perf_counter()
-    check_thresholds(confidence, iou)
+    photo = open_image(frame, video.FRAME_SIDE)
     detector = TASK.load(model_id)
-    found = detect_frames(detector, [detector.preprocess(open_image(frame, video.FRAME_SIDE))], confidence, iou)[0]
+    (found,) = detect(detector, [photo], confidence, iou)
     rate = rate or video.FrameRate()
     rate.add((time.perf_counter() - started) * 1000)
     note = message(
@@ -135,9 +132,9 @@ def run_video(clip_path, confidence, iou, model_id):
     with video.ClipWriter(clip.fps) as writer:
         timeline, began, shown = [], time.perf_counter(), 0.0
         for index, frame in enumerate(video.read_frames(clip)):
-            found = detect_frames(detector, [frame], confidence, iou)[0]
+            (found,) = detect(detector, [frame], confidence, iou)
             writer.write(found.image)
-            timeline.append((index / clip.fps, found.table["class"].tolist()))
+            timeline.append((index / clip.fps, found.table[CLASS].tolist()))
             if time.monotonic() - shown > PREVIEW_EVERY_S:
                 shown = time.monotonic()
                 fps = (index + 1) / (time.perf_counter() - began)
@@ -188,16 +185,18 @@ def build_ui() -> None:
                     image = ui.image_input()
                     button = gr.Button(t("Detect"), variant="primary")
                 with gr.Column():
-                    annotated = ui.image_output("Detections")
+                    annotated = ui.image_output(t("Detections"))
                     info = ui.info_line()
-            table = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label=t("Objects"), wrap=True)
+            objects = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label=t("Objects"), wrap=True)
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
         with gr.Tab(t("Webcam (live)")):
             gr.Markdown(
                 t(
-                    f"Allow the camera, then press record: frames go to the server up to {1 / LIVE_EVERY_S:.0f} "
-                    "times a second and come back annotated. When the server is busy, frames are skipped, "
-                    f"never queued. A stream ends after {LIVE_SECONDS // 60} minutes; press record again to go on."
+                    "Allow the camera, then press record: frames go to the server up to {rate:.0f} times a second "
+                    "and come back annotated. When the server is busy, frames are skipped, never queued. A stream "
+                    "ends after {minutes} minutes; press record again to go on.",
+                    rate=1 / LIVE_EVERY_S,
+                    minutes=LIVE_SECONDS // 60,
                 )
             )
             with gr.Row():
@@ -208,20 +207,19 @@ def build_ui() -> None:
                     label=t("Webcam"),
                     webcam_options=gr.WebcamOptions(mirror=False),
                 )
-                live = ui.image_output("Detections, live", elem_id="detection-live")
+                live = ui.image_output(t("Detections, live"), elem_id="detection-live")
             live_info, rate = ui.info_line(), gr.State()
         with gr.Tab(t("Video file")):
             with gr.Row():
                 with gr.Column():
-                    clip = gr.Video(
-                        sources=["upload"], label=t(f"Video (up to {video.MAX_CLIP_SECONDS // 60} minutes)")
-                    )
+                    minutes = video.MAX_CLIP_SECONDS // 60
+                    clip = gr.Video(sources=["upload"], label=t("Video (up to {minutes} minutes)", minutes=minutes))
                     with gr.Row():
                         start = gr.Button(t("Detect in video"), variant="primary")
                         stop = gr.Button(t("Stop"), variant="stop")
                     gr.Examples([[examples.street_clip()]], inputs=[clip])
                 with gr.Column():
-                    frame = ui.image_output("Frames as they are done")
+                    frame = ui.image_output(t("Frames as they are done"))
                     clip_info = ui.info_line()
             with gr.Row():
                 annotated_clip = gr.Video(label=t("Annotated video (WebM, with a download button)"))
@@ -232,8 +230,9 @@ def build_ui() -> None:
                     label=t("Objects per class over time"),
                     x_title=t("second of the video"),
                     y_title=t("objects"),
+                    color_title=t("class"),
                 )
-    button.click(run, [image, confidence, iou, model_id], [annotated, table, info], api_name="detect")
+    ui.bind(TASK.endpoint("detect"), button.click, [image, confidence, iou, model_id], [annotated, objects, info])
     # Private: an API client sends one frame, not a stream; /detect answers that. Two streams at a time.
     webcam.stream(
         run_live,
@@ -245,15 +244,23 @@ def build_ui() -> None:
         concurrency_id="live",
         api_visibility="private",
     )
-    job = start.click(
-        ui.not_a_tool(run_video),
+    job = ui.bind(
+        TASK.endpoint("detect_video"),
+        start.click,
         [clip, confidence, iou, model_id],
         [frame, clip_info, annotated_clip, counts],
         concurrency_limit=1,
         concurrency_id="video",
-        api_name="detect_video",
     )
     stop.click(None, cancels=[job])
 
 
-TASK = Task(__name__, "Object detection", "Vision", {"model": ("yolo",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Object detection",
+    "Vision",
+    {"model": ("yolo",)},
+    build_ui,
+    # A video is long work for a person watching, not a tool an agent waits on.
+    endpoints=(Endpoint("detect", run), Endpoint("detect_video", run_video, tool=False)),
+)

@@ -13,28 +13,32 @@ import torch
 from PIL import Image
 
 import models
+from i18n import N_, Text
 from models import contrastive
 from models.errors import ShowcaseError
 from models.linear_probe import LinearProbe, fit_linear
 from models.tensors import IMAGES_PER_PASS
 from toolkit import image_data, plots, ui
-from toolkit.i18n import choices, t
 from toolkit.inputs import number, open_image
+from toolkit.interface import choices, t
 from toolkit.messages import message, with_columns_translated
 from toolkit.probe import Scores, Trial, cross_validate, fold_count, leaderboard, search
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 from toolkit.training import training_slot
 
 # What a backbone of each family contributes, for the picker and the summary.
-BACKBONE_KINDS = {"clip": "CLIP image encoder ({})", "image_classifier": "{} pooled features (ImageNet)"}
+BACKBONE_KINDS = {
+    "clip": N_("CLIP image encoder ({model})"),
+    "image_classifier": N_("{model} pooled features (ImageNet)"),
+}
 OWN_ENCODER = "self-supervised"  # the picker's value for the encoder uploaded from the Self-supervised tab
-ONE, AUTO = "One backbone", "Auto: every backbone and setting, cross-validated"
+ONE, AUTO = N_("One backbone"), N_("Auto: every backbone and setting, cross-validated")
 
 
-def backbone_name(model_id: str) -> str:
+def backbone_name(model_id: str) -> Text:
     if model_id == OWN_ENCODER:
-        return f"{contrastive.LABEL} (yours, from Self-supervised)"
-    return BACKBONE_KINDS[models.family_of(model_id)].format(models.label(model_id))
+        return Text(N_("{model} (yours, from Self-supervised)"), {"model": contrastive.LABEL})
+    return Text(BACKBONE_KINDS[models.family_of(model_id)], {"model": models.label(model_id)})
 
 
 def short_name(model_id: str) -> str:
@@ -76,8 +80,8 @@ class FewShotClassifier:
     weight_decay: float = 1e-3
 
     def classify(self, image) -> dict[str, float]:
-        (top,) = self.probe.ranked(self.backbone.embed_images([open_image(image)]))
-        return top
+        (ranking,) = self.probe.classify(self.backbone.embed_images([open_image(image)]))
+        return ranking.named(self.probe.classes)
 
 
 def fit(
@@ -134,7 +138,6 @@ def auto_fit(
     return kept, [replace(trial, backbone=short_name(trial.backbone)) for trial in trials]
 
 
-@ui.not_a_tool
 @ui.user_errors
 @ui.gpu_seconds(300)
 def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=gr.Progress()):
@@ -195,16 +198,15 @@ def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=
     confusion = plots.confusion(model.scores.confusion, message("Cross-validated confusion (rows: true)"))
     per_class = pd.DataFrame(
         {
-            "class": list(model.counts),
-            "images": list(model.counts.values()),
-            "recall": [round(float(model.scores.confusion.loc[c, c]) / n, 3) for c, n in model.counts.items()],
+            N_("class"): list(model.counts),
+            N_("images"): list(model.counts.values()),
+            N_("recall"): [round(float(model.scores.confusion.loc[c, c]) / n, 3) for c, n in model.counts.items()],
         }
     )
     board = gr.update(value=with_columns_translated(leaderboard(trials)), visible=bool(trials))
     return summary, confusion, with_columns_translated(per_class), model, board
 
 
-@ui.not_a_tool
 @ui.user_errors
 def try_model(model, image):
     """Classifies one photo with the classifier this session built."""
@@ -227,8 +229,9 @@ def build_ui() -> None:
         with gr.Column():
             files = gr.File(file_count="multiple", file_types=["image", ".zip"], label=t("Labelled images or a zip"))
             mode = gr.Radio(choices([ONE, AUTO]), value=ONE, label=t("Mode"))
+            names = {m: backbone_name(m) for m in [*TASK.choices(), OWN_ENCODER]}
             backbone_id = gr.Dropdown(
-                [(backbone_name(m), m) for m in [*TASK.choices(), OWN_ENCODER]],
+                [(t(name.template, **name.values), m) for m, name in names.items()],
                 value=TASK.default(),
                 label=t("Backbone"),
             )
@@ -245,7 +248,7 @@ def build_ui() -> None:
         with gr.Column():
             confusion = gr.Plot(label=t("Cross-validated confusion matrix"))
             with gr.Group():
-                image = ui.image_input("Try the classifier on a new image")
+                image = ui.image_input(t("Try the classifier on a new image"))
                 try_button = gr.Button(t("Classify"))
                 prediction = gr.Label(label=t("Prediction"))
     board = gr.DataFrame(label=t("Leaderboard (best first; the first row is the model kept)"), visible=False)
@@ -262,13 +265,17 @@ def build_ui() -> None:
         control.change(
             show_settings, [mode, backbone_id], [backbone_id, budget_s, encoder_file], api_visibility="private"
         )
-    button.click(
-        run,
-        [files, backbone_id, mode, budget_s, encoder_file],
-        [summary, confusion, per_class, model, board],
-        api_name="finetune_image",
-    )
-    try_button.click(try_model, [model, image], prediction, api_name="try_image_model")
+    inputs = [files, backbone_id, mode, budget_s, encoder_file]
+    ui.bind(TASK.endpoint("finetune_image"), button.click, inputs, [summary, confusion, per_class, model, board])
+    ui.bind(TASK.endpoint("try_image_model"), try_button.click, [model, image], [prediction])
 
 
-TASK = Task(__name__, "Few-shot images", "Training", {"model": ("clip", "image_classifier")}, build_ui)
+TASK = Task(
+    __name__,
+    "Few-shot images",
+    "Training",
+    {"model": ("clip", "image_classifier")},
+    build_ui,
+    # Training holds the server's one training slot: not for agents.
+    endpoints=(Endpoint("finetune_image", run, tool=False), Endpoint("try_image_model", try_model, tool=False)),
+)

@@ -13,22 +13,24 @@ import torch
 
 import examples
 import models
+from i18n import N_, LanguageName, Text
 from models import sequence_classifier, trained_text
 from models.device import pick_device
-from models.errors import ShowcaseError, Text
+from models.errors import ShowcaseError
 from models.linear_probe import fit_linear
-from models.tensors import ranked
 from models.trained_text import FineTunedClassifier, ProbeClassifier, TrainedClassifier
 from toolkit import plots, text_data, ui
-from toolkit.i18n import choices, t
 from toolkit.inputs import number, text_lines
+from toolkit.interface import choices, t
 from toolkit.messages import message
 from toolkit.probe import Scores, score, stratified_split
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 from toolkit.text_data import TextDataset
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
 
-MODES = {"linear probe (fast)": "probe", "full fine-tuning": "full"}
+# The mode picker's choices -> the mode; and how a summary names each mode.
+MODES = {N_("linear probe (fast)"): "probe", N_("full fine-tuning"): "full"}
+MODE_NAMES = {"probe": N_("Linear probe"), "full": N_("Full fine-tuning")}
 RUNS = RunStore()
 
 
@@ -56,16 +58,11 @@ class TrainedText:
     valid_rows: int = 0
 
     def predict(self, texts: list[str]) -> list[dict[str, float]]:
-        return [ranked(row, self.classifier.classes) for row in self.classifier.probabilities(texts)]
+        """Each text's {class: probability}, most likely first."""
+        return [ranking.named(self.classifier.classes) for ranking in self.classifier.classify(texts)]
 
     def save(self, folder: Path) -> None:
         trained_text.save(self.classifier, folder, self.base_model, self.scores.summary())
-
-
-def load_trained(folder: str | Path) -> TrainedText:
-    """A model saved by TrainedText.save, ready to predict again."""
-    classifier, description = trained_text.load(folder)
-    return TrainedText(description["base_model"], classifier, score([], [], classifier.classes))
 
 
 def split(data: TextDataset, validation: TextDataset | None, settings: Settings) -> tuple[TextDataset, TextDataset]:
@@ -87,7 +84,7 @@ def split(data: TextDataset, validation: TextDataset | None, settings: Settings)
 
 
 def validate(classifier: TrainedClassifier, classes: list[str], valid_set: TextDataset) -> Scores:
-    predicted = [classes[i] for i in classifier.probabilities(valid_set.texts).argmax(dim=-1).tolist()]
+    predicted = [classes[ranking.first] for ranking in classifier.classify(valid_set.texts)]
     return score(valid_set.labels, predicted, classes)
 
 
@@ -145,8 +142,7 @@ def _train_full(train_set: TextDataset, valid_set: TextDataset, base_model: str,
         return torch.randperm(len(train_set.texts), generator=order).split(settings.batch_size)
 
     def loss_of(batch: torch.Tensor) -> torch.Tensor:
-        tokens, _ = classifier.classifier.preprocess([train_set.texts[i] for i in batch.tolist()], settings.max_length)
-        return network(**classifier.classifier.to_device(tokens), labels=targets[batch].to(device)).loss
+        return classifier.loss([train_set.texts[i] for i in batch.tolist()], targets[batch])
 
     scores, losses = score([], [], classes), []
     for update in optimise(
@@ -185,7 +181,6 @@ def columns_of(file):
     )
 
 
-@ui.not_a_tool
 @ui.user_errors
 @ui.gpu_seconds(300)
 def run(
@@ -223,11 +218,10 @@ def run(
                 curve = gr.update(value=loss_frame(update.losses), visible=bool(update.losses))
                 yield update.message, curve, gr.skip(), gr.skip(), gr.skip(), gr.skip()
     trained = update
-    mode_name = next(name for name, key in MODES.items() if key == trained.classifier.mode).split(" (")[0].capitalize()
     summary = message(
         "**{mode}** on **{model}**: {train_rows} training rows, {valid_rows} validation rows, {seconds:.0f} s."
         "\n\nValidation {scores}",
-        mode=Text(mode_name),
+        mode=Text(MODE_NAMES[trained.classifier.mode]),
         model=base_model,
         train_rows=trained.train_rows,
         valid_rows=trained.valid_rows,
@@ -247,7 +241,6 @@ def run(
     )
 
 
-@ui.not_a_tool
 @ui.user_errors
 def try_model(trained, text):
     """Classifies one text with the classifier this session trained."""
@@ -261,14 +254,19 @@ def build_ui() -> None:
         t(
             "Adapt a pretrained encoder to **your own labels**: upload a CSV or TSV with a text column and a "
             "label column (any labels), or start from the built-in example. The **linear probe** trains a small "
-            "classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model (minutes on a CPU)."
+            "classifier on frozen sentence embeddings in seconds; **full fine-tuning** updates the whole model "
+            "(minutes on a CPU)."
         )
     )
     with gr.Row():
         with gr.Column():
             file = gr.File(label=t("Training data (CSV or TSV)"), file_types=[".csv", ".tsv", ".txt"])
-            example = gr.Button(t("Use the built-in example (40 product and film reviews)"), size="sm")
-            chinese_example = gr.Button(t("中文示例：40 条中文评论 (Chinese reviews, on BERT-base Chinese)"), size="sm")
+            example_buttons = {
+                language: gr.Button(
+                    t("Use the built-in example: 40 reviews in {language}", language=LanguageName(language)), size="sm"
+                )
+                for language in examples.REVIEWS
+            }
             validation_file = gr.File(
                 label=t("Validation data (optional; otherwise 20% is held out)"), file_types=[".csv", ".tsv", ".txt"]
             )
@@ -288,7 +286,9 @@ def build_ui() -> None:
                 stop = gr.Button(t("Stop"), variant="stop")
         with gr.Column():
             status = gr.Markdown(label=t("Status"))
-            losses = gr.LinePlot(x="step", y="loss", label=t("Training loss"), height=220)
+            losses = gr.LinePlot(
+                x="step", y="loss", label=t("Training loss"), x_title=t("step"), y_title=t("loss"), height=220
+            )
             confusion_plot = gr.Plot(label=t("Confusion matrix"))
             confusion_table = gr.DataFrame(label=t("Confusion matrix (counts)"))
             download = gr.File(label=t("Trained model (Hugging Face format, zipped)"))
@@ -298,13 +298,10 @@ def build_ui() -> None:
                 prediction = gr.Label(label=t("Prediction"))
     trained = gr.State()
     file.change(columns_of, file, [text_column, label_column], api_visibility="private")
-    example.click(lambda: (str(examples.REVIEWS), TASK.default()), None, [file, base_model], api_visibility="private")
-    chinese_example.click(
-        lambda: (str(examples.CHINESE_REVIEWS), TASK.chinese_reader()),
-        None,
-        [file, base_model],
-        api_visibility="private",
-    )  # on a model that reads Chinese, as every Chinese example
+    for language, example in example_buttons.items():
+        # On a model that reads the example's language, as every example.
+        chosen = (str(examples.REVIEWS[language]), TASK.reader(language) or TASK.default())
+        example.click(lambda chosen=chosen: chosen, None, [file, base_model], api_visibility="private")
     inputs = [
         file,
         validation_file,
@@ -318,11 +315,18 @@ def build_ui() -> None:
         max_length,
         max_rows,
     ]
-    event = button.click(
-        run, inputs, [status, losses, confusion_table, confusion_plot, download, trained], api_name="finetune_text"
-    )
+    outputs = [status, losses, confusion_table, confusion_plot, download, trained]
+    event = ui.bind(TASK.endpoint("finetune_text"), button.click, inputs, outputs)
     stop.click(None, None, None, cancels=[event], api_visibility="private")
-    try_button.click(try_model, [trained, sample], prediction, api_name="try_text_model")
+    ui.bind(TASK.endpoint("try_text_model"), try_button.click, [trained, sample], [prediction])
 
 
-TASK = Task(__name__, "Fine-tune text", "Training", {"model": ("sentence_encoder",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Fine-tune text",
+    "Training",
+    {"model": ("sentence_encoder",)},
+    build_ui,
+    # Training holds the server's one training slot: not for agents.
+    endpoints=(Endpoint("finetune_text", run, tool=False), Endpoint("try_text_model", try_model, tool=False)),
+)

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import gradio as gr
-import torch
 
 import models
-from models.causal_lm import CausalLM, tidy
-from models.errors import ShowcaseError, Text
+from i18n import Text
+from models.causal_lm import CausalLM, Generation
+from models.decoding import BEAM_SEARCH, SAMPLING, STRATEGIES, Decoding
+from models.errors import ShowcaseError
 from toolkit import ui
-from toolkit.i18n import choices, t
 from toolkit.inputs import clean_text, number
+from toolkit.interface import choices, t
 from toolkit.messages import message
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 
-STRATEGIES = ["sampling", "greedy", "beam search"]
 MAX_NEW_TOKENS = 512
 MAX_PROMPT_CHARS = 100_000
 MAX_SEED = 2**63 - 1  # torch's generator takes a 64-bit seed
@@ -30,32 +29,10 @@ EXAMPLES = [
 
 
 @dataclass
-class Settings:
-    max_new_tokens: int = 60
-    strategy: str = "sampling"
-    temperature: float = 0.8
-    top_k: int = 50
-    top_p: float = 0.95
-    no_repeat_ngram_size: int = 0
-    repetition_penalty: float = 1.0
-    num_beams: int = 4
-    seed: int | None = 42  # None: a different text each time
+class Update(Generation):
+    """What the tab shows after each streamed piece: the generation so far, and notes on it."""
 
-
-@dataclass
-class Update:
-    """What the tab shows after each streamed piece (a fresh snapshot each time)."""
-
-    prompt: str  # the prompt as the model saw it (after any cut)
-    text: str = ""  # generated so far
-    tokens: int = 0
-    seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    done: bool = False
-
-    @property
-    def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds else 0.0
 
 
 def read_seed(seed) -> int | None:
@@ -70,31 +47,19 @@ def read_seed(seed) -> int | None:
     return value
 
 
-def check_settings(settings: Settings) -> list[str]:
-    """Refuses impossible values; returns a note for each setting the chosen strategy ignores."""
-    if settings.strategy not in STRATEGIES:
-        raise ShowcaseError(
-            "Unknown decoding strategy '{strategy}'; choose one of {choices}.",
-            strategy=settings.strategy,
-            choices=STRATEGIES,
-        )
-    if not 1 <= settings.max_new_tokens <= MAX_NEW_TOKENS:
+def notes_on(decoding: Decoding) -> list[str]:
+    """Refuses more new tokens than the tab allows; a note for each setting the strategy ignores."""
+    if decoding.max_new_tokens > MAX_NEW_TOKENS:
         raise ShowcaseError("Max new tokens must be between 1 and {limit}.", limit=MAX_NEW_TOKENS)
-    if settings.strategy == "sampling" and not settings.temperature > 0:
-        raise ShowcaseError("Temperature must be above 0 for sampling (use greedy for deterministic text).")
-    if not 0 < settings.top_p <= 1:
-        raise ShowcaseError("Top-p must be above 0 and at most 1.")
-    if settings.repetition_penalty <= 0:
-        raise ShowcaseError("Repetition penalty must be above 0 (1 means no penalty).")
     notes = []
-    if settings.strategy != "sampling":
+    if decoding.strategy != SAMPLING:
         notes.append(
             message(
                 "Temperature, top-k, top-p and seed only apply to sampling; {strategy} ignores them.",
-                strategy=Text(settings.strategy),
+                strategy=Text(decoding.strategy),
             )
         )
-    if settings.strategy == "beam search":
+    if decoding.strategy == BEAM_SEARCH:
         notes.append(
             message(
                 "Beam search keeps several candidate texts and picks the best at the end, so it cannot "
@@ -104,75 +69,26 @@ def check_settings(settings: Settings) -> list[str]:
     return notes
 
 
-def prepare_prompt(generator: CausalLM, prompt: str, max_new_tokens: int) -> tuple[torch.Tensor, list[str]]:
-    """Prompt token ids; a prompt too long for the context is cut from the left, keeping its end."""
-    ids = generator.prompt_ids(prompt)
-    context = generator.context
-    room = context - max_new_tokens
-    if room < 1:
-        raise ShowcaseError(
-            "{model_id} sees {context} tokens at most; ask for fewer new tokens.",
-            model_id=generator.model_id,
-            context=context,
-        )
-    if ids.shape[1] > room:
-        return ids[:, -room:], [
-            message(
-                "The prompt had {tokens:,} tokens; its first {cut:,} were cut so that prompt and "
-                "answer fit the model's {context}-token context.",
-                tokens=ids.shape[1],
-                cut=ids.shape[1] - room,
-                context=context,
-            )
-        ]
-    return ids, []
-
-
-def generate_kwargs(settings: Settings) -> dict:
-    kwargs = dict(
-        max_new_tokens=settings.max_new_tokens,
-        no_repeat_ngram_size=settings.no_repeat_ngram_size,
-        repetition_penalty=settings.repetition_penalty,
-    )
-    if settings.strategy == "sampling":
-        kwargs.update(do_sample=True, temperature=settings.temperature, top_k=settings.top_k, top_p=settings.top_p)
-    elif settings.strategy == "beam search":
-        kwargs.update(do_sample=False, num_beams=settings.num_beams, early_stopping=True)
-    else:
-        kwargs.update(do_sample=False)
-    return kwargs
-
-
-def stream(generator: CausalLM, prompt: str, settings: Settings) -> Iterator[Update]:
-    """Pure predict function: yields the growing text as tokens arrive, last one with done=True.
+def stream(generator: CausalLM, prompt: str, decoding: Decoding) -> Iterator[Update]:
+    """Pure predict function: yields the growing text as tokens arrive, the last one done.
 
     Closing this iterator early (Stop button, client gone) stops generation between two tokens.
     """
     prompt = clean_text(prompt, "a prompt", MAX_PROMPT_CHARS)
-    notes = check_settings(settings)
-    ids, cut = prepare_prompt(generator, prompt, settings.max_new_tokens)
-    update = Update(generator.decode(ids[0]), notes=notes + cut)
-    seed = settings.seed if settings.strategy == "sampling" else None
-    started = time.perf_counter()
-
-    if settings.strategy == "beam search":
-        # Nothing to show until the search ends; the beats keep the request stoppable meanwhile.
-        for output in generator.generate(ids, seed, **generate_kwargs(settings)):
-            if output is None:
-                yield replace(update, seconds=time.perf_counter() - started)
-                continue
-            new = output[0, ids.shape[1] :]
-            yield replace(
-                update, text=generator.decode(new), tokens=len(new), seconds=time.perf_counter() - started, done=True
+    notes = notes_on(decoding)
+    for generation in generator.stream(prompt, decoding):
+        cut = []
+        if generation.cut_tokens:
+            cut.append(
+                message(
+                    "The prompt had {tokens:,} tokens; its first {cut:,} were cut so that prompt and answer fit "
+                    "the model's {context}-token context.",
+                    tokens=generation.prompt_tokens,
+                    cut=generation.cut_tokens,
+                    context=generator.context,
+                )
             )
-        return
-
-    text, tokens = "", 0
-    for piece, tokens in generator.stream(ids, seed, **generate_kwargs(settings)):
-        if piece:
-            text += piece
-            yield replace(update, text=tidy(text), tokens=tokens, seconds=time.perf_counter() - started)
-    yield replace(update, text=tidy(text), tokens=tokens, seconds=time.perf_counter() - started, done=True)
+        yield Update(**vars(generation), notes=notes + cut)
 
 
 def stats(update: Update) -> str:
@@ -187,7 +103,7 @@ def stats(update: Update) -> str:
 
 
 @ui.user_errors
-@ui.gpu_seconds(120)  # up to 500 tokens, or a beam search
+@ui.gpu_seconds(120)  # up to 512 tokens, or a beam search
 def run(
     prompt,
     model_id,
@@ -217,9 +133,9 @@ def run(
     Returns:
         the text so far, growing as tokens arrive, and the speed in tokens per second
     """
-    settings = Settings(
-        number(max_new_tokens, "Max new tokens", whole=True),
+    decoding = Decoding(
         strategy,
+        number(max_new_tokens, "Max new tokens", whole=True),
         number(temperature, "Temperature"),
         number(top_k, "Top-k", 0, whole=True),
         number(top_p, "Top-p"),
@@ -229,10 +145,10 @@ def run(
     )
     generator = TASK.load(model_id)
     note = TASK.language_note(model_id, [prompt])
-    if settings.strategy == "beam search" and generator.decoder:
+    if decoding.strategy == BEAM_SEARCH and generator.decoder:
         note += message(" Beam search runs in PyTorch: the accelerated decode step follows one text at a time.")
     head = None
-    for update in stream(generator, prompt, settings):
+    for update in stream(generator, prompt, decoding):
         head = head or ui.run_info(generator, None, note.strip())  # after the first token: a conversion is done by then
         yield update.prompt + update.text, f"{head}\n\n{stats(update)}"
 
@@ -240,10 +156,12 @@ def run(
 def build_ui() -> None:
     gr.Markdown(
         t(
-            "**GPT-2** continues your text, token by token (for Chinese, the Chinese GPT-2). Sampling with a fixed seed gives the same text "
-            "again; greedy always picks the likeliest token; beam search weighs several continuations."
+            "**GPT-2** continues your text, token by token (for Chinese, the Chinese GPT-2). Sampling with a fixed "
+            "seed gives the same text again; greedy always picks the likeliest token; beam search weighs several "
+            "continuations."
         )
     )
+    defaults = Decoding()
     with gr.Row():
         with gr.Column():
             prompt = gr.Textbox(label=t("Prompt"), lines=4, value=EXAMPLES[0], max_length=MAX_PROMPT_CHARS)
@@ -252,11 +170,10 @@ def build_ui() -> None:
                 button = gr.Button(t("Generate"), variant="primary")
                 stop = gr.Button(t("Stop"), variant="stop")
             with gr.Accordion(t("Decoding settings"), open=False):
-                defaults = Settings()
                 max_new_tokens = gr.Slider(
                     1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label=t("Max new tokens"), precision=0
                 )
-                strategy = gr.Radio(choices(STRATEGIES), value=defaults.strategy, label=t("Decoding"))
+                strategy = gr.Radio(choices(list(STRATEGIES)), value=defaults.strategy, label=t("Decoding"))
                 temperature = gr.Slider(0.05, 2.0, value=defaults.temperature, step=0.05, label=t("Temperature"))
                 top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label=t("Top-k (0: off)"), precision=0)
                 top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label=t("Top-p"))
@@ -279,8 +196,17 @@ def build_ui() -> None:
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]
     # One generation at a time per process: the seed sets torch's global generator, and the CPU is saturated
     # anyway. On Ray Serve the replicas generate, one each, and this process only waits for them.
-    event = button.click(run, inputs, [output, info], api_name="generate", concurrency_limit=models.requests_at_once(1))
+    event = ui.bind(
+        TASK.endpoint("generate"), button.click, inputs, [output, info], concurrency_limit=models.requests_at_once(1)
+    )
     stop.click(None, None, None, cancels=[event], api_visibility="private")
 
 
-TASK = Task(__name__, "Text generation", "Language", {"model": ("causal_lm",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Text generation",
+    "Language",
+    {"model": ("causal_lm",)},
+    build_ui,
+    endpoints=(Endpoint("generate", run),),
+)

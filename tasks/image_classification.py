@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import examples
 import models
-from models.device import Stopwatch
-from models.image_classifier import ImageClassifier
-from models.tensors import ranked
+from models.image_classifier import DATASET, ImageClassifier
 from toolkit import ui
-from toolkit.i18n import t
 from toolkit.inputs import open_image
-from toolkit.messages import message
-from toolkit.task import Task
+from toolkit.interface import t
+from toolkit.messages import class_names, message
+from toolkit.task import Endpoint, Task
 
 TOP_K = 5
 
 
-def classify(classifier: ImageClassifier, images: list, k: int = TOP_K) -> tuple[list[dict[str, float]], float]:
-    """Pure predict function: images in, each image's top-k {class: probability} and the forward ms."""
-    batch = classifier.preprocess([open_image(image) for image in images])
-    watch = Stopwatch()
-    with watch.measure(classifier.device):
-        logits = classifier.forward(batch)
-    return [ranked(row, classifier.categories, k) for row in logits.softmax(dim=-1).cpu()], watch.ms
+def classify(classifier: ImageClassifier, images: list) -> list[tuple[dict[str, float], str]]:
+    """Pure predict function: images (opened) in, for each its top 5 {class: probability} in the
+    visitor's language and the info line; several images go through one forward pass."""
+    answers = classifier.top_k(images, TOP_K)
+    names = class_names(DATASET, classifier.categories)
+    ms = answers.timings["forward"]
+    name = f"{models.label(classifier.model_id)} ({classifier.weights_name})"
+    note = message("Answered in a batch of {count} requests ({ms:.0f} ms for the batch).", count=len(images), ms=ms)
+    info = ui.run_info(classifier, ms / len(images), note if len(images) > 1 else "", name)
+    return [(ranking.named(names), info) for ranking in answers]
 
 
 def prepare(image, model_id):
@@ -30,13 +31,9 @@ def prepare(image, model_id):
     return TASK.check(model_id), open_image(image)
 
 
-def predict(model_id: str, images: list) -> list[tuple]:
-    """Requests for one model through one forward pass; each gets its top 5 and the info line."""
-    classifier = TASK.load(model_id)
-    tops, ms = classify(classifier, images)
-    name = f"{models.label(model_id)} ({classifier.weights_name})"
-    note = message("Answered in a batch of {count} requests ({ms:.0f} ms for the batch).", count=len(images), ms=ms)
-    return [(top, ui.run_info(classifier, ms / len(images), note if len(images) > 1 else "", name)) for top in tops]
+def predict(model_id: str, images: list) -> list[tuple[dict[str, float], str]]:
+    """Requests for one model, through one forward pass."""
+    return classify(TASK.load(model_id), images)
 
 
 run = ui.one_request(
@@ -72,8 +69,14 @@ def build_ui() -> None:
             label = gr.Label(num_top_classes=TOP_K, label=t("Top 5"))
             info = ui.info_line()
     gr.Examples([[examples.cheetah()], [examples.lion()], [examples.bus()]], inputs=[image])
-    button.click(run, [image, model_id], [label, info], api_name="classify_image")
-    ui.add_batched_api(prepare, predict, [image, model_id], [label, info], "classify_image_batched")
+    ui.bind(TASK.endpoint("classify_image"), button.click, [image, model_id], [label, info])
 
 
-TASK = Task(__name__, "Image classification", "Vision", {"model": ("image_classifier",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Image classification",
+    "Vision",
+    {"model": ("image_classifier",)},
+    build_ui,
+    endpoints=(Endpoint("classify_image", run, batched=(prepare, predict)),),
+)

@@ -8,16 +8,17 @@ import numpy as np
 import pandas as pd
 
 import examples
-from models.device import Stopwatch
-from models.errors import ShowcaseError, Text
-from models.yolo import Detector
-from toolkit import ui
-from toolkit.i18n import t
+from i18n import N_, Text
+from models.errors import ShowcaseError
+from models.yolo import DATASET, Detector
+from toolkit import drawing, ui
 from toolkit.inputs import open_image, parse_labels
-from toolkit.messages import message, with_columns_translated
-from toolkit.task import Task
+from toolkit.interface import t
+from toolkit.messages import class_names, message, with_columns_translated
+from toolkit.task import Endpoint, Task
 
-TABLE_COLUMNS = ["class", "confidence", "area %"]
+CLASS, CONFIDENCE, AREA = N_("class"), N_("confidence"), N_("area %")
+TABLE_COLUMNS = [CLASS, CONFIDENCE, AREA]
 
 
 @dataclass
@@ -28,53 +29,49 @@ class CutOut:
     ms: float
 
 
-def kept_classes(segmenter: Detector, keep: str | None) -> set[str] | None:
-    """The classes to keep (None: every object), each checked against what the model knows."""
+def kept_classes(names: list[str], english: list[str], keep: str | None) -> set[int] | None:
+    """The class ids to keep (None: every object), named in English or as shown (`names`), each
+    checked against what the model knows."""
     if not keep or not keep.strip():
         return None
-    wanted = {label.lower() for label in parse_labels(keep)}
-    unknown = sorted(wanted - set(segmenter.class_names))
+    known = {name.casefold(): index for index, name in enumerate(english)}
+    known |= {name.casefold(): index for index, name in enumerate(names)}
+    wanted = [label.casefold() for label in parse_labels(keep)]
+    unknown = [label for label in wanted if label not in known]
     if unknown:
         raise ShowcaseError(
             "{unknown}: not among the {count} classes this model knows (for example {known}).",
             unknown=", ".join(unknown),
-            count=len(segmenter.class_names),
-            known=", ".join(segmenter.class_names[:6]),
+            count=len(names),
+            known=", ".join(names[:6]),
         )
-    return wanted
+    return {known[label] for label in wanted}
 
 
-def cut_out(segmenter: Detector, image, keep: str | None = None, confidence: float = 0.25) -> CutOut:
-    """Pure predict function: the photo with only the named objects (all if none) on a clear background."""
-    import cv2  # loaded with Ultralytics
-
+def cut_out(segmenter: Detector, photo, keep: str | None = None, confidence: float = 0.25) -> CutOut:
+    """Pure predict function: the (opened) photo with only the named objects (all if none) on a
+    clear background."""
     if not segmenter.segments:
         raise ShowcaseError("{model_id} finds boxes, not outlines; choose a -seg model.", model_id=segmenter.model_id)
     if confidence is None or not 0.0 <= float(confidence) <= 1.0:
         raise ShowcaseError(
             "{name} must be between 0 and 1, got {value}.", name=Text("Confidence threshold"), value=confidence
         )
-    wanted = kept_classes(segmenter, keep)
-    photo = open_image(image)
+    names = class_names(DATASET, segmenter.class_names)
+    wanted = kept_classes(names, segmenter.class_names, keep)
     rgb = np.asarray(photo)
-    watch = Stopwatch()
-    with watch.measure(segmenter.device):
-        (result,) = segmenter.forward([segmenter.preprocess(photo)], confidence, 0.45)
+    answers = segmenter.detect([photo], confidence, 0.45)
+    (found,) = answers
     mask = np.zeros(rgb.shape[:2], np.uint8)
     rows = []
-    boxes = result.boxes.data.cpu().numpy()
-    outlines = result.masks.xy if result.masks is not None else []
-    for outline, (*_, score, cls) in zip(outlines, boxes):
-        name = result.names[int(cls)]
-        if wanted is not None and name not in wanted or len(outline) < 3:
+    for outline, class_id, score in zip(found.outlines or [], found.class_ids, found.confidences):
+        if (wanted is not None and class_id not in wanted) or len(outline) < 3:
             continue
-        one = np.zeros_like(mask)
-        cv2.fillPoly(one, [np.round(outline).astype(np.int32)], 255)
-        mask |= one
-        rows.append(
-            {"class": name, "confidence": round(float(score), 3), "area %": round(100 * float((one > 0).mean()), 1)}
-        )
-    return CutOut(np.dstack([rgb, mask]), mask, pd.DataFrame(rows, columns=TABLE_COLUMNS), watch.ms)
+        one = drawing.outline_mask(outline, (rgb.shape[1], rgb.shape[0]))
+        mask[one] = 255
+        rows.append({CLASS: names[class_id], CONFIDENCE: score, AREA: round(100 * float(one.mean()), 1)})
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    return CutOut(np.dstack([rgb, mask]), mask, table, answers.timings["forward"])
 
 
 @ui.user_errors
@@ -83,16 +80,17 @@ def run(image, keep, confidence, model_id):
 
     Args:
         image: the photo (JPEG, PNG, WebP or HEIC)
-        keep: the COCO classes to keep, separated by commas (for example "person, dog"); empty keeps every object found
+        keep: the COCO classes to keep, separated by commas (for example "person, dog"); empty keeps every object
         confidence: keep objects found with at least this confidence, 0 to 1
         model_id: one of the models the tab offers (the API page lists them); the first is the default
 
     Returns:
         the cut-out (PNG with transparency), the mask, a table of the objects kept, and which model answered
     """
+    photo = open_image(image)
     segmenter = TASK.load(model_id)
-    result = cut_out(segmenter, image, keep, confidence)
-    counts = result.table["class"].value_counts()
+    result = cut_out(segmenter, photo, keep, confidence)
+    counts = result.table[CLASS].value_counts()
     kept = ", ".join(f"{n} {name}" for name, n in counts.items())
     note = (
         message("Kept {kept}: {share:.1%} of the photo.", kept=kept, share=float((result.mask > 0).mean()))
@@ -120,13 +118,20 @@ def build_ui() -> None:
             model_id = ui.model_dropdown(TASK)
             button = gr.Button(t("Cut out"), variant="primary")
         with gr.Column():
-            cut = ui.image_output("Cut-out (transparent background)", "png", image_mode="RGBA")
+            cut = ui.image_output(t("Cut-out (transparent background)"), "png", image_mode="RGBA")
             info = ui.info_line()
             with gr.Row():
-                mask = ui.image_output("Mask", "png")
+                mask = ui.image_output(t("Mask"), "png")
                 table = gr.DataFrame(headers=TABLE_COLUMNS, label=t("Kept objects"))
     gr.Examples([[examples.zidane(), "person"], [examples.bus(), "bus"], [examples.bus(), ""]], inputs=[image, keep])
-    button.click(run, [image, keep, confidence, model_id], [cut, mask, table, info], api_name="cut_out")
+    ui.bind(TASK.endpoint("cut_out"), button.click, [image, keep, confidence, model_id], [cut, mask, table, info])
 
 
-TASK = Task(__name__, "Cut-out (segmentation)", "Vision", {"model": ("yolo",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Cut-out (segmentation)",
+    "Vision",
+    {"model": ("yolo",)},
+    build_ui,
+    endpoints=(Endpoint("cut_out", run),),
+)

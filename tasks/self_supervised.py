@@ -13,19 +13,23 @@ import pandas as pd
 import torch
 
 import models
+from i18n import N_
 from models import contrastive
 from models.errors import ModelUnavailable, ShowcaseError
 from toolkit import image_data, ui
-from toolkit.i18n import choices, t
 from toolkit.image_data import LabelledImages
 from toolkit.inputs import number
+from toolkit.interface import choices, t
 from toolkit.messages import message, with_columns_translated
 from toolkit.probe import cross_validate, fold_count, stratified_sample
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 from toolkit.training import Progress, RunStore, loss_frame, optimise, training_slot
 
-CIFAR10 = "CIFAR-10 (torchvision downloads it once, 170 MB)"
-UPLOAD = "Your own images (a zip, or image files)"
+CIFAR10 = N_("CIFAR-10 (torchvision downloads it once, 170 MB)")
+UPLOAD = N_("Your own images (a zip, or image files)")
+ENCODER, PROBE_ACCURACY, MACRO_F1 = N_("encoder"), N_("probe accuracy"), N_("macro-F1")
+IMAGES, FOLDS = N_("images"), N_("folds")
+TABLE_COLUMNS = [ENCODER, PROBE_ACCURACY, MACRO_F1, IMAGES, FOLDS]
 PROBE_IMAGES = 500  # labelled images each encoder's linear probe is cross-validated on
 NEIGHBOURS = 8
 PICKABLE = 48  # images offered for the neighbour search
@@ -95,12 +99,12 @@ def evaluate(result: Pretraining, reference=None) -> Evaluation:
     scored = {name: cross_validate(f, probed, folds) for name, f in features.items()}
     table = pd.DataFrame(
         {
-            "encoder": list(scored),
-            "probe accuracy": [f"{s.accuracy:.1%}" for s in scored.values()],
-            "macro-F1": [round(s.macro_f1, 3) for s in scored.values()],
+            ENCODER: list(scored),
+            PROBE_ACCURACY: [f"{s.accuracy:.1%}" for s in scored.values()],
+            MACRO_F1: [round(s.macro_f1, 3) for s in scored.values()],
         }
     )
-    table["images"], table["folds"] = len(rows), folds
+    table[IMAGES], table[FOLDS] = len(rows), folds
     return Evaluation(table, rows, features)
 
 
@@ -144,7 +148,6 @@ def reference_encoder():
         return None
 
 
-@ui.not_a_tool
 @ui.user_errors
 @ui.gpu_seconds(600)
 def run(source, files, max_images, epochs, batch_size, learning_rate, progress=gr.Progress()):
@@ -232,7 +235,6 @@ def summary(result: Pretraining, evaluation: Evaluation) -> str:
     return text
 
 
-@ui.not_a_tool
 @ui.user_errors
 def show_neighbours(state, selected: gr.SelectData):
     """The picked image's nearest neighbours under the pretrained encoder, and how random weights fare."""
@@ -261,9 +263,9 @@ def build_ui() -> None:
     gr.Markdown(
         t(
             "Learn from images **without labels**: a small CNN sees two randomly cropped, flipped and recoloured "
-            "views of each image and learns to tell which views come from the same image (SimCLR's contrastive loss). "
-            "A linear probe then measures what it learnt, against the same CNN with random weights. Download the "
-            "encoder and use it as a backbone in *Few-shot images*."
+            "views of each image and learns to tell which views come from the same image (SimCLR's contrastive "
+            "loss). A linear probe then measures what it learnt, against the same CNN with random weights. Download "
+            "the encoder and use it as a backbone in *Few-shot images*."
         )
     )
     with gr.Row():
@@ -287,15 +289,29 @@ def build_ui() -> None:
                 button = gr.Button(t("Pretrain"), variant="primary")
                 stop = gr.Button(t("Stop"), variant="stop")
             status = gr.Markdown(label=t("Status"))
-            losses = gr.LinePlot(x="step", y="loss", label=t("Contrastive loss (NT-Xent)"), height=220)
+            losses = gr.LinePlot(
+                x="step",
+                y="loss",
+                label=t("Contrastive loss (NT-Xent)"),
+                x_title=t("step"),
+                y_title=t("loss"),
+                height=220,
+            )
             table = gr.DataFrame(
                 label=t("Linear probe: pretrained vs random weights"),
-                headers=["encoder", "probe accuracy", "macro-F1", "images", "folds"],
+                headers=TABLE_COLUMNS,
             )
             download = gr.File(label=t("Pretrained encoder (.safetensors, for Few-shot images)"), height=90)
         with gr.Column():
             scatter = gr.ScatterPlot(
-                x="x", y="y", color="class", label=t("The embeddings in 2-D (principal components)"), elem_id="ssl-map"
+                x="x",
+                y="y",
+                color="class",
+                label=t("The embeddings in 2-D (principal components)"),
+                x_title=t("first principal component"),
+                y_title=t("second principal component"),
+                color_title=t("class"),
+                elem_id="ssl-map",
             )
             pickable = gr.Gallery(
                 label=t("Pick an image to see its nearest neighbours"),
@@ -313,14 +329,22 @@ def build_ui() -> None:
             agreement = gr.Markdown()
     state = gr.State()
     source.change(lambda choice: gr.update(visible=choice == UPLOAD), source, files, api_visibility="private")
-    event = button.click(
-        run,
+    event = ui.bind(
+        TASK.endpoint("pretrain"),
+        button.click,
         [source, files, max_images, epochs, batch_size, learning_rate],
         [status, losses, table, scatter, pickable, download, state],
-        api_name="pretrain",
     )
     stop.click(None, None, None, cancels=[event], api_visibility="private")
     pickable.select(show_neighbours, state, [found, agreement], api_visibility="private")
 
 
-TASK = Task(__name__, "Self-supervised", "Training", {"reference": ("image_classifier",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Self-supervised",
+    "Training",
+    {"reference": ("image_classifier",)},
+    build_ui,
+    # Training holds the server's one training slot: not for agents.
+    endpoints=(Endpoint("pretrain", run, tool=False),),
+)

@@ -8,13 +8,13 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from models.device import Stopwatch
+from i18n import N_
 from models.sentence_encoder import SentenceEncoder
 from toolkit import plots, ui
-from toolkit.i18n import t
 from toolkit.inputs import text_lines
+from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 
 MAX_SENTENCES = 500
 EXAMPLE_SENTENCES = "\n".join(
@@ -33,6 +33,9 @@ CHINESE_SENTENCES = "\n".join(
 )
 
 
+QUERY, RANK, SENTENCE, COSINE = N_("query"), N_("rank"), N_("sentence"), N_("cosine")
+
+
 @dataclass
 class Similarities:
     queries: list[str]
@@ -47,22 +50,19 @@ class Similarities:
             for rank, s in enumerate(np.argsort(-self.scores[q]), start=1):
                 rows.append(
                     {
-                        "query": query,
-                        "rank": rank,
-                        "sentence": self.sentences[s],
-                        "cosine": round(float(self.scores[q, s]), 4),
+                        QUERY: query,
+                        RANK: rank,
+                        SENTENCE: self.sentences[s],
+                        COSINE: round(float(self.scores[q, s]), 4),
                     }
                 )
         return pd.DataFrame(rows)
 
 
 def similarities(encoder: SentenceEncoder, queries: list[str], sentences: list[str]) -> Similarities:
-    """Pure predict function: cosine similarity of each query with each sentence."""
-    watch = Stopwatch()
-    with watch.measure(encoder.device):
-        embeddings = encoder.embed(queries + sentences)
-    scores = (embeddings[: len(queries)] @ embeddings[len(queries) :].T).numpy()
-    return Similarities(queries, sentences, scores, watch.ms)
+    """Pure predict function: cosine similarity of each query with each sentence, in one pass."""
+    answers = encoder.rank(queries, sentences)
+    return Similarities(queries, sentences, np.stack(answers.rows), answers.timings["forward"])
 
 
 @ui.user_errors
@@ -75,7 +75,7 @@ def run(queries_text, sentences_text, model_id):
         model_id: one of the models the tab offers (the API page lists them); the first is the default
 
     Returns:
-        the sentences ranked by cosine similarity to each query, a similarity heatmap, and which model answered
+        the sentences ranked by cosine similarity to each query, a similarity heatmap, the info line
     """
     queries = text_lines(queries_text, "a query", MAX_SENTENCES)
     sentences = text_lines(sentences_text, "sentences to search (one per line)", MAX_SENTENCES)
@@ -116,7 +116,14 @@ def build_ui() -> None:
         ),
         inputs=[queries, sentences, model_id],
     )
-    button.click(run, [queries, sentences, model_id], [ranking, heat, info], api_name="similarity")
+    ui.bind(TASK.endpoint("similarity"), button.click, [queries, sentences, model_id], [ranking, heat, info])
 
 
-TASK = Task(__name__, "Semantic search", "Language", {"model": ("sentence_encoder",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Semantic search",
+    "Language",
+    {"model": ("sentence_encoder",)},
+    build_ui,
+    endpoints=(Endpoint("similarity", run),),
+)

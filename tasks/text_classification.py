@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
 import pandas as pd
 
-from models.device import Stopwatch
-from models.sequence_classifier import SequenceClassifier
-from models.tensors import TEXTS_PER_PASS, ranked
+from i18n import N_
+from models.base import Answers
+from models.sequence_classifier import ClassifiedText
+from models.tensors import TEXTS_PER_PASS
 from toolkit import ui
-from toolkit.i18n import t
 from toolkit.inputs import text_lines
+from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 
 MAX_LINES = 1000
 EXAMPLES = [
@@ -24,30 +23,18 @@ EXAMPLES = [
     "It's fine. Nothing special.",
     "这家餐厅的菜很好吃，服务也很周到。",
 ]
+TEXT, LABEL, PROBABILITY, TRUNCATED = N_("text"), N_("label"), N_("probability"), N_("truncated")
 
 
-@dataclass
-class TextScores:
-    probabilities: list[dict[str, float]]  # per text, every label, most likely first
-    truncated: list[bool]  # texts cut to the model's limit
-    ms: float
-
-
-def classify(classifier: SequenceClassifier, texts: list[str]) -> TextScores:
-    """Pure predict function: texts in, each text's label probabilities out, in batched passes."""
-    watch = Stopwatch()
-    with watch.measure(classifier.device):
-        probabilities, truncated = classifier.probabilities(texts)
-    return TextScores([ranked(row, classifier.labels) for row in probabilities], truncated, watch.ms)
-
-
-def table(texts: list[str], scores: TextScores) -> pd.DataFrame:
+def table(texts: list[str], answers: Answers[ClassifiedText], labels: list[str]) -> pd.DataFrame:
+    """A row per text: its most likely label, that label's probability, and whether it was cut."""
+    firsts = [next(iter(row.ranking.named(labels).items())) for row in answers]
     return pd.DataFrame(
         {
-            "text": texts,
-            "label": [next(iter(p)) for p in scores.probabilities],
-            "probability": [next(iter(p.values())) for p in scores.probabilities],
-            "truncated": scores.truncated,
+            TEXT: texts,
+            LABEL: [label for label, _ in firsts],
+            PROBABILITY: [probability for _, probability in firsts],
+            TRUNCATED: [row.truncated for row in answers],
         }
     )
 
@@ -65,26 +52,27 @@ def run(text, model_id):
         model_id: one of the models the tab offers (the API page lists them); the first is the default
 
     Returns:
-        the first line's label probabilities, a table with every line's label, counts per label, and which model answered
+        the first line's label probabilities, a table with every line's label, counts per label, the info line
     """
     texts = read_lines(text)
     classifier = TASK.load(model_id)
-    scores = classify(classifier, texts)
-    rows = table(texts, scores)
+    answers = classifier.classify(texts)
+    rows = table(texts, answers, classifier.labels)
     # Every label the model knows, zeros included, so the bars compare against a zero baseline.
     counts = (
-        rows["label"]
+        rows[LABEL]
         .value_counts()
         .reindex(classifier.labels, fill_value=0)
         .rename_axis("label")
         .reset_index(name="texts")
     )
     notes = []
-    if any(scores.truncated):
+    truncated = sum(row.truncated for row in answers)
+    if truncated:
         notes.append(
             message(
                 "{count} text(s) were longer than the model's {limit} tokens and were cut to fit.",
-                count=sum(scores.truncated),
+                count=truncated,
                 limit=classifier.max_tokens,
             )
         )
@@ -99,10 +87,10 @@ def run(text, model_id):
     notes.append(TASK.language_note(model_id, texts, classifier.tokenizer))
     many = len(texts) > 1
     return (
-        scores.probabilities[0],
+        answers[0].ranking.named(classifier.labels),
         gr.update(value=with_columns_translated(rows), visible=many),
         gr.update(value=counts, visible=many, y_lim=[0, len(texts)]),
-        ui.run_info(classifier, scores.ms, " ".join(notes)),
+        ui.run_info(classifier, answers.timings["forward"], " ".join(notes)),
     )
 
 
@@ -113,13 +101,12 @@ def prepare(text, model_id):
 def predict(model_id: str, requests: list[list[str]]) -> list[tuple]:
     """Every line of every request in one classify call; each request gets its first line's label."""
     classifier = TASK.load(model_id)
-    scores = classify(classifier, [line for lines in requests for line in lines])
-    note = message(
-        "Answered in a batch of {count} requests ({lines} lines).", count=len(requests), lines=len(scores.probabilities)
-    )
+    answers = classifier.classify([line for lines in requests for line in lines])
+    note = message("Answered in a batch of {count} requests ({lines} lines).", count=len(requests), lines=len(answers))
+    info = ui.run_info(classifier, answers.timings["forward"], note)
     outputs, start = [], 0
     for lines in requests:
-        outputs.append((scores.probabilities[start], ui.run_info(classifier, scores.ms, note)))
+        outputs.append((answers[start].ranking.named(classifier.labels), info))
         start += len(lines)
     return outputs
 
@@ -139,11 +126,19 @@ def build_ui() -> None:
         with gr.Column():
             label = gr.Label(label=t("First line"))
             info = ui.info_line()
-    counts = gr.BarPlot(x="label", y="texts", label=t("Labels over all lines"), visible=False)
+    counts = gr.BarPlot(
+        x="label", y="texts", x_title=t("label"), y_title=t("texts"), label=t("Labels over all lines"), visible=False
+    )
     rows = gr.DataFrame(label=t("Every line"), wrap=True, visible=False)
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[text, model_id])
-    button.click(run, [text, model_id], [label, rows, counts, info], api_name="classify_text")
-    ui.add_batched_api(prepare, predict, [text, model_id], [label, info], "classify_text_batched")
+    ui.bind(TASK.endpoint("classify_text"), button.click, [text, model_id], [label, rows, counts, info], [label, info])
 
 
-TASK = Task(__name__, "Text classification", "Language", {"model": ("sequence_classifier",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Text classification",
+    "Language",
+    {"model": ("sequence_classifier",)},
+    build_ui,
+    endpoints=(Endpoint("classify_text", run, batched=(prepare, predict)),),
+)

@@ -9,13 +9,14 @@ import gradio as gr
 import pandas as pd
 
 import models
+from i18n import N_
 from models.errors import ShowcaseError
 from models.hub import encode
 from toolkit import ui
-from toolkit.i18n import t
 from toolkit.inputs import clean_text
+from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 
 MAX_CHARS = 20_000
 MAX_CORPUS_CHARS = 200_000
@@ -78,9 +79,9 @@ def token_table(tokens: list[Token]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "#": range(1, len(tokens) + 1),
-            "token": [t.piece for t in tokens],
-            "id": [t.id for t in tokens],
-            "text": [t.text for t in tokens],
+            N_("token"): [t.piece for t in tokens],
+            N_("id"): [t.id for t in tokens],
+            N_("text"): [t.text for t in tokens],
         }
     )
 
@@ -167,7 +168,6 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
     return TrainedBpe(learned, tokenizer.get_vocab_size(), segmentation, notes)
 
 
-@ui.not_a_tool
 @ui.user_errors
 def run_training(corpus, merges, sample):
     """Learns byte-pair-encoding merges from a corpus and segments a sample with them.
@@ -180,10 +180,10 @@ def run_training(corpus, merges, sample):
     bpe = train_bpe(corpus, merges, sample)
     table = pd.DataFrame(
         {
-            "step": range(1, min(len(bpe.merges), SHOWN_MERGES) + 1),
-            "left": [a for a, _ in bpe.merges[:SHOWN_MERGES]],
-            "right": [b for _, b in bpe.merges[:SHOWN_MERGES]],
-            "new token": [a + b for a, b in bpe.merges[:SHOWN_MERGES]],
+            N_("step"): range(1, min(len(bpe.merges), SHOWN_MERGES) + 1),
+            N_("left"): [a for a, _ in bpe.merges[:SHOWN_MERGES]],
+            N_("right"): [b for _, b in bpe.merges[:SHOWN_MERGES]],
+            N_("new token"): [a + b for a, b in bpe.merges[:SHOWN_MERGES]],
         }
     )
     info = message(
@@ -211,21 +211,25 @@ def build_ui() -> None:
             right_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[1], label=t("Right tokenizer"))
             button = gr.Button(t("Tokenize"), variant="primary")
     outputs = []
+    sides = [
+        (t("Left: summary"), t("Left: tokens"), t("Left: ids")),
+        (t("Right: summary"), t("Right: tokens"), t("Right: ids")),
+    ]
     with gr.Row():
-        for side in ("Left", "Right"):
+        for summary_label, tokens_label, ids_label in sides:
             with gr.Column():
-                info = gr.Markdown(label=t(f"{side}: summary"))
+                info = gr.Markdown(label=summary_label)
                 pieces = gr.HighlightedText(
-                    label=t(f"{side}: tokens"),
+                    label=tokens_label,
                     color_map=colours,
                     show_legend=False,
                     show_inline_category=False,
                     combine_adjacent=False,
                 )
-                table = gr.DataFrame(label=t(f"{side}: ids"), wrap=True, max_height=300)
+                table = gr.DataFrame(label=ids_label, wrap=True, max_height=300)
                 outputs += [pieces, table, info]
     gr.Examples([[e] for e in EXAMPLE_TEXTS], inputs=[text])
-    button.click(run, [text, left_id, right_id], outputs, api_name="tokenize")
+    ui.bind(TASK.endpoint("tokenize"), button.click, [text, left_id, right_id], outputs)
 
     with gr.Accordion(t("Train your own BPE"), open=False):
         gr.Markdown(
@@ -252,8 +256,9 @@ def build_ui() -> None:
                     show_inline_category=False,
                     combine_adjacent=False,
                 )
-                learned = gr.DataFrame(label=t(f"First {SHOWN_MERGES} merges, in order"), max_height=350)
-        train.click(run_training, [corpus, merges, sample], [learned, segments, learned_info], api_name="train_bpe")
+                learned = gr.DataFrame(label=t("First {count} merges, in order", count=SHOWN_MERGES), max_height=350)
+        training = [corpus, merges, sample]
+        ui.bind(TASK.endpoint("train_bpe"), train.click, training, [learned, segments, learned_info])
 
 
 def preload() -> None:
@@ -267,5 +272,6 @@ TASK = Task(
     "Language",
     {"model": ("causal_lm", "sentence_encoder", "sequence_classifier", "clip")},
     build_ui,
-    preload,
+    endpoints=(Endpoint("tokenize", run), Endpoint("train_bpe", run_training, tool=False)),
+    preload=preload,
 )

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import torch
-
 import examples
 from models.clip import Clip
-from models.device import Stopwatch
-from models.tensors import ranked
 from toolkit import ui
-from toolkit.i18n import t
-from toolkit.inputs import has_chinese, open_image, parse_labels
+from toolkit.inputs import open_image, parse_labels
+from toolkit.interface import t
 from toolkit.messages import message
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 
 SHOWN_LABELS = 10
 
 
 def example_rows() -> list[list]:
-    """Image, labels, prompt ensemble, and the model each runs on (Chinese labels: a Chinese CLIP)."""
+    """Image, labels, prompt ensemble, and the model each runs on (Chinese labels: a CLIP that reads them)."""
     return TASK.with_models(
         [
             [examples.cheetah(), "cheetah, leopard, lion, house cat, dog", False],
@@ -30,40 +24,25 @@ def example_rows() -> list[list]:
     )
 
 
-@dataclass
-class ZeroShotResult:
-    probabilities: torch.Tensor  # [images, labels]
-    labels: list[str]
-    image_ms: float
-    text_ms: float
-
-    def top(self, row: int, k: int) -> dict[str, float]:
-        return ranked(self.probabilities[row], self.labels, k)
-
-
-def classify(clip: Clip, images: list, labels: list[str], ensemble: bool = False) -> ZeroShotResult:
-    """Pure predict function: images and candidate labels in, probabilities per image out."""
-    rgb = [open_image(image) for image in images]
-    text_watch, image_watch = Stopwatch(), Stopwatch()
-    with text_watch.measure(clip.device):
-        label_features = clip.label_embeddings(labels, ensemble)
-    pixel_values = clip.preprocess(rgb)
-    with image_watch.measure(clip.device):
-        image_features = clip.forward(pixel_values)
-    return ZeroShotResult(clip.probabilities(image_features, label_features), labels, image_watch.ms, text_watch.ms)
-
-
-def notes(clip: Clip, labels: list[str]) -> str:
-    lines = []
-    if len(labels) == 1:
-        lines.append(message("With a single label the probability is always 100%: add labels to compare against."))
-    if clip.language != "zh" and has_chinese(labels) and TASK.chinese_reader():
-        lines.append(
-            message(
-                "This CLIP was trained on English; for Chinese labels choose `{reader}`.", reader=TASK.chinese_reader()
-            )
+def classify(clip: Clip, images: list, labels: list[str], ensemble: bool = False) -> list[tuple[dict[str, float], str]]:
+    """Pure predict function: images (opened) and candidate labels in; for each image its labels'
+    probabilities (the top SHOWN_LABELS) and the info line. Several images share one forward pass."""
+    answers = clip.classify(images, labels, ensemble, SHOWN_LABELS)
+    image_ms, text_ms = answers.timings["forward"], answers.timings["labels"]
+    notes = [
+        message(
+            "Image {image_ms:.0f} ms; label prompts {text_ms:.0f} ms (cached for this label set).",
+            image_ms=image_ms,
+            text_ms=text_ms,
         )
-    return " ".join(lines)
+    ]
+    if len(labels) == 1:
+        notes.append(message("With a single label the probability is always 100%: add labels to compare against."))
+    notes.append(TASK.language_note(clip.model_id, labels))
+    if len(images) > 1:
+        notes.append(message("Answered in a batch of {count} requests with the same labels.", count=len(images)))
+    info = ui.run_info(clip, (image_ms + text_ms) / len(images), " ".join(filter(None, notes)))
+    return [(ranking.named(labels), info) for ranking in answers]
 
 
 def prepare(image, labels_text, ensemble, model_id):
@@ -71,23 +50,10 @@ def prepare(image, labels_text, ensemble, model_id):
     return (TASK.check(model_id), tuple(parse_labels(labels_text)), bool(ensemble)), open_image(image)
 
 
-def predict(key: tuple, images: list) -> list[tuple]:
+def predict(key: tuple, images: list) -> list[tuple[dict[str, float], str]]:
+    """Requests for one model and label set, through one forward pass."""
     model_id, labels, ensemble = key
-    clip = TASK.load(model_id)
-    result = classify(clip, images, list(labels), ensemble)
-    timing = message(
-        "Image {image_ms:.0f} ms; label prompts {text_ms:.0f} ms (cached for this label set).",
-        image_ms=result.image_ms,
-        text_ms=result.text_ms,
-    )
-    batch = (
-        message("Answered in a batch of {count} requests with the same labels.", count=len(images))
-        if len(images) > 1
-        else ""
-    )
-    note = " ".join(filter(None, [timing, notes(clip, list(labels)), batch]))
-    ms = (result.image_ms + result.text_ms) / len(images)
-    return [(result.top(row, SHOWN_LABELS), ui.run_info(clip, ms, note)) for row in range(len(images))]
+    return classify(TASK.load(model_id), images, list(labels), ensemble)
 
 
 run = ui.one_request(
@@ -133,8 +99,14 @@ def build_ui() -> None:
             info = ui.info_line()
     inputs = [image, labels, ensemble, model_id]
     gr.Examples(example_rows(), inputs=inputs)
-    button.click(run, inputs, [label, info], api_name="zero_shot")
-    ui.add_batched_api(prepare, predict, inputs, [label, info], "zero_shot_batched")
+    ui.bind(TASK.endpoint("zero_shot"), button.click, inputs, [label, info])
 
 
-TASK = Task(__name__, "Zero-shot (CLIP)", "Vision", {"model": ("clip",)}, build_ui)
+TASK = Task(
+    __name__,
+    "Zero-shot (CLIP)",
+    "Vision",
+    {"model": ("clip",)},
+    build_ui,
+    endpoints=(Endpoint("zero_shot", run, batched=(prepare, predict)),),
+)

@@ -95,6 +95,60 @@ def tiny_defaults(cheetah_resnet):
 @pytest.fixture
 def empty_model_cache(monkeypatch):
     """A model layer with nothing loaded, so a test sees the real loading path."""
-    from models.cache import ModelCache
+    from models.backend import Embedded
 
-    monkeypatch.setattr(models, "_cache", ModelCache())
+    monkeypatch.setattr(models, "_backend", Embedded())
+
+
+class Request:
+    """What handlers see of a request: its headers."""
+
+    def __init__(self, **headers: str) -> None:
+        self.headers = {name.replace("_", "-"): value for name, value in headers.items()}
+
+
+@pytest.fixture
+def chinese_request():
+    """Handlers run as for a visitor whose browser reads Chinese."""
+    from gradio.context import LocalContext
+
+    token = LocalContext.request.set(Request(accept_language="zh-CN,zh;q=0.9"))
+    yield
+    LocalContext.request.reset(token)
+
+
+PSEUDO = "ja"  # a language Gradio's own interface knows, so the browser shows it
+
+
+def pseudo(english: str) -> str:
+    """A pseudo-translation: the English in ⟦ ⟧, so that what was translated is plain to see."""
+    return f"⟦{english}⟧"
+
+
+@pytest.fixture(scope="module")
+def pseudo_language(tmp_path_factory):
+    """A third language added as one file: locales/ja.po, every text of the template (extracted from
+    the code, python -m i18n.extract) translated as pseudo(english)."""
+    import shutil
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    import i18n
+    from i18n import extract
+    from toolkit import interface
+
+    folder = tmp_path_factory.mktemp("locales")
+    shutil.copytree(i18n.LOCALES, folder, dirs_exist_ok=True)
+    catalog = Catalog(locale=PSEUDO)
+    for entry in extract.template():
+        if entry.id:
+            catalog.add(entry.id, pseudo(entry.id), context=entry.context)
+    with open(folder / f"{PSEUDO}.po", "wb") as file:
+        write_po(file, catalog)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(i18n, "LOCALES", folder)
+        i18n.forget_catalogs()
+        yield PSEUDO
+    i18n.forget_catalogs()
+    interface.I18N.translations.pop(PSEUDO, None)

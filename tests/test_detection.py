@@ -10,12 +10,18 @@ import models
 from models import yolo as yolo_family
 from models.errors import ModelUnavailable, ShowcaseError
 from tasks import detection
+from toolkit.inputs import open_image
 
 IN_BROWSER = r"Found \d+ person, \d+ bus"  # what the tab shows after its first example
 
 
+def detect_one(detector, image, confidence=0.25, iou=0.45) -> detection.Found:
+    (found,) = detection.detect(detector, [open_image(image)], confidence, iou)
+    return found
+
+
 def test_finds_the_bus_and_the_people(yolo):
-    found = detection.detect(yolo, examples.bus())
+    found = detect_one(yolo, examples.bus())
     classes = found.table["class"].tolist()
     assert "bus" in classes
     assert classes.count("person") >= 3
@@ -26,8 +32,8 @@ def test_finds_the_bus_and_the_people(yolo):
 
 
 def test_annotated_image_keeps_the_photo_colours(yolo):
-    """Ultralytics plots in BGR; outside the boxes the output must equal the RGB photo."""
-    found = detection.detect(yolo, examples.bus())
+    """The drawing goes through OpenCV's BGR order; outside the boxes the output must equal the RGB photo."""
+    found = detect_one(yolo, examples.bus())
     photo = np.asarray(Image.open(examples.bus()).convert("RGB")).astype(int)
     assert found.image.shape == photo.shape
     outside = np.ones(photo.shape[:2], bool)
@@ -41,17 +47,33 @@ def test_annotated_image_keeps_the_photo_colours(yolo):
 
 
 def test_higher_confidence_keeps_fewer_objects(yolo):
-    assert len(detection.detect(yolo, examples.bus(), confidence=0.8).table) < len(
-        detection.detect(yolo, examples.bus(), confidence=0.2).table
+    assert len(detect_one(yolo, examples.bus(), confidence=0.8).table) < len(
+        detect_one(yolo, examples.bus(), confidence=0.2).table
     )
 
 
 def test_segmentation_model_returns_masks():
     segmenter = models.load("yolo11n-seg.pt")
     assert segmenter.segments
-    found = detection.detect(segmenter, examples.bus())
+    found = detect_one(segmenter, examples.bus())
     bus = found.table[found.table["class"] == "bus"].iloc[0]
     assert bus.mask_pixels > 10_000
+
+
+def test_a_chinese_visitor_reads_the_classes_in_chinese_in_the_table_and_on_the_photo(yolo, chinese_request):
+    from PIL import ImageFont
+
+    from toolkit import fonts
+
+    found = detect_one(yolo, examples.bus())
+    assert "公交车" in found.table["class"].tolist() and "人" in found.table["class"].tolist()
+    font = ImageFont.truetype(str(fonts.label_font()), 24)
+    # The labels' font draws Chinese: its glyphs are not the missing-glyph box (a private-use character's).
+    assert font.getmask("公交车").getbbox() != font.getmask("\ue000\ue000\ue000").getbbox()
+
+
+def test_the_api_asks_in_english_without_a_language(yolo):
+    assert "bus" in detect_one(yolo, examples.bus()).table["class"].tolist()
 
 
 def test_default_offline_is_a_model_on_disk():
@@ -69,7 +91,7 @@ def test_missing_weights_say_which_and_how(monkeypatch, tmp_path):
 @pytest.mark.parametrize("confidence, iou", [(-0.1, 0.45), (0.25, 1.5), (None, 0.45)])
 def test_thresholds_are_checked(yolo, confidence, iou):
     with pytest.raises(ShowcaseError, match="between 0 and 1"):
-        detection.detect(yolo, examples.bus(), confidence, iou)
+        detect_one(yolo, examples.bus(), confidence, iou)
 
 
 def test_unknown_model_is_refused():
@@ -78,14 +100,14 @@ def test_unknown_model_is_refused():
 
 
 def test_one_pixel_image_gives_an_empty_table(yolo):
-    found = detection.detect(yolo, Image.new("RGB", (1, 1)))
+    found = detect_one(yolo, Image.new("RGB", (1, 1)))
     assert found.table.empty
 
 
 def test_annotated_image_keeps_the_photos_colours(yolo):
     """The channel swaps into Ultralytics' BGR and back cancel out: a red photo comes back red."""
     red = Image.new("RGB", (64, 48), (220, 30, 10))
-    found = detection.detect(yolo, red, confidence=0.99)
+    found = detect_one(yolo, red, confidence=0.99)
     assert found.table.empty
     assert found.image.shape == (48, 64, 3)
     assert tuple(found.image[24, 32]) == (220, 30, 10)
@@ -118,7 +140,7 @@ def test_online_a_missing_model_downloads_into_the_model_folder(monkeypatch, tmp
 
 def test_table_numbers_read_as_rounded(yolo):
     """0.873, not 0.8730000257492065: what the page and the API show."""
-    table = detection.detect(yolo, examples.bus()).table
+    table = detect_one(yolo, examples.bus()).table
     assert len(table) and "0000" not in table.to_json() and "9999" not in table.to_json()
 
 

@@ -147,7 +147,7 @@ def test_zip_entries_count_against_the_image_limit(tmp_path, monkeypatch):
 def test_large_images_are_kept_small(tmp_path):
     big = Image.new("RGB", (3000, 2000), (200, 30, 30))
     members = {}
-    for i, name in enumerate(("red/a.jpg", "red/b.png", "blue/c.jpg")):
+    for name in ("red/a.jpg", "red/b.png", "blue/c.jpg"):
         buffer = io.BytesIO()
         big.save(buffer, format="PNG" if name.endswith("png") else "JPEG")
         members[name] = buffer.getvalue()
@@ -170,7 +170,7 @@ def test_a_damaged_zip_member_is_skipped_with_its_reason(tmp_path):
 
 
 def test_class_names_from_folders_are_escaped_in_the_summary(tmp_path, empty_model_cache, cheetah_resnet):
-    models.put("resnet50", cheetah_resnet)
+    models.backend().install("resnet50", cheetah_resnet)
     evil = "<img src=x onerror=alert(1)>"
     members = {f"{evil}/{i}.png": coloured((200, 30, 30), i) for i in range(3)}
     members |= {f"blue/{i}.png": coloured((30, 30, 200), 10 + i) for i in range(3)}
@@ -214,8 +214,8 @@ def quiet(*args, **kwargs) -> None:
 
 @pytest.fixture
 def backbones(empty_model_cache, tiny_backbone, tiny_clip):
-    models.put("resnet50", tiny_backbone)
-    models.put("openai/clip-vit-base-patch32", tiny_clip)
+    models.backend().install("resnet50", tiny_backbone)
+    models.backend().install("openai/clip-vit-base-patch32", tiny_clip)
 
 
 def test_auto_keeps_the_leaderboards_best_row(tmp_path, backbones):
@@ -253,7 +253,9 @@ def test_auto_stops_starting_backbones_once_the_budget_is_spent(backbones):
 
 
 def test_a_backbone_that_cannot_load_is_listed_and_the_others_run(empty_model_cache, tiny_backbone):
-    models.put("resnet50", tiny_backbone)  # CLIP's weights are not here: its load fails as it would offline
+    models.backend().install(
+        "resnet50", tiny_backbone
+    )  # CLIP's weights are not here: its load fails as it would offline
     data = image_data.cifar10(40)
     model, trials = finetune_image.auto_fit(finetune_image.TASK.choices(), data.images, data.labels, budget_s=600)
     assert model.backbone_id == "resnet50"

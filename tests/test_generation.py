@@ -2,6 +2,7 @@ import pytest
 
 from harness import stand_ins
 from models import causal_lm
+from models.decoding import Decoding
 from models.errors import ModelUnavailable, ShowcaseError
 from tasks import generation
 
@@ -9,11 +10,11 @@ IN_BROWSER = r"\d+ tokens · [\d.]+ tokens/s · [\d.]+ s · done"  # what the ta
 
 
 def texts(generator, prompt, **settings):
-    return [u.text for u in generation.stream(generator, prompt, generation.Settings(**settings))]
+    return [u.text for u in generation.stream(generator, prompt, Decoding(**settings))]
 
 
 def test_stream_yields_several_growing_chunks(tiny_gpt2):
-    updates = list(generation.stream(tiny_gpt2, "Once upon a time", generation.Settings(max_new_tokens=30)))
+    updates = list(generation.stream(tiny_gpt2, "Once upon a time", Decoding(max_new_tokens=30)))
     assert len(updates) > 3
     chunks = [u.text for u in updates]
     assert all(later.startswith(earlier) for earlier, later in zip(chunks, chunks[1:]))
@@ -34,7 +35,7 @@ def test_same_seed_same_text_other_seed_other_text(tiny_gpt2):
 
 def test_greedy_is_deterministic_and_explains_ignored_settings(tiny_gpt2):
     runs = [
-        list(generation.stream(tiny_gpt2, "Hello", generation.Settings(max_new_tokens=15, strategy="greedy", seed=s)))
+        list(generation.stream(tiny_gpt2, "Hello", Decoding(max_new_tokens=15, strategy="greedy", seed=s)))
         for s in (1, 2)
     ]
     assert runs[0][-1].text == runs[1][-1].text
@@ -42,9 +43,7 @@ def test_greedy_is_deterministic_and_explains_ignored_settings(tiny_gpt2):
 
 
 def test_beam_search_does_not_stream_and_says_why(tiny_gpt2):
-    updates = list(
-        generation.stream(tiny_gpt2, "Hello", generation.Settings(max_new_tokens=12, strategy="beam search"))
-    )
+    updates = list(generation.stream(tiny_gpt2, "Hello", Decoding(max_new_tokens=12, strategy="beam search")))
     assert updates[-1].done and updates[-1].tokens > 0 and updates[-1].text
     assert all(not u.done and u.text == "" for u in updates[:-1])  # beats while it searches, no partial text
     assert any("cannot stream" in note for note in updates[-1].notes)
@@ -52,7 +51,7 @@ def test_beam_search_does_not_stream_and_says_why(tiny_gpt2):
 
 def test_closing_the_stream_stops_generation(tiny_gpt2, tiny_gpt2_steps):
     """What the Stop button does: the consumer goes away, the worker ends between two tokens."""
-    stream = generation.stream(tiny_gpt2, "Tell me more", generation.Settings(max_new_tokens=500))
+    stream = generation.stream(tiny_gpt2, "Tell me more", Decoding(max_new_tokens=500))
     next(stream)
     next(stream)
     stream.close()
@@ -63,19 +62,19 @@ def test_closing_the_stream_stops_generation(tiny_gpt2, tiny_gpt2_steps):
 def test_long_prompt_is_cut_from_the_left_with_a_notice():
     generator = stand_ins.gpt2(context=64)
     prompt = "start " + "word " * 300 + "THE END"
-    update = list(generation.stream(generator, prompt, generation.Settings(max_new_tokens=10)))[-1]
+    update = list(generation.stream(generator, prompt, Decoding(max_new_tokens=10)))[-1]
     assert update.prompt.endswith("THE END")
     assert not update.prompt.startswith("start")
     assert any("were cut" in note for note in update.notes)
 
 
 def test_hundred_thousand_characters_are_accepted(tiny_gpt2):
-    update = list(generation.stream(tiny_gpt2, "a" * 100_000, generation.Settings(max_new_tokens=5)))[-1]
+    update = list(generation.stream(tiny_gpt2, "a" * 100_000, Decoding(max_new_tokens=5)))[-1]
     assert update.done and any("were cut" in note for note in update.notes)
 
 
 def test_chinese_emoji_and_control_characters(tiny_gpt2):
-    update = list(generation.stream(tiny_gpt2, "从前有一座山 🏔\x00\x07", generation.Settings(max_new_tokens=10)))[-1]
+    update = list(generation.stream(tiny_gpt2, "从前有一座山 🏔\x00\x07", Decoding(max_new_tokens=10)))[-1]
     assert update.prompt == "从前有一座山 🏔"
     assert update.tokens == 10
 
@@ -85,7 +84,8 @@ def test_chinese_emoji_and_control_characters(tiny_gpt2):
     [
         ("", {}, "enter a prompt"),
         ("   \n ", {}, "enter a prompt"),
-        ("Hi", {"max_new_tokens": 0}, "between 1 and"),
+        ("Hi", {"max_new_tokens": 0}, "at least 1"),
+        ("Hi", {"max_new_tokens": 513}, "between 1 and 512"),
         ("Hi", {"temperature": 0}, "Temperature must be above 0"),
         ("Hi", {"top_p": 0}, "Top-p"),
         ("Hi", {"strategy": "telepathy"}, "Unknown decoding strategy"),
@@ -93,7 +93,30 @@ def test_chinese_emoji_and_control_characters(tiny_gpt2):
 )
 def test_bad_settings_say_why(tiny_gpt2, prompt, settings, message):
     with pytest.raises(ShowcaseError, match=message):
-        list(generation.stream(tiny_gpt2, prompt, generation.Settings(**settings)))
+        list(generation.stream(tiny_gpt2, prompt, Decoding(**settings)))
+
+
+def test_one_settings_type_drives_generate_and_the_decode_step():
+    sampling = Decoding(temperature=0.7, top_k=20, top_p=0.9, repetition_penalty=1.2)
+    assert sampling.generate_kwargs() == dict(
+        max_new_tokens=60,
+        no_repeat_ngram_size=0,
+        repetition_penalty=1.2,
+        do_sample=True,
+        temperature=0.7,
+        top_k=20,
+        top_p=0.9,
+    )
+    names = [type(p).__name__ for p in sampling.logits_processors()]
+    assert names == [
+        "RepetitionPenaltyLogitsProcessor",
+        "TemperatureLogitsWarper",
+        "TopKLogitsWarper",
+        "TopPLogitsWarper",
+    ]
+    beams = Decoding("beam search", temperature=0.7)
+    assert beams.generate_kwargs()["num_beams"] == 4 and "temperature" not in beams.generate_kwargs()
+    assert not beams.streams and not Decoding("greedy").logits_processors()
 
 
 def test_missing_weights_say_which_and_how(empty_model_cache):
@@ -107,7 +130,7 @@ def test_a_stopped_beam_search_frees_the_cpu_at_once():
     import time
 
     gpt2 = stand_ins.gpt2(tiny=False)
-    search = generation.stream(gpt2, "word " * 600, generation.Settings(max_new_tokens=300, strategy="beam search"))
+    search = generation.stream(gpt2, "word " * 600, Decoding(max_new_tokens=300, strategy="beam search"))
     first = next(search)
     assert not first.done and first.text == "" and causal_lm.running() == 1
     closed = time.perf_counter()

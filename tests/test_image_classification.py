@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 from PIL import Image
@@ -23,21 +25,29 @@ def test_preprocessing_is_exactly_the_weights_transforms(cheetah_resnet):
 
 
 def test_top_label_is_the_class_the_head_picks(cheetah_resnet):
-    (top,), ms = image_classification.classify(cheetah_resnet, [examples.lion()])
+    ((top, info),) = image_classification.classify(cheetah_resnet, [open_image(examples.lion())])
     assert list(top)[0] == "cheetah"
     assert top["cheetah"] > 0.9
     assert len(top) == 5
     assert list(top.values()) == sorted(top.values(), reverse=True)
-    assert ms > 0
+    assert re.search(r"\d+ ms", info)
+
+
+def test_the_task_method_times_each_step_and_ranks_by_index(cheetah_resnet):
+    answers = cheetah_resnet.top_k([open_image(examples.lion())], 5)
+    assert list(answers.timings.ms) == ["preprocess", "forward", "postprocess"]
+    assert all(ms > 0 for ms in answers.timings.ms.values())
+    assert answers[0].first == 293 and cheetah_resnet.categories[293] == "cheetah"
 
 
 def test_a_batch_equals_one_by_one():
     classifier = stand_ins.resnet()
-    images = [examples.lion(), examples.bus(), str(IMAGENET_SAMPLE / "n01440764_tench.JPEG")]
-    batch = classifier.forward(classifier.preprocess([open_image(i) for i in images]))
+    images = [open_image(i) for i in (examples.lion(), examples.bus(), IMAGENET_SAMPLE / "n01440764_tench.JPEG")]
+    batch = classifier.top_k(images, 5)
     for row, image in enumerate(images):
-        single = classifier.forward(classifier.preprocess([open_image(image)]))
-        torch.testing.assert_close(batch[row], single[0], rtol=1e-4, atol=1e-4)
+        (single,) = classifier.top_k([image], 5)
+        assert single.indices == batch[row].indices
+        torch.testing.assert_close(single.probabilities, batch[row].probabilities, rtol=1e-4, atol=1e-4)
 
 
 def test_categories_are_imagenet(cheetah_resnet):

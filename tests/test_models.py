@@ -79,9 +79,11 @@ def test_serve_options_for_no_family_are_reported(monkeypatch):
 
 
 def test_stand_ins_are_served_under_their_id(empty_model_cache, tiny_clip):
-    models.put("openai/clip-vit-base-patch32", tiny_clip)
+    models.backend().install("openai/clip-vit-base-patch32", tiny_clip)
     assert models.load("openai/clip-vit-base-patch32") is tiny_clip
-    assert models.is_loaded("openai/clip-vit-base-patch32") and not models.is_loaded("openai/clip-vit-base-patch16")
+    assert models.backend().is_loaded("openai/clip-vit-base-patch32") and not models.backend().is_loaded(
+        "openai/clip-vit-base-patch16"
+    )
 
 
 def test_a_tokenizer_loads_without_its_weights(empty_model_cache):

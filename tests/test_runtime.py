@@ -15,6 +15,7 @@ from harness import stand_ins
 from models import runtime
 from models import yolo as yolo_family
 from models.cache import ModelCache
+from models.decoding import Decoding
 from models.runtime import Runner
 from toolkit import ui
 
@@ -211,7 +212,7 @@ def gpt2_pair(monkeypatch):
 def streamed(model, prompt: str, **settings) -> tuple[list[str], int]:
     from tasks import generation
 
-    updates = list(generation.stream(model, prompt, generation.Settings(**settings)))
+    updates = list(generation.stream(model, prompt, Decoding(**settings)))
     return [update.text for update in updates], updates[-1].tokens
 
 
@@ -271,7 +272,7 @@ def test_a_generation_that_converts_the_decode_step_says_so(monkeypatch, tmp_pat
     from tasks import generation
 
     monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
-    models.put("openai-community/gpt2", stand_ins.gpt2())  # loaded, not warmed: as --lazy leaves it
+    models.backend().install("openai-community/gpt2", stand_ins.gpt2())  # loaded, not warmed: as --lazy leaves it
     lines = [
         list(generation.run("Hello", "openai-community/gpt2", 5, "greedy", 1.0, 0, 1.0, 0, 1.0, -1))[-1][1]
         for _ in range(2)

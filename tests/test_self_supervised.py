@@ -102,7 +102,7 @@ def test_the_tab_pretrains_probes_and_finds_neighbours(empty_model_cache, cheeta
     and ImageNet features, the encoder offered for download, neighbours of a picked image."""
     from types import SimpleNamespace
 
-    models.put("resnet50", cheetah_resnet)
+    models.backend().install("resnet50", cheetah_resnet)
     updates = list(self_supervised.run(self_supervised.CIFAR10, None, 200, 2, 64, 1e-3, progress=quiet))
     assert len(updates) > 2 and "Epoch 1/2" in updates[0][0]
     summary, losses, table, points, pickable, download, state = updates[-1]

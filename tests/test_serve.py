@@ -16,13 +16,14 @@ import examples
 import models
 from harness import stand_ins
 from models.cache import ModelCache
+from models.decoding import Decoding
 from models.errors import ShowcaseError
 from models.remote import RemoteModel
 from tasks import detection, generation, similarity
 
 MINILM, YOLO, GPT2 = "sentence-transformers/all-MiniLM-L6-v2", "yolov8n.pt", "openai-community/gpt2"
 QUERY, SENTENCES = "I can't log in", similarity.EXAMPLE_SENTENCES  # one per line
-SETTINGS = generation.Settings(max_new_tokens=12, strategy="greedy")
+SETTINGS = Decoding(max_new_tokens=12, strategy="greedy")
 
 
 def detections(image) -> list[list]:
@@ -97,7 +98,7 @@ def test_generation_streams_through_serve_and_stop_ends_it_in_the_replica(embedd
     assert len(updates) > 2 and updates[-1].text == embedded["text"]
 
     # Stop: the replica's generation ends well before a whole one would (tiny GPT-2 is fast, so time it).
-    replica, whole = models.remote.deployment("causal_lm"), generation.Settings(max_new_tokens=500, strategy="greedy")
+    replica, whole = models.remote.deployment("causal_lm"), Decoding(max_new_tokens=500, strategy="greedy")
     started = time.monotonic()
     assert list(generation.stream(generator, "Once upon a time", whole))[-1].tokens == 500
     whole_s, started = time.monotonic() - started, time.monotonic()
@@ -161,9 +162,7 @@ def test_a_killed_replica_is_replaced_and_its_requests_get_a_message(on_serve):
 
 
 def test_a_generation_whose_replica_dies_ends_with_a_message(on_serve):
-    stream = generation.stream(
-        models.load(GPT2), "Once upon a time", generation.Settings(max_new_tokens=500, strategy="greedy")
-    )
+    stream = generation.stream(models.load(GPT2), "Once upon a time", Decoding(max_new_tokens=500, strategy="greedy"))
     next(stream)
     victim = next(
         actor["name"]

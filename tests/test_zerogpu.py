@@ -9,6 +9,7 @@ import types
 import gradio as gr
 import pytest
 
+from models.decoding import Decoding
 from models.errors import ShowcaseError
 from tasks import generation
 from toolkit import ui
@@ -64,6 +65,6 @@ def test_without_zero_gpu_nothing_is_wrapped(monkeypatch):
 
 
 def test_generation_gets_its_own_worker_on_zero_gpu(zero_gpu, tiny_gpt2, tiny_gpt2_steps):
-    *_, last = generation.stream(tiny_gpt2, "Once upon a time", generation.Settings(max_new_tokens=5))
+    *_, last = generation.stream(tiny_gpt2, "Once upon a time", Decoding(max_new_tokens=5))
     assert last.tokens == 5
     assert tiny_gpt2_steps and not [name for name in tiny_gpt2_steps if name.startswith("showcase-generate")]

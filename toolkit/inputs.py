@@ -24,7 +24,6 @@ MAX_LABELS = 2000
 # So are lone surrogates (half of a UTF-16 pair, which JSON can carry): no tokenizer can encode them.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 LABEL_SEPARATORS = re.compile(r"[,，、;；\n]")
-CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 # ---------------------------------------------------------------- numbers
@@ -95,10 +94,6 @@ def parse_labels(text: str | None) -> list[str]:
     return labels
 
 
-def has_chinese(texts: list[str]) -> bool:
-    return any(CJK.search(text) for text in texts)
-
-
 # ---------------------------------------------------------------- images
 
 
@@ -134,11 +129,13 @@ def _open(source, name: str) -> Image.Image:
     try:
         return Image.open(source)
     except Image.DecompressionBombError as error:
-        raise ShowcaseError("The image is too large to open safely ({error}). Please resize it first.", error=error)
+        raise ShowcaseError(
+            "The image is too large to open safely ({error}). Please resize it first.", error=error
+        ) from None
     except UnidentifiedImageError:
-        raise ShowcaseError("'{name}' is not an image this app can read (try JPEG or PNG).", name=name)
+        raise ShowcaseError("'{name}' is not an image this app can read (try JPEG or PNG).", name=name) from None
     except OSError as error:
-        raise ShowcaseError("'{name}' could not be read: {error}.", name=name, error=error)
+        raise ShowcaseError("'{name}' could not be read: {error}.", name=name, error=error) from None
 
 
 def lazy_image(value: Any) -> Image.Image:
@@ -196,4 +193,6 @@ def open_image(value: Any, max_side: int = MAX_IMAGE_SIDE) -> Image.Image:
             image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
         return to_rgb(image)
     except (OSError, ValueError, SyntaxError) as error:
-        raise ShowcaseError("The image file is damaged or truncated and could not be decoded ({error}).", error=error)
+        raise ShowcaseError(
+            "The image file is damaged or truncated and could not be decoded ({error}).", error=error
+        ) from None

@@ -1,52 +1,45 @@
-"""What the server writes to a visitor (errors, info lines, summaries, table columns), in the
-visitor's language: the language the page shows (a cookie the page sets, toolkit/i18n.py), else the
-browser's (Accept-Language), else English. API clients get English unless they send either.
+"""What the server writes to a visitor (errors, info lines, summaries, table columns, class names),
+in the visitor's language: the one the page shows (a cookie the page sets, toolkit/interface.py),
+else the browser's (Accept-Language), else English. API clients get English unless they send either.
 
-Server text is an English template with values (models.errors.Text); its Chinese is in
-toolkit/zh_messages.py and toolkit/zh_tab_messages.py, keyed by the template, or in toolkit/zh.py for
-a name the interface shows too. A ShowcaseError keeps its Text, so it is translated
-where it is shown (toolkit.ui.user_errors).
+Server text is an English template with values (i18n.Text), translated through the catalogs
+(locales/<code>.po) where it is shown; a ShowcaseError keeps its Text for that (toolkit.ui).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import pandas as pd
-from gradio.context import LocalContext
 
-from models.errors import Text
-from toolkit.zh import ZH
-from toolkit.zh_messages import ZH_MESSAGES
-from toolkit.zh_tab_messages import ZH_TAB_MESSAGES
+import i18n
+from i18n import Text
+from toolkit import gradio_internals
 
 COOKIE = "showcase-lang"
-# Server text's Chinese; names the interface shows too (tab titles, settings) are in the interface's table.
-CHINESE = {**ZH, **ZH_MESSAGES, **ZH_TAB_MESSAGES}
 
 
 def language_of(headers: Any) -> str:
-    """'zh' or 'en' for a request's headers: the page's cookie first, then the browser's first language."""
+    """The language for a request's headers: the page's cookie first, then the browser's languages."""
     cookie = SimpleCookie()
     try:
         cookie.load(headers.get("cookie") or "")
     except CookieError:
         pass
-    chosen = cookie[COOKIE].value if COOKIE in cookie else (headers.get("accept-language") or "").split(",")[0]
-    return "zh" if chosen.strip().lower().startswith("zh") else "en"
+    chosen = cookie[COOKIE].value if COOKIE in cookie else None
+    return i18n.negotiate(headers.get("accept-language"), chosen)
 
 
 def visitor_language() -> str:
-    """The language of the visitor whose request is being handled ('en' outside a request)."""
-    request = LocalContext.request.get(None)  # Gradio sets it around every handler call and stream step
-    headers = getattr(request, "headers", None)
-    return language_of(headers) if headers is not None else "en"
+    """The language of the visitor whose request is being handled (English outside a request)."""
+    headers = gradio_internals.request_headers()
+    return language_of(headers) if headers is not None else i18n.SOURCE
 
 
 def in_visitor_language(text: Text) -> str:
-    table = CHINESE if visitor_language() == "zh" else {}
-    return text.render(lambda template: table.get(template, template))
+    return text.render(visitor_language())
 
 
 def message(template: str, **values: Any) -> str:
@@ -54,6 +47,13 @@ def message(template: str, **values: Any) -> str:
     return in_visitor_language(Text(template, values))
 
 
-def with_columns_translated(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with its column titles in the visitor's language (the code reads the English ones)."""
-    return table.rename(columns={name: message(name) for name in table.columns})
+def with_columns_translated(table: pd.DataFrame, titles: dict[str, str] | None = None) -> pd.DataFrame:
+    """The table with its column titles in the visitor's language (the code reads the English ones):
+    each translated as it is, or as `titles` gives it (a title made from a template)."""
+    titles = titles or {}
+    return table.rename(columns={name: titles.get(name) or message(name) for name in table.columns})
+
+
+def class_names(dataset: str, english: Sequence[str]) -> list[str]:
+    """A model's class names (COCO's, ImageNet's) in the visitor's language."""
+    return i18n.class_names(dataset, english, visitor_language())

@@ -8,36 +8,14 @@ matplotlib.use("Agg")  # no display on servers; must come before pyplot
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+
+from toolkit import fonts  # noqa: E402
 
 # Tick labels are cut so that long sentences do not squeeze the plot away.
 LABEL_CHARS = 28
-# Chinese labels (sentences, tokens, class names) need a CJK font; matplotlib falls back along this
-# list glyph by glyph. Debian's fonts-noto-cjk provides Noto Sans CJK: CI installs it, and a Space
-# installs it from packages.txt.
-CJK_FONTS = [
-    "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
-    "WenQuanYi Zen Hei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Arial Unicode MS",
-]
-
-
-def _cjk_fonts() -> list[str]:
-    """The CJK fonts matplotlib can use here; it is told of the system's when its font list, cached
-    before they were installed, lacks them."""
-    if not {font.name for font in font_manager.fontManager.ttflist} & set(CJK_FONTS):
-        for path in font_manager.findSystemFonts():
-            if "cjk" in path.lower() or "wqy" in path.lower():
-                font_manager.fontManager.addfont(path)
-    known = {font.name for font in font_manager.fontManager.ttflist}
-    return [name for name in CJK_FONTS if name in known]
-
-
-# Latin text in DejaVu Sans (matplotlib's default), any other glyph from the first CJK font that has it.
-plt.rcParams["font.family"] = ["DejaVu Sans", *_cjk_fonts()]
+# Latin text in DejaVu Sans (matplotlib's default), any other glyph from the first CJK font that has it:
+# matplotlib falls back along the list glyph by glyph.
+plt.rcParams["font.family"] = [fonts.LATIN_FONT, *fonts.cjk_fonts()]
 
 
 def _short(label: str) -> str:

@@ -1,5 +1,5 @@
-"""Evaluating classifiers: stratified splits and folds, metrics, cross-validated linear probes, and a
-leaderboard of probes over backbones and settings (AutoML, as AutoGluon's ImagePredictor does it)."""
+"""Evaluating classifiers: stratified splits, metrics, cross-validated linear probes (scikit-learn's),
+and a leaderboard of probes over backbones and settings (AutoML, as AutoGluon's ImagePredictor does it)."""
 
 from __future__ import annotations
 
@@ -11,39 +11,35 @@ import numpy as np
 import pandas as pd
 import torch
 
+from i18n import N_
 from models.errors import ModelUnavailable
-from models.linear_probe import fit_linear
+from models.linear_probe import logistic_regression
 from toolkit.messages import message
 
 
 def stratified_split(labels: list[str], fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
-    """Row indices for training and validation, each class split in the same proportion."""
-    rng = np.random.default_rng(seed)
-    train, valid = [], []
-    for label in sorted(set(labels)):
-        rows = rng.permutation([i for i, y in enumerate(labels) if y == label]).tolist()
-        cut = max(1, round(len(rows) * fraction)) if len(rows) > 1 else 0
-        valid += rows[:cut]
-        train += rows[cut:]
+    """Row indices for training and validation, each class split in the same proportion (every
+    class needs two rows; each keeps at least one on either side)."""
+    from sklearn.model_selection import train_test_split
+
+    classes = len(set(labels))
+    held_out = min(max(round(len(labels) * fraction), classes), len(labels) - classes)
+    train, valid = train_test_split(range(len(labels)), test_size=held_out, stratify=labels, random_state=seed)
     return sorted(train), sorted(valid)
 
 
 def stratified_sample(labels: list[str], size: int, seed: int = 0) -> list[int]:
-    """At most `size` row indices, keeping each class's share."""
+    """At most `size` row indices, keeping each class's share (a plain random sample where a class
+    is too small to split)."""
+    from sklearn.model_selection import train_test_split
+
     if len(labels) <= size:
         return list(range(len(labels)))
-    keep, _ = stratified_split(labels, 1 - size / len(labels), seed)
-    return keep
-
-
-def folds(labels: list[str], count: int, seed: int = 0) -> list[list[int]]:
-    """Stratified k-fold: each class's rows dealt round-robin over `count` folds."""
-    rng = np.random.default_rng(seed)
-    parts: list[list[int]] = [[] for _ in range(count)]
-    for label in sorted(set(labels)):
-        for n, row in enumerate(rng.permutation([i for i, y in enumerate(labels) if y == label]).tolist()):
-            parts[n % count].append(row)
-    return [sorted(part) for part in parts]
+    try:
+        keep, _ = train_test_split(range(len(labels)), train_size=size, stratify=labels, random_state=seed)
+    except ValueError:  # a class of one row, or more classes than rows kept
+        keep, _ = train_test_split(range(len(labels)), train_size=size, random_state=seed)
+    return sorted(keep)
 
 
 @dataclass
@@ -59,20 +55,14 @@ class Scores:
 
 
 def score(truth: list[str], predicted: list[str], classes: list[str]) -> Scores:
-    confusion = pd.DataFrame(0, index=classes, columns=classes)
-    for t, p in zip(truth, predicted):
-        confusion.loc[t, p] += 1
-    hits = np.diag(confusion.values)
-    precision = np.divide(
-        hits, confusion.sum(axis=0).values, out=np.zeros(len(classes)), where=confusion.sum(axis=0).values > 0
-    )
-    recall = np.divide(
-        hits, confusion.sum(axis=1).values, out=np.zeros(len(classes)), where=confusion.sum(axis=1).values > 0
-    )
-    f1 = np.divide(
-        2 * precision * recall, precision + recall, out=np.zeros(len(classes)), where=(precision + recall) > 0
-    )
-    return Scores(float(hits.sum() / max(len(truth), 1)), float(f1.mean()), confusion)
+    """Accuracy, macro-F1 and the confusion matrix (none yet: zeros)."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+    if not truth:
+        return Scores(0.0, 0.0, pd.DataFrame(0, index=classes, columns=classes))
+    confusion = pd.DataFrame(confusion_matrix(truth, predicted, labels=classes), index=classes, columns=classes)
+    macro_f1 = f1_score(truth, predicted, labels=classes, average="macro", zero_division=0)
+    return Scores(float(accuracy_score(truth, predicted)), float(macro_f1), confusion)
 
 
 def fold_count(labels: list[str], most: int = 5) -> int:
@@ -81,15 +71,13 @@ def fold_count(labels: list[str], most: int = 5) -> int:
 
 
 def cross_validate(features: torch.Tensor, labels: list[str], count: int = 5, weight_decay: float = 1e-3) -> Scores:
-    """Stratified k-fold accuracy of the linear probe: every row is predicted by a probe that never saw it."""
-    predicted = [""] * len(labels)
-    for fold in folds(labels, count):
-        held_out = set(fold)
-        train = [i for i in range(len(labels)) if i not in held_out]
-        probe = fit_linear(features[train], [labels[i] for i in train], weight_decay)
-        for row, label in zip(fold, probe.predict(features[fold])):
-            predicted[row] = label
-    return score(labels, predicted, sorted(set(labels)))
+    """Stratified k-fold scores of the linear probe: every row is predicted by a probe that never saw it."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    folds = StratifiedKFold(count, shuffle=True, random_state=0)
+    probe = logistic_regression(weight_decay, len(labels) * (count - 1) // count)
+    predicted = cross_val_predict(probe, features.float().numpy(), np.asarray(labels), cv=folds)
+    return score(labels, predicted.tolist(), sorted(set(labels)))
 
 
 # The regularisation strengths Auto tries on each backbone (fit_linear's default is the second).
@@ -147,13 +135,13 @@ def leaderboard(trials: list[Trial]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "rank": n if trial.scores else "",
-                "backbone": trial.backbone,
-                "weight decay": f"{trial.weight_decay:g}" if trial.scores else "",
-                "CV accuracy": f"{trial.scores.accuracy:.1%}" if trial.scores else trial.note,
-                "macro-F1": round(trial.scores.macro_f1, 3) if trial.scores else None,
-                "features (s)": round(trial.features_s, 1) if trial.scores else None,
-                "fit (s)": round(trial.fit_s, 2) if trial.scores else None,
+                N_("rank"): n if trial.scores else "",
+                N_("backbone"): trial.backbone,
+                N_("weight decay"): f"{trial.weight_decay:g}" if trial.scores else "",
+                N_("CV accuracy"): f"{trial.scores.accuracy:.1%}" if trial.scores else trial.note,
+                N_("macro-F1"): round(trial.scores.macro_f1, 3) if trial.scores else None,
+                N_("features (s)"): round(trial.features_s, 1) if trial.scores else None,
+                N_("fit (s)"): round(trial.fit_s, 2) if trial.scores else None,
             }
             for n, trial in enumerate(trials, start=1)
         ]

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import i18n
 import models
+from i18n import LanguageName, Text
 from models import config
-from models.errors import ShowcaseError, Text
-from toolkit.inputs import has_chinese
+from models.errors import ShowcaseError
 from toolkit.messages import message
 
 # Tabs are grouped under these headings, in this order.
-SECTIONS = ("Vision", "Language", "Training")
+SECTIONS = (i18n.N_("Vision"), i18n.N_("Language"), i18n.N_("Training"))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One of a tab's API endpoints, `/name`: its handler (whose docstring describes it on the API
+    page and to MCP clients), whether MCP clients get it as a tool (inference, not training), and for
+    handlers built from a prepare and a predict step (toolkit.ui.one_request), a batched twin
+    `/name_batched` whose concurrent requests share one forward pass."""
+
+    name: str
+    handler: Callable
+    tool: bool = True
+    batched: tuple[Callable, Callable] | None = None  # (prepare, predict)
+
+    @property
+    def streams(self) -> bool:
+        return inspect.isgeneratorfunction(self.handler)
+
+    @property
+    def twin(self) -> str | None:
+        return f"{self.name}_batched" if self.batched else None
 
 
 @dataclass(frozen=True)
@@ -27,7 +50,8 @@ class Task:
     title: str
     section: str
     families: dict[str, tuple[str, ...]]  # role -> families its models may be ({"model": ("yolo",)})
-    build_ui: Callable[[], None]  # the tab's contents and named API endpoints, inside gr.Blocks
+    build_ui: Callable[[], None]  # the tab's contents, inside gr.Blocks; it binds the endpoints to its buttons
+    endpoints: tuple[Endpoint, ...] = ()
     preload: Callable[[], None] | None = field(default=None)  # default: load each role's default model
 
     @property
@@ -56,39 +80,46 @@ class Task:
         """One of this tab's models, loaded once; an id the tab does not offer is refused."""
         return models.load(self.check(model_id, role))
 
-    def chinese_reader(self, role: str = "model") -> str | None:
-        """The tab's model for Chinese (spaces.yaml's `languages`): the first trained on Chinese, else
-        the first multilingual one, else None."""
-        for language in ("zh", "multilingual"):
-            for model_id in self.choices(role):
-                if language in models.languages(model_id):
-                    return model_id
-        return None
+    def endpoint(self, name: str) -> Endpoint:
+        return next(endpoint for endpoint in self.endpoints if endpoint.name == name)
+
+    def reader(self, language: str, role: str = "model") -> str | None:
+        """The tab's model for text in a language (spaces.yaml's `languages`): the first trained on
+        it, else the first multilingual one, else None."""
+        choices = self.choices(role)
+        own = [model_id for model_id in choices if language in models.languages(model_id)]
+        return next(iter(own + [model_id for model_id in choices if models.reads(model_id, language)]), None)
 
     def with_models(self, rows: list[list], role: str = "model") -> list[list]:
-        """Example rows with the model each runs on: for rows in Chinese, the tab's model that reads
-        Chinese; for the rest, the default."""
-        reader, default = self.chinese_reader(role), self.default(role)
-        return [[*row, reader if reader and has_chinese([str(v) for v in row]) else default] for row in rows]
+        """Example rows with the model each runs on: the tab's model that reads the row's language,
+        else the default."""
+        default = self.default(role)
+        return [[*row, self.reader(i18n.text_language([str(v) for v in row]), role) or default] for row in rows]
 
     def language_note(self, model_id: str, texts: list[str], tokenizer: Any = None, role: str = "model") -> str:
-        """For Chinese text sent to a model that reads English only: says so (with how many tokens
-        its tokenizer does not know) and names the first of the tab's models that reads Chinese."""
-        if not has_chinese(texts) or models.reads_chinese(model_id):
+        """For text sent to a model that does not read its language: says so (with how many tokens
+        its tokenizer does not know) and names the first of the tab's models that reads it."""
+        language = i18n.text_language(texts)
+        if models.reads(model_id, language):
             return ""
-        name = models.label(model_id)
+        name, language_name = models.label(model_id), LanguageName(language)
         if tokenizer is not None and tokenizer.unk_token_id is not None:
             ids = [i for text in texts for i in tokenizer(text, add_special_tokens=False)["input_ids"]]
             note = message(
-                "`{name}` reads English only ({unknown} of {count} tokens are unknown to it).",
+                "`{name}` does not read {language} ({unknown} of {count} tokens are unknown to it).",
                 name=name,
+                language=language_name,
                 unknown=ids.count(tokenizer.unk_token_id),
                 count=len(ids),
             )
         else:
-            note = message("`{name}` reads English only.", name=name)
-        reader = self.chinese_reader(role)
-        return note + (message(" For Chinese, choose `{reader}`.", reader=models.label(reader)) if reader else "")
+            note = message("`{name}` does not read {language}.", name=name, language=language_name)
+        reader = self.reader(language, role)
+        if reader is None:
+            return note
+        return note + message(
+            " For {language}, choose `{reader}`.", language=language_name, reader=models.label(reader)
+        )
 
     def warm(self) -> None:
         """Loads what the tab needs before its first request (app.py --preload)."""

@@ -106,7 +106,9 @@ def read_table(path: str | Path | None) -> tuple[pd.DataFrame, list[str]]:
             engine="python",
         )
     except (pd.errors.ParserError, csv.Error) as error:
-        raise ShowcaseError("'{name}' could not be read as CSV or TSV ({error}).", name=path.name, error=error)
+        raise ShowcaseError(
+            "'{name}' could not be read as CSV or TSV ({error}).", name=path.name, error=error
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, notes
 

@@ -1,5 +1,5 @@
 """Gradio glue every tab uses: errors as page messages, the image upload, model pickers, the line
-under each result, and batched API twins."""
+under each result, and endpoints bound to their buttons, with their batched twins."""
 
 from __future__ import annotations
 
@@ -7,21 +7,20 @@ import functools
 import html
 import inspect
 import logging
-import os
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import torch
 
 import models
-from models.device import LoadedModel, on_zero_gpu
+from models.base import LoadedModel
+from models.device import on_zero_gpu
 from models.errors import ShowcaseError
-from toolkit.i18n import t
+from toolkit import gradio_internals
+from toolkit.interface import t
 from toolkit.messages import in_visitor_language, message
-from toolkit.task import Task
+from toolkit.task import Endpoint, Task
 
 log = logging.getLogger("showcase")
 
@@ -94,65 +93,32 @@ def user_errors(fn: Callable) -> Callable:
     return call
 
 
-def image_input(label: str = "Photo") -> gr.Image:
-    """An image upload handed to the handler as a file path, unopened.
-
-    gr.Image opens an uploaded file itself before the handler runs, so a corrupt or non-image upload
-    fails there with a hidden error; this one hands over the path and toolkit.inputs.open_image says
-    what is wrong. (Overridden on the instance: a gr.Image subclass makes Gradio write a .pyi stub.)
-    """
-    component = gr.Image(type="filepath", image_mode=None, label=t(label))
-    preprocess_opened = component.preprocess
-
-    def preprocess(payload):
-        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
-            return str(payload.path)
-        return preprocess_opened(payload)
-
-    component.preprocess = preprocess
-    return component
+def image_input(label: Any = None) -> gr.Image:
+    """An image upload handed to the handler as a file path, unopened: gr.Image would open an uploaded
+    file itself before the handler runs, so a corrupt or non-image upload would fail there with a
+    hidden error; toolkit.inputs.open_image says what is wrong."""
+    component = gr.Image(type="filepath", image_mode=None, label=label or t("Photo"))
+    return gradio_internals.hand_over_path(component)
 
 
-def image_output(label: str, format: str = "jpeg", **kwargs) -> gr.Image:
-    """An image result (an RGB or RGBA array) whose file no download finds half-written.
-
-    Gradio names a result's file after a hash of its bytes and rewrites that file on every request
-    that returns the same image; a room of visitors clicking the same example at once then downloads
-    truncated images. This one writes the file under a temporary name and renames it into place, so
-    a reader has the whole old file or the whole new one. (Overridden on the instance, as image_input.)
-    """
-    from gradio import processing_utils
-    from gradio.data_classes import ImageData
-    from PIL import Image
-
-    component = gr.Image(type="numpy", label=t(label), format=format, **kwargs)
-
-    def postprocess(value):
-        if value is None:
-            return None
-        data = processing_utils.encode_pil_to_bytes(Image.fromarray(value), format)
-        folder = Path(component.GRADIO_CACHE) / processing_utils.hash_bytes(data)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"image.{format}"
-        if not path.exists():
-            partial = folder / f".{uuid.uuid4().hex}.{format}"
-            partial.write_bytes(data)
-            os.replace(partial, path)
-        return ImageData(path=str(path), orig_name=path.name)
-
-    component.postprocess = postprocess
-    return component
+def image_output(label: Any, format: str = "jpeg", **kwargs) -> gr.Image:
+    """An image result (an RGB or RGBA array) whose file no download finds half-written: Gradio
+    names a result's file after a hash of its bytes and rewrites it on every request that returns
+    the same image, so a room of visitors clicking the same example at once would download
+    truncated images."""
+    component = gr.Image(type="numpy", label=label, format=format, **kwargs)
+    return gradio_internals.write_whole_files(component, format)
 
 
-def model_dropdown(task: Task, role: str = "model", label: str = "Model") -> gr.Dropdown:
+def model_dropdown(task: Task, role: str = "model", label: Any = None) -> gr.Dropdown:
     """A picker of the task's models for one role, named by their spaces.yaml labels."""
     choices = task.choices(role)
-    return gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=t(label))
+    return gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=label or t("Model"))
 
 
 def info_line() -> gr.Markdown:
     """The output that shows run_info; labelled so that the API page and MCP tools name it."""
-    return gr.Markdown(label="Info: the model, where and how it ran, and how long it took")
+    return gr.Markdown(label=t("Info: the model, where and how it ran, and how long it took"))
 
 
 def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | None = None) -> str:
@@ -190,7 +156,6 @@ def one_request(
         key, prepared = prepare(*request)
         return predict(key, [prepared])[0]
 
-    handler.__name__ = predict.__module__.rsplit(".", 1)[-1]
     handler.__signature__ = inspect.signature(prepare)  # named parameters, not *request
     handler.__doc__ = description
     return user_errors(handler)
@@ -253,7 +218,7 @@ def add_batched_api(
         "each a list with one item per request; concurrent requests share one forward pass."
     )
     gr.Button(visible=False).click(
-        not_a_tool(handler),
+        gradio_internals.not_a_tool(handler),
         inputs,
         outputs,
         api_name=api_name,
@@ -263,21 +228,14 @@ def add_batched_api(
     )
 
 
-def not_a_tool(fn: Callable) -> Callable:
-    """Keeps an endpoint out of the MCP tool list (training, batched twins, trying a trained model):
-    Gradio lists a function as a tool unless it is marked as another kind of MCP object."""
-    fn._mcp_type = "not a tool"
-    return fn
-
-
-def name_tools(demo: gr.Blocks) -> None:
-    """Names each endpoint's MCP tool after its API name (`detect`, not the handler's `run`); the tool's
-    description and parameters come from the handler's docstring."""
-    for block_fn in demo.fns.values():
-        if (
-            block_fn.api_visibility == "public"
-            and block_fn.api_name
-            and block_fn.fn is not None
-            and getattr(block_fn.fn, "_mcp_type", "tool") == "tool"
-        ):
-            block_fn.fn.__name__ = block_fn.api_name
+def bind(
+    endpoint: Endpoint, trigger: Callable, inputs: list, outputs: list, twin_outputs: list | None = None, **options
+) -> Any:
+    """Binds one of a tab's endpoints to an event (a button's click, say): `/name` on the API page,
+    an MCP tool if the endpoint is one, and its batched twin if it has one (with the same outputs,
+    or `twin_outputs`). Returns the event."""
+    handler = endpoint.handler if endpoint.tool else gradio_internals.not_a_tool(endpoint.handler)
+    event = trigger(handler, inputs, outputs, api_name=endpoint.name, **options)
+    if endpoint.batched:
+        add_batched_api(*endpoint.batched, inputs, twin_outputs or outputs, endpoint.twin)
+    return event

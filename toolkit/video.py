@@ -98,7 +98,7 @@ def shrink(frame: np.ndarray, side: int = FRAME_SIDE) -> np.ndarray:
 
 
 def read_frames(clip: Clip) -> Iterator[np.ndarray]:
-    """The clip's frames in order, BGR and shrunk, at most MAX_CLIP_SECONDS of them."""
+    """The clip's frames in order, RGB and shrunk, at most MAX_CLIP_SECONDS of them."""
     import cv2
 
     capture = cv2.VideoCapture(str(clip.path))
@@ -107,7 +107,7 @@ def read_frames(clip: Clip) -> Iterator[np.ndarray]:
             readable, frame = capture.read()
             if not readable:
                 return
-            yield shrink(frame)
+            yield cv2.cvtColor(shrink(frame), cv2.COLOR_BGR2RGB)
     finally:
         capture.release()
 

@@ -1,0 +1,51 @@
+"""Detections drawn on the photo, with supervision's annotators: masks, boxes and labels in the
+visitor's language (a CJK font, found offline: toolkit.fonts), sized to the photo."""
+
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+import supervision as sv
+
+from models.yolo import Detections
+from toolkit import fonts
+
+MASK_OPACITY = 0.45
+
+
+@functools.cache
+def _labeller(font_size: int) -> sv.RichLabelAnnotator:
+    # RichLabelAnnotator draws with Pillow in a font of our choosing, so every script shows.
+    return sv.RichLabelAnnotator(
+        font_path=str(fonts.label_font()), font_size=font_size, text_padding=max(2, font_size // 4), smart_position=True
+    )
+
+
+def draw(image: np.ndarray, found: Detections, names: list[str], masks: bool = True) -> np.ndarray:
+    """The RGB photo with each object's mask (segmenters'), box, and class name and confidence, in
+    the colour of its class; `names` are the class names to write, by class id."""
+    height, width = image.shape[:2]
+    objects = sv.Detections(
+        xyxy=np.asarray(found.boxes, dtype=np.float32).reshape(-1, 4),
+        confidence=np.asarray(found.confidences, dtype=np.float32),
+        class_id=np.asarray(found.class_ids, dtype=int),
+    )
+    canvas = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)  # supervision draws in OpenCV's channel order
+    if masks and found.outlines is not None and len(objects):
+        objects.mask = np.stack([outline_mask(outline, (width, height)) for outline in found.outlines])
+        canvas = sv.MaskAnnotator(opacity=MASK_OPACITY).annotate(canvas, objects)
+    thickness = sv.calculate_optimal_line_thickness((width, height))
+    canvas = sv.BoxAnnotator(thickness=thickness).annotate(canvas, objects)
+    labels = [f"{names[c]} {p:.2f}" for c, p in zip(found.class_ids, found.confidences)]
+    font_size = max(round((width + height) / 2 * 0.025), 12)
+    canvas = _labeller(font_size).annotate(canvas, objects, labels)
+    return cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
+
+
+def outline_mask(outline: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """An object's outline filled: True inside, the size (width, height) of the photo."""
+    if len(outline) < 3:
+        return np.zeros(size[::-1], dtype=bool)
+    return sv.polygon_to_mask(np.round(outline).astype(np.int32), size).astype(bool)

@@ -1,0 +1,114 @@
+"""Every place the dashboard reaches past Gradio's public API, in one module: what a Gradio upgrade
+may break, and where to look when one does.
+
+- Translatable text: gr.I18n's I18nData, and the `__i18n__` marker string it becomes inside labels.
+- The API description (Blocks.get_api_info: the API page, gradio_client, MCP), which Gradio does not
+  translate, and example tables' column titles, which it shows untranslated.
+- The request a handler is running for (gradio.context.LocalContext).
+- MCP tools: Gradio names each after its function (fn.__name__) and lists every function not
+  marked as another kind of MCP object (`_mcp_type`).
+- Components' own conversions: an uploaded image handed over as a path, a result image written to
+  Gradio's cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from gradio.context import LocalContext
+from gradio.i18n import I18nData
+
+MARKER = "__i18n__"  # how gr.I18n marks translatable text inside a string
+
+
+def english(value: Any) -> Any:
+    """value with every translatable text replaced by its English (the translation key)."""
+    if isinstance(value, I18nData):
+        return value.key
+    if isinstance(value, str) and value.startswith(MARKER):
+        return json.loads(value[len(MARKER) :])["key"]
+    if isinstance(value, dict):
+        return {key: english(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [english(item) for item in value]
+    return value
+
+
+def mend_what_gradio_leaves_untranslated(demo: gr.Blocks, examples_title: Any) -> None:
+    """Where Gradio shows labels without translating them, they read as English, not as keys (the
+    column titles of example tables, and the API description); example tables, which Gradio titles
+    "Examples" in English, get `examples_title`."""
+    for block in demo.blocks.values():
+        if isinstance(block, gr.Dataset):
+            block.headers = english(block.headers)
+            if block.label is None:
+                block.label = examples_title
+    api_info = demo.get_api_info
+    demo.get_api_info = lambda *args, **kwargs: english(api_info(*args, **kwargs))
+
+
+def request_headers() -> Mapping[str, str] | None:
+    """The headers of the request being handled (Gradio sets it around every handler call and
+    stream step); None outside a request."""
+    request = LocalContext.request.get(None)
+    return getattr(request, "headers", None)
+
+
+def not_a_tool(fn: Callable) -> Callable:
+    """Keeps an endpoint's function out of the MCP tool list: Gradio lists a function as a tool
+    unless it is marked as another kind of MCP object."""
+    fn._mcp_type = "not a tool"
+    return fn
+
+
+def name_tools(demo: gr.Blocks, tools: set[str]) -> None:
+    """Names the MCP tool of each endpoint in `tools` after its API name (`detect`, not the
+    handler's `run`); its description and parameters come from the handler's docstring."""
+    for block_fn in demo.fns.values():
+        if block_fn.api_name in tools and block_fn.fn is not None:
+            block_fn.fn.__name__ = block_fn.api_name
+
+
+def hand_over_path(component: gr.Image) -> gr.Image:
+    """An image upload handed to the handler as its file path, unopened (a data URL is still
+    decoded by Gradio). Overridden on the instance: a gr.Image subclass makes Gradio write a .pyi stub."""
+    preprocess_opened = component.preprocess
+
+    def preprocess(payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return str(payload.path)
+        return preprocess_opened(payload)
+
+    component.preprocess = preprocess
+    return component
+
+
+def write_whole_files(component: gr.Image, format: str) -> gr.Image:
+    """An image result (an RGB or RGBA array) whose file no download finds half-written: written under
+    a temporary name in Gradio's cache, then renamed to the name Gradio gives it (a hash of its bytes),
+    so a reader has the whole old file or the whole new one."""
+    from gradio import processing_utils
+    from gradio.data_classes import ImageData
+    from PIL import Image
+
+    def postprocess(value):
+        if value is None:
+            return None
+        data = processing_utils.encode_pil_to_bytes(Image.fromarray(value), format)
+        folder = Path(component.GRADIO_CACHE) / processing_utils.hash_bytes(data)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"image.{format}"
+        if not path.exists():
+            partial = folder / f".{uuid.uuid4().hex}.{format}"
+            partial.write_bytes(data)
+            os.replace(partial, path)
+        return ImageData(path=str(path), orig_name=path.name)
+
+    component.postprocess = postprocess
+    return component
