@@ -42,9 +42,9 @@ from i18n import N_  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
-from toolkit import gradio_internals, interface  # noqa: E402
+from toolkit import gradio_internals, interface, ui  # noqa: E402
 from toolkit.interface import t  # noqa: E402
-from toolkit.messages import message  # noqa: E402
+from toolkit.messages import message, visitor_language  # noqa: E402
 
 log = logging.getLogger("showcase")
 
@@ -72,7 +72,7 @@ COPY_LINK_JS = """() => {
 def where_it_runs() -> str:
     """The line under the title, in the visitor's language: where the models run."""
     device = pick_device()
-    if models.serving_on_ray():
+    if models.backend().name == "ray":
         where = message("Models run on Ray Serve, a deployment per model family; each answer names where it ran.")
     elif device.type == "cuda":
         where = message("Running on GPU ({device}, PyTorch half precision).", device=str(device))
@@ -114,6 +114,21 @@ def open_linked_tab(request: gr.Request):
     ]
 
 
+def greet_in_visitors_language(demo: gr.Blocks) -> None:
+    """When the page opens, the tabs' inputs start in the visitor's language (a Chinese prompt, a
+    model that reads it: toolkit.ui.greet), and example tables title their columns in it (Gradio
+    shows those untranslated)."""
+    greetings = ui.take_greetings()
+    tables = [block for block in demo.blocks.values() if isinstance(block, gr.Dataset)]
+
+    def greet():
+        language = visitor_language()
+        values = [value_for(language) for _, value_for in greetings]
+        return values + [gr.Dataset(headers=[message(header) for header in table.headers]) for table in tables]
+
+    demo.load(greet, None, [component for component, _ in greetings] + tables, api_visibility="private")
+
+
 def build_app() -> gr.Blocks:
     models.when_waiting(say_still_warming)
     # Results Gradio writes to its cache (a live stream's frames, annotated videos) are deleted after an hour.
@@ -145,6 +160,7 @@ def build_app() -> gr.Blocks:
                                 task.build_ui()
         demo.load(open_linked_tab, None, [sections, *inner.values()], api_visibility="private")
         demo.load(where_it_runs, None, where, api_visibility="private")
+        greet_in_visitors_language(demo)
         demo.load(None, None, switch, js=interface.restore_js())
         switch.input(None, switch, None, js=interface.switch_js())
         # The page works out the link (the tab on screen) and copies it; the server then shows it.

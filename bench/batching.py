@@ -112,7 +112,8 @@ def main() -> None:
     )
     ceilings = {name: forward_gain(*passes) for name, passes in forward_passes().items()}
     print(
-        "| workload | without batching req/s | with batching req/s | speed-up | failed | bare forward, 8 at once vs one by one |"
+        "| workload | without batching req/s | with batching req/s | speed-up | failed "
+        "| bare forward, 8 at once vs one by one |"
     )
     print("|---|---:|---:|---:|---:|---:|")
     with spawned(["-m", "harness.stand_in_server"]) as (_, url, _seconds):

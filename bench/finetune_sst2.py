@@ -68,7 +68,8 @@ def main() -> None:
                 batch_size=args.batch_size,
                 max_length=args.max_length,
             ),
-            f"{args.epochs} epochs, batch {args.batch_size}, lr {args.learning_rate}, max {args.max_length} tokens, AdamW",
+            f"{args.epochs} epochs, batch {args.batch_size}, lr {args.learning_rate}, "
+            f"max {args.max_length} tokens, AdamW",
         ),
     ]
     for name, settings, described in runs:

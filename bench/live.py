@@ -128,7 +128,7 @@ def video_file(url: str) -> tuple:
         done.append(time.perf_counter())
 
     video.ClipWriter.write = timed_write
-    models.reset()  # this process loads YOLO in the runtime the server runs
+    models.backend().forget()  # this process loads YOLO in the runtime the server runs
     try:
         for _ in detection.run_video(clip, 0.25, 0.45, YOLO):
             pass

@@ -16,6 +16,7 @@ import os
 import platform
 import statistics
 import time
+from functools import partial
 
 import numpy as np
 import torch
@@ -30,6 +31,7 @@ from harness import stand_ins
 from harness.offline import IMAGENET_SAMPLE, PHOTOS, SHARED
 from models import runtime
 from models import yolo as yolo_family
+from models.clip import Labels
 from models.decoding import Decoding
 from tasks import generation
 from toolkit import text_data
@@ -77,12 +79,14 @@ def yolo_speed(repeats: int) -> list[tuple]:
     rows = []
     bus = open_image(examples.bus())
     for name in ("yolov8n.pt", "yolo11n-seg.pt"):
-        plain, fast = twins(lambda: yolo_family.load(name))
+        plain, fast = twins(partial(yolo_family.load, name))
         bgr = fast.preprocess(bus)
         rows.append(
             (
                 f"{name} (real weights), bus photo 810x1080",
-                *paired_ms(lambda: plain.forward([bgr], 0.25, 0.45), lambda: fast.forward([bgr], 0.25, 0.45), repeats),
+                *paired_ms(
+                    partial(plain.forward, [bgr], 0.25, 0.45), partial(fast.forward, [bgr], 0.25, 0.45), repeats
+                ),
                 "ms",
                 fast,
             )
@@ -99,7 +103,7 @@ def resnet_speed(repeats: int) -> list[tuple]:
         rows.append(
             (
                 f"ResNet-50, {count} image(s) 224 px",
-                *paired_ms(lambda: plain.forward(batch), lambda: fast.forward(batch), repeats),
+                *paired_ms(partial(plain.forward, batch), partial(fast.forward, batch), repeats),
                 "ms",
                 fast,
             )
@@ -134,7 +138,7 @@ def distilbert_speed(repeats: int) -> list[tuple]:
     return [
         (
             f"DistilBERT SST-2, {len(lines)} line(s)",
-            *paired_ms(lambda: plain.probabilities(lines), lambda: fast.probabilities(lines), repeats),
+            *paired_ms(partial(plain.classify, lines), partial(fast.classify, lines), repeats),
             "ms",
             fast,
         )
@@ -150,7 +154,7 @@ def minilm_speed(repeats: int) -> list[tuple]:
     return [
         (
             f"all-MiniLM-L6-v2 (real weights), {name}",
-            *paired_ms(lambda: plain.embed(sentences), lambda: fast.embed(sentences), repeats),
+            *paired_ms(partial(plain.embed, sentences), partial(fast.embed, sentences), repeats),
             "ms",
             fast,
         )
@@ -257,10 +261,9 @@ def parity() -> list[tuple]:
     plain, fast = twins(lambda: stand_ins.clip(tiny=False))
     from models.image_classifier import categories
 
-    labels = categories("resnet50")
-    pixels = plain.preprocess(imagenet)
-    answers = [(model.forward(pixels) @ model.label_embeddings(labels).T).argmax(1) for model in (plain, fast)]
-    same = (answers[0] == answers[1]).float().mean().item()
+    labels = Labels(tuple(categories("resnet50")), "ImageNet")
+    answers = [[ranking.first for ranking in model.classify(imagenet, labels)] for model in (plain, fast)]
+    same = sum(a == b for a, b in zip(*answers)) / len(imagenet)
     rows.append(
         (
             f"CLIP ViT-B/32 zero-shot top-1 over 1,000 labels, {len(imagenet)} images (random weights)",
@@ -272,11 +275,11 @@ def parity() -> list[tuple]:
 
     dev = text_data.read_dataset(SST2_DEV, "sentence", "label").texts
     plain, fast = twins(lambda: stand_ins.sentiment(tiny=False))
-    a, b = plain.probabilities(dev)[0], fast.probabilities(dev)[0]
+    a, b = ([row.ranking.first for row in model.classify(dev)] for model in (plain, fast))
     rows.append(
         (
             f"DistilBERT SST-2, {len(dev)} dev sentences (random weights)",
-            f"{(a.argmax(1) == b.argmax(1)).float().mean():.1%} same label",
+            f"{sum(x == y for x, y in zip(a, b)) / len(dev):.1%} same label",
             "",
             f"largest probability difference {(a - b).abs().max():.1e}",
         )
@@ -327,8 +330,8 @@ def round_trip(repeats: int) -> list[tuple]:
         try:
             with spawned(["-m", "harness.stand_in_server", "--tiny", "--preload"]) as (_, url, _):
                 client = local_client(url)
-                detect = lambda: client.predict(handle_file(photo), 0.25, 0.45, "yolov8n.pt", api_name="/detect")  # noqa: E731
-                trivial = lambda: client.predict("hello", *tokenizer.TASK.choices()[:2], api_name="/tokenize")  # noqa: E731
+                detect = partial(client.predict, handle_file(photo), 0.25, 0.45, "yolov8n.pt", api_name="/detect")
+                trivial = partial(client.predict, "hello", *tokenizer.TASK.choices()[:2], api_name="/tokenize")
                 detect_ms, trivial_ms = paired_ms(detect, trivial, repeats)
         finally:
             for name in env:
@@ -381,8 +384,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count())
     print(
-        f"{os.cpu_count()} CPU cores, {platform.machine()}, torch {torch.__version__}, OpenVINO {runtime.openvino_version()}, "
-        f"OpenVINO's precision here: {runtime.default_precision()}\n"
+        f"{os.cpu_count()} CPU cores, {platform.machine()}, torch {torch.__version__}, "
+        f"OpenVINO {runtime.openvino_version()}, OpenVINO's precision here: {runtime.default_precision()}\n"
     )
     started = time.perf_counter()
 
@@ -403,7 +406,8 @@ def main() -> None:
 
     if not (args.skip_round_trip or args.only):
         print(
-            "\n| server runtime | /detect round trip ms | /tokenize round trip ms | YOLO(...).predict ms (PyTorch) | (predict + trivial) / detect |"
+            "\n| server runtime | /detect round trip ms | /tokenize round trip ms | YOLO(...).predict ms (PyTorch) "
+            "| (predict + trivial) / detect |"
         )
         print("|---|---:|---:|---:|---:|")
         for label, detect_ms, trivial_ms, predict_ms, ratio in round_trip(args.repeats):

@@ -1,14 +1,15 @@
 """The embedded backend against Ray Serve with 1 and 2 replicas per family, under concurrent clients.
 
-    python -m bench.serve [--clients 16] [--seconds 60] [--replicas 1 2]
+    python -m bench.serve [--clients 16] [--seconds 60] [--replicas 1 2] [--endpoints /compare ...]
 
 Each setting serves the dashboard in its own process (harness.stand_in_server, full-size stand-ins
 where real weights are missing; with --backend ray a local Ray instance on this machine's cores),
 warms it up, then runs the clients, each cycling through /detect (YOLOv8n), /similarity (MiniLM)
-and /generate (GPT-2 124M, 20 tokens) with gradio_client. Reported: requests answered per second,
+and /generate (GPT-2 124M, 20 tokens) with gradio_client (or the --endpoints given, as
+bench.load's requests make them). Reported: requests answered per second,
 p50 and p95 latency per endpoint, failures, the CPU time the server and its Ray processes spent per
-request (and the app process's share), and their memory (proportional set size, so shared pages count once; the largest replica
-of each family).
+request (and the app process's share), and their memory (proportional set size, so shared pages
+count once; the largest replica of each family).
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def memory_mb(processes: list[psutil.Process]) -> dict[str, float]:
     return sizes
 
 
-def measure(command: list[str], clients: int, seconds: float, warm_up_seconds: float) -> dict:
-    chosen = {endpoint: requests()[endpoint] for endpoint in ENDPOINTS}
+def measure(command: list[str], endpoints: list[str], clients: int, seconds: float, warm_up_seconds: float) -> dict:
+    chosen = {endpoint: requests()[endpoint] for endpoint in endpoints}
     with spawned(["-m", "harness.stand_in_server", *command], timeout=900) as (pid, url, _):
         warm_up(url, chosen)
         _, failures = run_load(url, clients, warm_up_seconds, chosen)  # replicas and caches reach their size
@@ -92,7 +93,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warm-up-seconds", type=float, default=20)
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--endpoints",
+        nargs="+",
+        default=list(ENDPOINTS),
+        help=f"which the clients cycle through (default: {ENDPOINTS})",
+    )
     args = parser.parse_args()
+    endpoints = args.endpoints
     settings = {"embedded": []} | {
         f"Ray Serve, {n} replica{'s' if n > 1 else ''} per family": ["--backend", "ray", "--replicas", str(n)]
         for n in args.replicas
@@ -100,21 +108,22 @@ def main() -> None:
     print(
         f"{os.cpu_count()} CPU cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.machine()}; "
         f"{args.clients} clients for {args.seconds:.0f} s after {args.warm_up_seconds:.0f} s of warm-up, cycling "
-        f"{', '.join(ENDPOINTS)}\n"
+        f"{', '.join(endpoints)}\n"
     )
     results = {
-        name: measure(command, args.clients, args.seconds, args.warm_up_seconds) for name, command in settings.items()
+        name: measure(command, endpoints, args.clients, args.seconds, args.warm_up_seconds)
+        for name, command in settings.items()
     }
     baseline = results["embedded"]["per_second"]
     print(
         "| backend | answered | requests/s | vs embedded | "
-        + " | ".join(f"{e} p50 / p95 s" for e in ENDPOINTS)
+        + " | ".join(f"{e} p50 / p95 s" for e in endpoints)
         + " | failed | CPU s per request (the app's) | memory |"
     )
-    print("|---|---:|---:|---:|" + "---:|" * len(ENDPOINTS) + "---:|---:|---:|")
+    print("|---|---:|---:|---:|" + "---:|" * len(endpoints) + "---:|---:|---:|")
     for name, result in results.items():
         cells = []
-        for endpoint in ENDPOINTS:
+        for endpoint in endpoints:
             times = result["latencies"].get(endpoint, [])
             cells.append(f"{statistics.median(times):.2f} / {p95(times):.2f}" if times else "none")
         print(

@@ -11,6 +11,7 @@ the model instead of reading it from disk.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -152,6 +153,17 @@ def tokens_per_second(strategy: str, tokens: int) -> float:
     return last.tokens_per_second
 
 
+def load(missing: list[str], module) -> None:
+    """What the app does for a tab in the background once the page is up (stand-ins built instead of
+    the models whose weights are missing here, and converted for the CPU runtime, as models.load does)."""
+    for model_id in missing:
+        if not models.backend().is_loaded(model_id):
+            stand_in = stand_ins.build(model_id, tiny=False)
+            stand_in.warm()
+            models.backend().install(model_id, stand_in)
+    module.TASK.warm()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -159,25 +171,16 @@ def main() -> None:
 
     os.environ["SHOWCASE_CACHE"] = tempfile.mkdtemp(prefix="showcase-bench-")  # every conversion counted
     device = pick_device()
+    runs = f"{runtime.OPENVINO} {runtime.default_precision()}" if runtime.wanted(device) else inference_dtype(device)
     print(
-        f"device: {device} ({runtime.OPENVINO + ' ' + runtime.default_precision() if runtime.wanted(device) else inference_dtype(device)}), "
-        f"torch {torch.__version__}, "
+        f"device: {device} ({runs}), torch {torch.__version__}, "
         f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}"
     )
     print()
     print("| tab | model | load and warm-up ms | first request ms | warm median ms |")
     print("|---|---|---:|---:|---:|")
     for name, model, missing, module, call in TABS:
-
-        def load():
-            for model_id in missing:
-                if not models.is_loaded(model_id):
-                    stand_in = stand_ins.build(model_id, tiny=False)
-                    stand_in.warm()  # what models.load does after loading: convert for the CPU runtime
-                    models.put(model_id, stand_in)
-            module.TASK.warm()  # what the app does for each tab once the page is up
-
-        load_ms = timed(load)
+        load_ms = timed(functools.partial(load, missing, module))
         first = timed(call)
         warm = statistics.median(timed(call) for _ in range(args.repeats))
         weights = " (random weights)" if missing else ""

@@ -58,7 +58,8 @@ def _catalogs() -> dict[str, tuple[Language, dict[tuple[str | None, str], str]]]
     for path in sorted(LOCALES.glob("*.po")):
         with open(path, "rb") as file:
             catalog = read_po(file)
-        locale = str(catalog.locale or path.stem).replace("_", "-")
+        parsed = catalog.locale or Locale.parse(path.stem)
+        locale = "-".join(part for part in (parsed.language, parsed.territory) if part)  # zh_Hans_CN: zh-CN
         name = Locale.parse(path.stem).get_display_name(path.stem)
         translations = {
             (message.context, message.id): message.string
@@ -73,11 +74,6 @@ def languages() -> dict[str, Language]:
     """Every language there is a catalog for, English first."""
     catalogs = {code: language for code, (language, _) in _catalogs().items()}
     return {SOURCE: Language(SOURCE, SOURCE, "English")} | catalogs
-
-
-def forget_catalogs() -> None:
-    """Reads the catalogs again on next use (a test that adds one)."""
-    _catalogs.cache_clear()
 
 
 def translate(english: str, language: str, context: str | None = None) -> str:

@@ -1,13 +1,13 @@
 """Extracts every English text a visitor may read into a gettext template (.pot), with Babel:
 
-    python -m i18n.extract locales/showcase.pot
+    python -m i18n.extract /tmp/showcase.pot
 
 The texts are the first argument of t(), N_(), message(), Text() and the errors (ShowcaseError,
 ModelUnavailable), the setting named by number(), clean_text() and text_lines(), and each tab's
 title (Task), in the product's code; and the class names of the datasets the models answer with
-(COCO, ImageNet), each with its index as context. A translator starts a catalog from the template (`pybabel init`), and brings one
-up to date with it (`pybabel update`): README, "Adding a language". tests/test_languages.py holds
-every catalog against it.
+(COCO, ImageNet), each with its index as context. A translator starts a catalog from the template
+(`pybabel init`), and brings one up to date with it (`pybabel update`): README, "Adding a
+language". tests/test_languages.py holds the Chinese catalog against it.
 """
 
 from __future__ import annotations

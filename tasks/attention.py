@@ -94,7 +94,7 @@ def build_ui() -> None:
         )
     )
     with gr.Row():
-        sentence = gr.Textbox(label=t("Sentence"), value=EXAMPLES[0], scale=3)
+        sentence = ui.greet(gr.Textbox(label=t("Sentence"), value=EXAMPLES[0], scale=3), ui.in_language(EXAMPLES))
         model_id = ui.model_dropdown(TASK, label=t("Encoder"))
     layers, heads = shape_of(TASK.default(), local_only=True)
     with gr.Row():

@@ -176,8 +176,9 @@ def build_ui() -> None:
     )
     with gr.Row():
         model_id = ui.model_dropdown(TASK)
-        confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label=t("Confidence threshold"))
-        iou = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label=t("IoU threshold (overlap for NMS)"))
+        # Wide enough for a label beside its number: on a phone each goes on a line of its own.
+        confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label=t("Confidence threshold"), min_width=260)
+        iou = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label=t("IoU threshold (overlap for NMS)"), min_width=260)
     with gr.Tabs():
         with gr.Tab(t("Photo")):
             with gr.Row():
@@ -187,7 +188,7 @@ def build_ui() -> None:
                 with gr.Column():
                     annotated = ui.image_output(t("Detections"))
                     info = ui.info_line()
-            objects = gr.DataFrame(headers=TABLE_COLUMNS[:-1], label=t("Objects"), wrap=True)
+            objects = ui.table_with_columns(gr.DataFrame(label=t("Objects"), wrap=True), TABLE_COLUMNS[:-1])
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
         with gr.Tab(t("Webcam (live)")):
             gr.Markdown(

@@ -165,6 +165,7 @@ def build_ui() -> None:
     with gr.Row():
         with gr.Column():
             prompt = gr.Textbox(label=t("Prompt"), lines=4, value=EXAMPLES[0], max_length=MAX_PROMPT_CHARS)
+            ui.greet(prompt, ui.in_language(EXAMPLES))
             model_id = ui.model_dropdown(TASK)
             with gr.Row():
                 button = gr.Button(t("Generate"), variant="primary")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 import examples
+import i18n
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from models.yolo import DATASET, Detector
@@ -114,6 +115,7 @@ def build_ui() -> None:
         with gr.Column():
             image = ui.image_input()
             keep = gr.Textbox(value="person", label=t("Keep these classes (comma-separated; empty: every object)"))
+            ui.greet(keep, lambda language: i18n.class_names(DATASET, ["person"], language)[0])
             confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label=t("Confidence threshold"))
             model_id = ui.model_dropdown(TASK)
             button = gr.Button(t("Cut out"), variant="primary")
@@ -122,7 +124,7 @@ def build_ui() -> None:
             info = ui.info_line()
             with gr.Row():
                 mask = ui.image_output(t("Mask"), "png")
-                table = gr.DataFrame(headers=TABLE_COLUMNS, label=t("Kept objects"))
+                table = ui.table_with_columns(gr.DataFrame(label=t("Kept objects")), TABLE_COLUMNS)
     gr.Examples([[examples.zidane(), "person"], [examples.bus(), "bus"], [examples.bus(), ""]], inputs=[image, keep])
     ui.bind(TASK.endpoint("cut_out"), button.click, [image, keep, confidence, model_id], [cut, mask, table, info])
 

@@ -297,9 +297,8 @@ def build_ui() -> None:
                 y_title=t("loss"),
                 height=220,
             )
-            table = gr.DataFrame(
-                label=t("Linear probe: pretrained vs random weights"),
-                headers=TABLE_COLUMNS,
+            table = ui.table_with_columns(
+                gr.DataFrame(label=t("Linear probe: pretrained vs random weights")), TABLE_COLUMNS
             )
             download = gr.File(label=t("Pretrained encoder (.safetensors, for Few-shot images)"), height=90)
         with gr.Column():

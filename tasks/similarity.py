@@ -28,6 +28,7 @@ EXAMPLE_SENTENCES = "\n".join(
         "I forgot my login credentials and cannot sign in.",
     ]
 )
+QUERIES = ["I can't log in to my account", "我登录不了我的账号"]
 CHINESE_SENTENCES = "\n".join(
     ["我忘记了密码，无法登录。", "怎样重置我的密码？", "今天股市大跌。", "一只猫在沙发上睡觉。", "他在舞台上弹吉他。"]
 )
@@ -96,10 +97,10 @@ def build_ui() -> None:
     )
     with gr.Row():
         with gr.Column():
-            queries = gr.Textbox(
-                label=t("Query (one per line for several)"), lines=2, value="I can't log in to my account"
-            )
+            queries = gr.Textbox(label=t("Query (one per line for several)"), lines=2, value=QUERIES[0])
             sentences = gr.Textbox(label=t("Sentences to search (one per line)"), lines=8, value=EXAMPLE_SENTENCES)
+            ui.greet(queries, ui.in_language(QUERIES))
+            ui.greet(sentences, ui.in_language([EXAMPLE_SENTENCES, CHINESE_SENTENCES]))
             model_id = ui.model_dropdown(TASK)
             button = gr.Button(t("Search"), variant="primary")
         with gr.Column():
@@ -109,9 +110,9 @@ def build_ui() -> None:
     gr.Examples(
         TASK.with_models(
             [
-                ["I can't log in to my account", EXAMPLE_SENTENCES],
+                [QUERIES[0], EXAMPLE_SENTENCES],
                 ["Somebody is making music\nThe economy is struggling", EXAMPLE_SENTENCES],
-                ["我登录不了我的账号", CHINESE_SENTENCES],
+                [QUERIES[1], CHINESE_SENTENCES],
             ]
         ),
         inputs=[queries, sentences, model_id],

@@ -206,6 +206,7 @@ def build_ui() -> None:
     colours = {str(n): c for n, c in enumerate(["#c7d2fe", "#fde68a", "#bbf7d0", "#fecaca", "#bae6fd", "#e9d5ff"])}
     with gr.Row():
         text = gr.Textbox(label=t("Text"), value=EXAMPLE_TEXTS[0], lines=3, scale=3, max_length=MAX_CHARS)
+        ui.greet(text, ui.in_language(EXAMPLE_TEXTS))
         with gr.Column(scale=1):
             left_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[0], label=t("Left tokenizer"))
             right_id = gr.Dropdown(TASK.choices(), value=TASK.choices()[1], label=t("Right tokenizer"))

@@ -11,6 +11,7 @@ from toolkit.messages import message
 from toolkit.task import Endpoint, Task
 
 SHOWN_LABELS = 10
+LABELS = ["cheetah, lion, house cat, dog, car", "猎豹, 狮子, 家猫, 狗, 汽车"]  # what the tab starts with, by language
 
 
 def example_rows() -> list[list]:
@@ -86,11 +87,8 @@ def build_ui() -> None:
     with gr.Row():
         with gr.Column():
             image = ui.image_input()
-            labels = gr.Textbox(
-                value="cheetah, lion, house cat, dog, car",
-                label=t("Candidate labels (comma-separated)"),
-                lines=2,
-            )
+            labels = gr.Textbox(value=LABELS[0], label=t("Candidate labels (comma-separated)"), lines=2)
+            ui.greet(labels, ui.in_language(LABELS))
             ensemble = gr.Checkbox(value=False, label=t("Prompt ensemble (7 templates, as in the CLIP paper)"))
             model_id = ui.model_dropdown(TASK)
             button = gr.Button(t("Classify"), variant="primary")

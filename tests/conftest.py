@@ -148,7 +148,7 @@ def pseudo_language(tmp_path_factory):
         write_po(file, catalog)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(i18n, "LOCALES", folder)
-        i18n.forget_catalogs()
+        i18n._catalogs.cache_clear()
         yield PSEUDO
-    i18n.forget_catalogs()
+    i18n._catalogs.cache_clear()
     interface.I18N.translations.pop(PSEUDO, None)

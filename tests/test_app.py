@@ -15,8 +15,10 @@ import examples
 import models
 from harness.offline import IMAGENET_SAMPLE, ROOT
 from harness.server import local_client, serve
+from harness.stand_ins import install
+from models.backend import Embedded
 from tests.images import write_awkward_images
-from toolkit.i18n import t
+from toolkit.interface import t
 
 CLIP = "openai/clip-vit-base-patch32"
 CLIP16 = "openai/clip-vit-base-patch16"
@@ -156,7 +158,7 @@ def test_a_cancelled_beam_search_frees_the_cpu(language_client, tiny_defaults, m
     from harness import stand_ins
     from models import causal_lm
 
-    monkeypatch.setattr(models, "_cache", models.cache.ModelCache())  # for this test only: a full-size model too
+    monkeypatch.setattr(models, "_backend", Embedded())  # for this test only: a full-size model too
     stand_ins.install({**tiny_defaults, "distilbert/distilgpt2": stand_ins.gpt2("distilbert/distilgpt2", tiny=False)})
     job = language_client.submit(
         "word " * 600, "distilbert/distilgpt2", 300, "beam search", 0.8, 50, 0.95, 0, 1.0, 1, api_name="/generate"
@@ -228,7 +230,7 @@ def test_language_bad_inputs_get_messages(language_client):
 
 def test_finetune_text_then_try_the_model(language_client):
     status, losses, confusion, plot, archive, *_ = language_client.predict(
-        handle_file(str(examples.REVIEWS)),
+        handle_file(str(examples.REVIEWS["en"])),
         None,
         "text",
         "label",
@@ -306,7 +308,7 @@ def test_a_model_that_fails_to_load_then_loads(language_client, monkeypatch):
             raise models.ModelUnavailable(f"The model '{model_id}' could not be loaded (disk error).")
         return real_loader(model_id)
 
-    monkeypatch.setattr(models, "_cache", models.cache.ModelCache())  # nothing loaded: the next request loads
+    monkeypatch.setattr(models, "_backend", Embedded())  # nothing loaded: the next request loads
     monkeypatch.setattr(sentence_encoder, "load", flaky)
     arguments = ("query", "one sentence\nanother one", "sentence-transformers/all-MiniLM-L6-v2")
     with pytest.raises(Exception, match="could not be loaded"):
@@ -316,10 +318,13 @@ def test_a_model_that_fails_to_load_then_loads(language_client, monkeypatch):
 
 
 def test_a_client_gone_during_training_frees_the_server(language_client):
-    from toolkit.training import training_busy
+    from toolkit import training
+
+    def training_busy() -> bool:
+        return training._slot.locked()
 
     arguments = (
-        handle_file(str(examples.REVIEWS)),
+        handle_file(str(examples.REVIEWS["en"])),
         None,
         "text",
         "label",
@@ -456,8 +461,8 @@ def test_a_video_through_the_api_then_one_stopped_midway(client, tmp_path, monke
     )
     assert "40 frames" in info and annotated.endswith(".webm")
     assert {"bus", "person", "tie"} <= {row[1] for row in counts["data"]}
-    detected, original = [], detection.detect_frames
-    monkeypatch.setattr(detection, "detect_frames", lambda *args: detected.append(1) or original(*args))
+    detected, original = [], detection.detect
+    monkeypatch.setattr(detection, "detect", lambda *args: detected.append(1) or original(*args))
     long_clip = examples.street_clip(tmp_path, fps=60)  # the same 4 s in 240 frames
     job = client.submit(handle_file(long_clip), 0.25, 0.45, "yolov8n.pt", api_name="/detect_video")
     deadline = time.time() + 60
@@ -507,7 +512,7 @@ def test_only_the_page_gets_the_early_language_script(tiny_defaults):
     responses pass through as they are."""
     import httpx
 
-    from toolkit.i18n import EARLY_SCRIPT
+    from toolkit.interface import EARLY_SCRIPT
 
     for client in serve(tiny_defaults):
         page = httpx.get(client.src)
@@ -517,14 +522,21 @@ def test_only_the_page_gets_the_early_language_script(tiny_defaults):
         assert info.headers["content-type"].startswith("application/json") and "localStorage" not in info.text
 
 
-def test_a_chinese_visitor_gets_the_servers_messages_in_chinese(client):
+def test_a_chinese_visitor_gets_the_servers_messages_in_chinese(client, tiny_defaults):
     """Info lines, tables and errors follow the visitor's language (the page's cookie, else the
     browser's); a client that says nothing gets English."""
     from gradio_client import Client
 
+    install(tiny_defaults)  # again: a test before may have served and forgotten them
     chinese = Client(client.src, headers={"Accept-Language": "zh-CN,zh;q=0.9"}, verbose=False, ssl_verify=False)
     _, table, info = chinese.predict(handle_file(examples.bus()), 0.25, 0.45, "yolov8n.pt", api_name="/detect")
     assert table["headers"][:2] == ["类别", "置信度"] and "运行于 `cpu`" in info and "找到：" in info
+    assert {"公交车", "人"} <= {row[0] for row in table["data"]}  # COCO's classes, named in Chinese
+    label, _ = chinese.predict(handle_file(examples.lion()), "resnet50", api_name="/classify_image")
+    assert label["label"] == "猎豹"  # ImageNet's too (the stand-in always answers cheetah)
+    resnet, clip, verdict = chinese.predict(handle_file(examples.lion()), "", False, CLIP, api_name="/compare")
+    assert resnet["label"] == "猎豹" and "1000 个 ImageNet 类别" in verdict
+    assert sum(not c["label"].isascii() for c in clip["confidences"]) == len(clip["confidences"])
     _, _, summary, *_ = chinese.predict(
         "你好 world", "openai-community/gpt2", "sentence-transformers/all-MiniLM-L6-v2", api_name="/tokenize"
     )

@@ -115,7 +115,7 @@ CASES = [
     (
         "/finetune_text",
         lambda f: (
-            handle_file(str(examples.REVIEWS)),
+            handle_file(str(examples.REVIEWS["en"])),
             None,
             None,
             None,
@@ -132,7 +132,7 @@ CASES = [
     (
         "/finetune_text",
         lambda f: (
-            handle_file(str(examples.REVIEWS)),
+            handle_file(str(examples.REVIEWS["en"])),
             None,
             None,
             None,

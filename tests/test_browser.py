@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 
+import i18n
 import tasks
 from harness.offline import ROOT
 from harness.server import serve
@@ -211,18 +212,16 @@ def section_and_tab_names(page) -> list[str]:
 def test_the_browsers_language_picks_the_interface(url, browser, locale):
     """A Chinese browser sees every section and tab title in Chinese, an English one in English; the
     switch then changes the language, and the choice survives a reload."""
-    from toolkit.zh import ZH
-
     context = browser.new_context(locale=locale, viewport={"width": 1300, "height": 900})
     page = context.new_page()
     page.goto(url)
-    page.get_by_role("tab", name=ZH["Vision"] if locale == "zh-CN" else "Vision", exact=True).wait_for()
+    language = "zh" if locale == "zh-CN" else "en"
+    page.get_by_role("tab", name=i18n.translate("Vision", language), exact=True).wait_for()
     english = [task.section for task in tasks.registered()] + [task.title for task in tasks.registered()]
-    expected = {ZH[name] for name in english} if locale == "zh-CN" else set(english)
-    assert expected <= set(section_and_tab_names(page))
+    assert {i18n.translate(name, language) for name in english} <= set(section_and_tab_names(page))
     other = "English" if locale == "zh-CN" else "中文"
     page.get_by_label(other).check()
-    section = "Training" if other == "English" else ZH["Training"]
+    section = i18n.translate("Training", "en" if other == "English" else "zh")
     page.get_by_role("tab", name=section, exact=True).wait_for()
     page.reload()
     page.get_by_role("tab", name=section, exact=True).wait_for()
@@ -233,13 +232,11 @@ def test_the_browsers_language_picks_the_interface(url, browser, locale):
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_every_section_title_shows_on_a_phone(url, browser, locale):
     """At 390 px every section's title is on screen (the tabs within may scroll into a menu)."""
-    from toolkit.zh import ZH
-
     context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.goto(url)
     for section in dict.fromkeys(task.section for task in tasks.registered()):
-        title = ZH[section] if locale == "zh-CN" else section
+        title = i18n.translate(section, "zh" if locale == "zh-CN" else "en")
         tab = page.get_by_role("tab", name=title, exact=True)
         sync_api.expect(tab).to_be_visible()
         box = tab.bounding_box()
@@ -249,11 +246,33 @@ def test_every_section_title_shows_on_a_phone(url, browser, locale):
     context.close()
 
 
+def test_a_chinese_visitor_starts_with_chinese_inputs_models_and_example_titles(url, browser):
+    from tasks import generation
+
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.goto(url + "?tab=generation")
+    panel = page.locator("#task-generation")
+    panel.wait_for(state="visible", timeout=30_000)
+    sync_api.expect(panel.get_by_label(i18n.translate("Prompt", "zh"), exact=True)).to_have_value(
+        generation.EXAMPLES[-1]
+    )
+    sync_api.expect(panel.get_by_label(i18n.translate("Model", "zh"), exact=True)).to_have_value(
+        "GPT-2 Chinese (CLUECorpusSmall)"
+    )
+    headers = panel.locator("thead th, .table-wrap th").all_inner_texts()
+    assert i18n.translate("Prompt", "zh") in [header.strip() for header in headers], headers
+    page.goto(url + "?tab=detection")
+    objects = page.locator("#task-detection")
+    objects.wait_for(state="visible", timeout=30_000)
+    sync_api.expect(objects.get_by_text(i18n.translate("confidence", "zh"), exact=True).first).to_be_visible()
+    context.close()
+
+
 def test_after_the_switch_the_server_answers_in_chinese(url, browser):
     """An English browser switched to 中文 gets the server's lines in Chinese too (the page tells the
     server by a cookie): where it runs, a result's summary, and an error."""
-    from toolkit.zh import ZH
-
+    zh = {text: i18n.translate(text, "zh") for text in ("Examples", "Tokenize", "Text")}
     context = browser.new_context(locale="en-US", viewport={"width": 1300, "height": 900})
     page = context.new_page()
     page.goto(url + "?tab=tokenizer")
@@ -261,11 +280,11 @@ def test_after_the_switch_the_server_answers_in_chinese(url, browser):
     panel = page.locator("#task-tokenizer")
     panel.wait_for(state="visible", timeout=30_000)
     sync_api.expect(page.locator(".showcase-where").last).to_contain_text("运行于 CPU")
-    sync_api.expect(panel.get_by_text(ZH["Examples"], exact=True)).to_be_visible()  # Gradio's own title, translated
-    panel.get_by_role("button", name=ZH["Tokenize"], exact=True).click()
+    sync_api.expect(panel.get_by_text(zh["Examples"], exact=True)).to_be_visible()  # Gradio's own title, translated
+    panel.get_by_role("button", name=zh["Tokenize"], exact=True).click()
     sync_api.expect(panel).to_contain_text("个字符切成", timeout=30_000)
-    panel.get_by_label(ZH["Text"], exact=True).fill("")
-    panel.get_by_role("button", name=ZH["Tokenize"], exact=True).click()
+    panel.get_by_label(zh["Text"], exact=True).fill("")
+    panel.get_by_role("button", name=zh["Tokenize"], exact=True).click()
     sync_api.expect(page.get_by_text("请先输入一些文本（或点击一个示例）。").first).to_be_visible(timeout=30_000)
     context.close()
 
@@ -277,3 +296,32 @@ def test_copy_link_gives_the_tab_on_screen(page, url):
     sync_api.expect(page.locator("#tab-link textarea")).to_have_value(url + "?tab=similarity")
     page.goto(url)
     page.get_by_role("tab", name="Vision", exact=True).wait_for()
+
+
+@pytest.fixture(scope="module")
+def pseudo_url(pseudo_language, tiny_defaults):
+    for client in serve(tiny_defaults):
+        yield client.src
+
+
+def test_a_third_language_shows_in_every_title_and_in_what_the_server_writes(pseudo_url, browser):
+    """A catalog added as one file (tests/conftest.py: every text in ⟦ ⟧) reaches a browser of that
+    language: every section and tab title, a tab's labels, and the server's lines."""
+    from tests.conftest import pseudo
+
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.goto(pseudo_url + "?tab=tokenizer")
+    panel = page.locator("#task-tokenizer")
+    panel.wait_for(state="visible", timeout=30_000)
+    names = section_and_tab_names(page)
+    sections = {pseudo(task.section) for task in tasks.registered()}
+    assert sections <= set(names) and len(names) > 10 and all(name.startswith("⟦") for name in names), names
+    page.goto(pseudo_url + "?tab=tokenizer")
+    panel.wait_for(state="visible", timeout=30_000)
+    sync_api.expect(panel.get_by_text(pseudo("Examples"), exact=True)).to_be_visible()
+    panel.get_by_role("button", name=pseudo("Tokenize"), exact=True).click()
+    sync_api.expect(panel).to_contain_text("⟦**openai-community/gpt2**".replace("**", ""), timeout=30_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "pseudo-language.png", full_page=True)
+    context.close()

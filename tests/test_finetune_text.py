@@ -7,8 +7,10 @@ import torch
 
 import examples
 from harness import stand_ins
+from models import trained_text
 from models.errors import ShowcaseError
 from tasks import finetune_text
+from tests.rankings import as_matrix
 from toolkit import text_data
 from toolkit.training import training_slot
 
@@ -17,7 +19,7 @@ IN_BROWSER = r"Validation accuracy"  # what the tab shows once it trained
 
 def fill_in_browser(panel, tmp_path, expect) -> None:
     """What a visitor does: take the built-in example; the columns fill in from the file."""
-    panel.get_by_role("button", name=re.compile("built-in example")).click()
+    panel.get_by_role("button", name=re.compile("built-in example: 40 reviews in English")).click()
     expect(panel.get_by_label("Text column")).to_have_value("text")
 
 
@@ -44,6 +46,10 @@ def fine_tuned():
     return progress, trained
 
 
+def probabilities(classifier, texts: list[str]) -> torch.Tensor:
+    return as_matrix(classifier.classify(texts), len(classifier.classes))
+
+
 def test_full_fine_tuning_drives_the_loss_down_and_beats_chance(fine_tuned):
     progress, trained = fine_tuned
     losses = [loss for _, loss in trained.losses]
@@ -59,24 +65,25 @@ def test_saved_model_reloads_with_the_same_predictions(fine_tuned, tmp_path):
     _, trained = fine_tuned
     texts = ["the car was wonderful", "the meal was dreadful", "something else entirely"]
     trained.save(tmp_path)
-    reloaded = finetune_text.load_trained(tmp_path)
-    assert reloaded.classifier.classes == trained.classifier.classes
+    reloaded, _ = trained_text.load(tmp_path)
+    assert reloaded.classes == trained.classifier.classes
     torch.testing.assert_close(
-        reloaded.classifier.probabilities(texts), trained.classifier.probabilities(texts), atol=1e-5, rtol=1e-4
+        probabilities(reloaded, texts), probabilities(trained.classifier, texts), atol=1e-5, rtol=1e-4
     )
     assert (tmp_path / "config.json").is_file() and (tmp_path / "showcase.json").is_file()
 
 
 def test_linear_probe_on_real_minilm_separates_sentiment(tmp_path):
-    data = text_data.read_dataset(examples.REVIEWS, None, None)
+    data = text_data.read_dataset(examples.REVIEWS["en"], None, None)
     *_, trained = finetune_text.train(data, MINILM, finetune_text.Settings(mode="probe"))
     assert trained.scores.accuracy >= 0.85
     clear = ["An absolute joy, I loved every minute.", "Broken, useless and rude staff. Never again."]
     assert [next(iter(p)) for p in trained.predict(clear)] == ["positive", "negative"]
     trained.save(tmp_path)
-    reloaded = finetune_text.load_trained(tmp_path)
+    reloaded, description = trained_text.load(tmp_path)
+    assert description["base_model"] == MINILM and description["mode"] == "probe"
     torch.testing.assert_close(
-        reloaded.classifier.probabilities(clear), trained.classifier.probabilities(clear), atol=1e-5, rtol=1e-4
+        probabilities(reloaded, clear), probabilities(trained.classifier, clear), atol=1e-5, rtol=1e-4
     )
 
 
@@ -173,11 +180,11 @@ def test_classes_with_a_single_row_cannot_be_validated():
 
 
 def test_probe_mode_reads_texts_at_the_max_length_it_records(minilm, tmp_path):
-    data = text_data.read_dataset(examples.REVIEWS, None, None)
+    data = text_data.read_dataset(examples.REVIEWS["en"], None, None)
     *_, trained = finetune_text.train(data, MINILM, finetune_text.Settings(mode="probe", max_length=8))
     long = ["The first few words are fine, but everything after them is a long and dreadful disappointment."]
     probe = trained.classifier.probe
-    torch.testing.assert_close(trained.classifier.probabilities(long), probe.probabilities(minilm.embed(long, 8)))
+    torch.testing.assert_close(probabilities(trained.classifier, long), probe.probabilities(minilm.embed(long, 8)))
     assert not torch.allclose(probe.probabilities(minilm.embed(long, 8)), probe.probabilities(minilm.embed(long, 256)))
     trained.save(tmp_path)
     assert '"max_length": 8' in (tmp_path / "showcase.json").read_text()

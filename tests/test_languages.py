@@ -156,6 +156,7 @@ def test_a_third_language_is_one_catalog_file(pseudo_language):
     assert (language.name, language.locale) == ("日本語", "ja")
     assert i18n.negotiate("ja-JP,en;q=0.5") == PSEUDO and i18n.negotiate("en") == "en"
     assert "日本語" in interface.switch_choices() and '"ja": "日本語"' in interface.restore_js()
+    assert interface.switch_choices()["中文"] == "zh-CN"  # a locale Gradio's own labels know
 
 
 def visible_texts(demo: gr.Blocks) -> tuple[set[str], list[str]]:
@@ -169,8 +170,13 @@ def visible_texts(demo: gr.Blocks) -> tuple[set[str], list[str]]:
         elif isinstance(value, str) and value.strip() and value != "# 🔭 Model Showcase":
             plain.append(f"{where}: {value!r}")
 
+    greeted = next(
+        {id(output) for output in fn.outputs} for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") == "greet"
+    )
     for block in demo.blocks.values():
         kind = type(block).__name__
+        if isinstance(block, gr.Dataframe) and id(block) not in greeted:
+            plain += [f"{kind}.headers: {header!r}" for header in block.headers or [] if not str(header).isdigit()]
         if getattr(block, "elem_id", None) == "language-switch" or (isinstance(block, gr.Button) and not block.visible):
             continue  # each language named in itself; the batched twins' buttons, never shown
         if isinstance(block, gr.Dataset):

@@ -15,6 +15,7 @@ from harness import stand_ins
 from models import runtime
 from models import yolo as yolo_family
 from models.cache import ModelCache
+from models.clip import Labels
 from models.decoding import Decoding
 from models.runtime import Runner
 from toolkit import ui
@@ -132,7 +133,7 @@ def test_yolo_export_finds_what_pytorch_finds(yolo, monkeypatch):
 
 def test_large_label_sets_are_kept_on_disk(monkeypatch, tmp_path):
     monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
-    labels = [f"class {n}" for n in range(120)]
+    labels = Labels(tuple(f"class {n}" for n in range(120)))
     first = stand_ins.clip().label_embeddings(labels)
     assert len(list(tmp_path.rglob("labels-*.pt"))) == 1
     later = stand_ins.clip()  # a restart: same weights, nothing in memory
@@ -144,7 +145,7 @@ def test_large_label_sets_are_kept_on_disk(monkeypatch, tmp_path):
     monkeypatch.setattr(later, "encode_prompts", never)
     torch.testing.assert_close(later.label_embeddings(labels), first)
     with pytest.raises(AssertionError):
-        later.label_embeddings(labels[:3])  # small sets are not written to disk
+        later.label_embeddings(Labels(labels.names[:3]))  # small sets are not written to disk
 
 
 def test_the_info_line_names_the_runtime_and_the_first_conversion_once(monkeypatch, tmp_path):
@@ -194,7 +195,7 @@ def test_a_warmed_encoder_drops_pytorch_and_loads_it_again_for_attention():
     encoder = sentence_encoder.load("sentence-transformers/all-MiniLM-L6-v2")
     encoder.warm()
     assert encoder.model is None and encoder.runtime == "OpenVINO"
-    tokens, weights, _ = encoder.attentions("The cat sat.", 32)
+    weights = encoder.attentions("The cat sat.", 32).weights
     assert encoder.model is not None and weights.shape[:2] == encoder.shape
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-4)
 

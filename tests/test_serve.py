@@ -15,7 +15,7 @@ from ray import serve
 import examples
 import models
 from harness import stand_ins
-from models.cache import ModelCache
+from models.backend import Embedded
 from models.decoding import Decoding
 from models.errors import ShowcaseError
 from models.remote import RemoteModel
@@ -49,8 +49,8 @@ def embedded(yolo, minilm, tiny_gpt2):
 @pytest.fixture(scope="module")
 def on_serve(embedded):
     """Models on Ray Serve for this module: MiniLM with two replicas, the rest with one."""
-    kept = models._cache
-    models._cache = ModelCache()
+    kept = models._backend  # the embedded models stay loaded for the other modules
+    models._backend = Embedded()
     models.serve_on_ray(
         num_cpus=2,
         include_dashboard=False,
@@ -60,7 +60,7 @@ def on_serve(embedded):
     )
     yield
     models.stop_serving_on_ray()
-    models._cache = kept
+    models._backend = kept
 
 
 def test_yolo_and_minilm_on_serve_answer_as_embedded(embedded, on_serve):
@@ -87,6 +87,27 @@ def test_concurrent_calls_joined_in_a_replica_each_get_their_own_rows(minilm, on
         assert torch.nn.functional.cosine_similarity(answer, minilm.embed(sentences)).min() > 0.9999
 
 
+def test_a_comparison_asks_each_model_once(on_serve, monkeypatch):
+    """/compare on one photo: one replica call to the ImageNet classifier and one to CLIP, the label
+    set's embeddings computed (and kept) in CLIP's replica; the same again for a second photo."""
+    from tasks import compare
+
+    calls = []
+    call = RemoteModel._call
+    monkeypatch.setattr(
+        RemoteModel,
+        "_call",
+        lambda self, method, *a, **k: calls.append((self._model_id, method)) or call(self, method, *a, **k),
+    )
+    no_progress = lambda *args, **kwargs: None  # noqa: E731
+    clip_id = compare.TASK.default("clip")
+    for photo in (examples.cheetah(), examples.bus()):
+        calls.clear()
+        theirs, clips, verdict = compare.run(photo, "", False, clip_id, progress=no_progress)
+        assert sorted(calls) == [(clip_id, "classify"), ("resnet50", "top_k")], calls
+        assert len(theirs) == len(clips) == 5 and "1,000 ImageNet classes" in verdict
+
+
 def test_a_model_error_in_a_replica_reaches_the_tab_as_it_is(on_serve):
     with pytest.raises(ShowcaseError, match="could not be loaded"):
         models.load("openai/clip-vit-base-patch16")  # no weights here, and no stand-in: the replica says so
@@ -98,7 +119,7 @@ def test_generation_streams_through_serve_and_stop_ends_it_in_the_replica(embedd
     assert len(updates) > 2 and updates[-1].text == embedded["text"]
 
     # Stop: the replica's generation ends well before a whole one would (tiny GPT-2 is fast, so time it).
-    replica, whole = models.remote.deployment("causal_lm"), Decoding(max_new_tokens=500, strategy="greedy")
+    replica, whole = models.backend().deployment("causal_lm"), Decoding(max_new_tokens=500, strategy="greedy")
     started = time.monotonic()
     assert list(generation.stream(generator, "Once upon a time", whole))[-1].tokens == 500
     whole_s, started = time.monotonic() - started, time.monotonic()
@@ -179,10 +200,11 @@ def test_a_family_whose_replicas_cannot_be_placed_is_refused_with_a_message(on_s
     from models import remote
 
     monkeypatch.setattr(remote, "DEPLOY_TIMEOUT_S", 3.0)
-    monkeypatch.setitem(remote._serving.overrides, "image_classifier", {"ray_actor_options": {"num_cpus": 8}})
-    assert "image_classifier" not in remote._serving.deployments
+    backend = models.backend()
+    monkeypatch.setitem(backend.overrides, "sequence_classifier", {"ray_actor_options": {"num_cpus": 8}})
+    assert "sequence_classifier" not in backend.deployments
     try:
-        with pytest.raises(ShowcaseError, match="No worker for image_classifier models could be started"):
-            models.load("resnet50")
+        with pytest.raises(ShowcaseError, match="No worker for sequence_classifier models could be started"):
+            models.load("distilbert/distilbert-base-uncased-finetuned-sst-2-english")
     finally:
-        serve.delete("image_classifier")
+        serve.delete("sequence_classifier")

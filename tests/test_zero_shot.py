@@ -6,6 +6,7 @@ from harness import stand_ins
 from models import clip as clip_family
 from models.errors import ModelUnavailable, ShowcaseError
 from tasks import zero_shot
+from tests.rankings import as_matrix
 from toolkit import inputs
 from toolkit.inputs import open_image, parse_labels
 
@@ -38,11 +39,7 @@ def test_too_many_labels_is_a_clear_error():
 
 def probabilities(clip, images: list, labels: list[str], ensemble: bool = False) -> torch.Tensor:
     """[images, labels]: each image's probability per label, in the labels' order."""
-    rows = clip.classify([open_image(image) for image in images], labels, ensemble).rows
-    matrix = torch.zeros(len(rows), len(labels))
-    for row, ranking in enumerate(rows):
-        matrix[row, ranking.indices] = torch.tensor(ranking.probabilities)
-    return matrix
+    return as_matrix(clip.classify([open_image(image) for image in images], labels, ensemble).rows, len(labels))
 
 
 def test_probabilities_cover_every_label_and_sum_to_one(tiny_clip):

@@ -90,6 +90,14 @@ class Task:
         own = [model_id for model_id in choices if language in models.languages(model_id)]
         return next(iter(own + [model_id for model_id in choices if models.reads(model_id, language)]), None)
 
+    def model_for(self, language: str, role: str = "model") -> str:
+        """The model a visitor who reads `language` starts with: the default, unless it does not read
+        that language and another of the tab's models does."""
+        default = self.default(role)
+        if models.reads(default, language):
+            return default
+        return self.reader(language, role) or default
+
     def with_models(self, rows: list[list], role: str = "model") -> list[list]:
         """Example rows with the model each runs on: the tab's model that reads the row's language,
         else the default."""

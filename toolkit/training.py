@@ -37,10 +37,6 @@ def training_slot():
         _slot.release()
 
 
-def training_busy() -> bool:
-    return _slot.locked()
-
-
 @dataclass
 class Progress:
     """One report from a training run: how far it is, what it is doing, the losses so far."""

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 import torch
 
+import i18n
 import models
 from models.base import LoadedModel
 from models.device import on_zero_gpu
@@ -111,9 +113,43 @@ def image_output(label: Any, format: str = "jpeg", **kwargs) -> gr.Image:
 
 
 def model_dropdown(task: Task, role: str = "model", label: Any = None) -> gr.Dropdown:
-    """A picker of the task's models for one role, named by their spaces.yaml labels."""
+    """A picker of the task's models for one role, named by their spaces.yaml labels; a visitor
+    starts with the model for their language (Task.model_for)."""
     choices = task.choices(role)
-    return gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=label or t("Model"))
+    picker = gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=label or t("Model"))
+    return greet(picker, functools.partial(task.model_for, role=role))
+
+
+# Each input's value when the page opens, chosen for the visitor's language: collected while the tabs
+# are built, then set by one load event of the app (take_greetings).
+_greetings: list[tuple[Any, Callable[[str], Any]]] = []
+
+
+def greet(component: Any, value_for: Callable[[str], Any]) -> Any:
+    """The component starts with value_for(the visitor's language) when the page opens."""
+    _greetings.append((component, value_for))
+    return component
+
+
+def in_language(texts: list[str]) -> Callable[[str], str]:
+    """value_for a text input: the first of `texts` written in the visitor's language, else the first."""
+
+    def first(language: str) -> str:
+        return next((text for text in texts if i18n.text_language([text]) == language), texts[0])
+
+    return first
+
+
+def table_with_columns(component: gr.DataFrame, columns: list[str]) -> gr.DataFrame:
+    """An empty table that shows its column titles, in the visitor's language, before its first result."""
+    return greet(component, lambda language: pd.DataFrame(columns=[i18n.translate(c, language) for c in columns]))
+
+
+def take_greetings() -> list[tuple[Any, Callable[[str], Any]]]:
+    """The greetings of the tabs built since the last call (one app's)."""
+    taken = list(_greetings)
+    _greetings.clear()
+    return taken
 
 
 def info_line() -> gr.Markdown:
