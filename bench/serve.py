@@ -70,7 +70,9 @@ def measure(command: list[str], endpoints: list[str], clients: int, seconds: flo
         warm_up(url, chosen)
         _, failures = run_load(url, clients, warm_up_seconds, chosen)  # replicas and caches reach their size
         processes = tree(pid)
-        cpu_before, app_before, started = cpu_seconds(processes), cpu_seconds(processes[:1]), time.perf_counter()
+        cpu_before = cpu_seconds(processes)
+        app_before = cpu_seconds(processes[:1])
+        started = time.perf_counter()
         latencies, more_failures = run_load(url, clients, seconds, chosen)
         elapsed, cpu_used = time.perf_counter() - started, cpu_seconds(processes) - cpu_before
         app_cpu_used = cpu_seconds(processes[:1]) - app_before

@@ -17,7 +17,9 @@ from transformers import (
 from i18n import N_
 from models.errors import ShowcaseError
 
-GREEDY, SAMPLING, BEAM_SEARCH = N_("greedy"), N_("sampling"), N_("beam search")
+GREEDY = N_("greedy")
+SAMPLING = N_("sampling")
+BEAM_SEARCH = N_("beam search")
 STRATEGIES = (SAMPLING, GREEDY, BEAM_SEARCH)
 
 

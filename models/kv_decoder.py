@@ -44,7 +44,9 @@ class DecodeStep(torch.nn.Module):
 
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
-        self.body, self.head, self.heads = model.transformer, model.lm_head, model.config.n_head
+        self.body = model.transformer
+        self.head = model.lm_head
+        self.heads = model.config.n_head
 
     def forward(self, input_ids, position_ids, attention_bias, past_keys, past_values, kept_positions):
         x = self.body.wte(input_ids) + self.body.wpe(position_ids)

@@ -85,7 +85,9 @@ class RemoteModel:
     """A model served by its family's deployment, used as the loaded model itself would be."""
 
     def __init__(self, handle, model_id: str, description: dict[str, Any]) -> None:
-        self._handle, self._model_id, self._class = handle, model_id, description["class"]
+        self._handle = handle
+        self._model_id = model_id
+        self._class = description["class"]
         self._streams, self._batched = set(description["streams"]), set(description["batched"])
         self.__dict__.update(description["attributes"])
 

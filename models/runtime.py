@@ -148,7 +148,10 @@ class Runner:
         fp32_arithmetic: bool = False,
     ) -> None:
         self.network: torch.nn.Module | None = network
-        self.model_id, self.part, self.device, self.dtype = model_id, part, device, dtype
+        self.model_id = model_id
+        self.part = part
+        self.device = device
+        self.dtype = dtype
         self.pending = accelerate and wanted(device)
         self.compiled = None
         self.request = None

@@ -1,4 +1,4 @@
-"""Batched forward passes and ranked outputs, the same for every family."""
+"""Batched forward passes, the same for every family."""
 
 from __future__ import annotations
 
@@ -31,12 +31,3 @@ def unit(features: torch.Tensor) -> torch.Tensor:
     """Rows scaled to length 1, in float32 (cosine similarity becomes a dot product)."""
     features = features.float()
     return features / features.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-
-
-def ranked(
-    probabilities: torch.Tensor | Sequence[float], labels: Sequence[str], k: int | None = None
-) -> dict[str, float]:
-    """{label: probability} for one row, most likely first, rounded for reading; the top k if given."""
-    row = torch.as_tensor(probabilities, dtype=torch.float32).flatten()
-    top = row.topk(min(k or len(labels), len(labels)))
-    return {labels[i]: round(float(p), 4) for p, i in zip(top.values.tolist(), top.indices.tolist())}

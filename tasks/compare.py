@@ -29,9 +29,17 @@ from toolkit.task import Endpoint, Task
 TOP_K = 5
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 WNID_PREFIX = re.compile(r"^n\d{8}_")
-IMAGE, TRUE_CLASS, AGREE = N_("image"), N_("true class"), N_("agree")
-MODEL, IMAGES, LABELLED = N_("model"), N_("images"), N_("labelled")
-TOP_1, TOP_5, AGREEMENT, MEAN_MS = N_("top-1 accuracy"), N_("top-5 accuracy"), N_("agreement"), N_("mean ms / image")
+# Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
+IMAGE = N_("image")
+TRUE_CLASS = N_("true class")
+AGREE = N_("agree")
+MODEL = N_("model")
+IMAGES = N_("images")
+LABELLED = N_("labelled")
+TOP_1 = N_("top-1 accuracy")
+TOP_5 = N_("top-5 accuracy")
+AGREEMENT = N_("agreement")
+MEAN_MS = N_("mean ms / image")
 
 
 def candidate_labels(classifier_id: str, labels_text: str | None) -> Labels:

@@ -25,7 +25,10 @@ PREVIEW_EVERY_S = 0.25
 LIVE_EVERY_S = 0.1
 LIVE_SECONDS = 300
 
-CLASS, CONFIDENCE, MASK_PIXELS = N_("class"), N_("confidence"), N_("mask_pixels")
+# Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
+CLASS = N_("class")
+CONFIDENCE = N_("confidence")
+MASK_PIXELS = N_("mask_pixels")
 TABLE_COLUMNS = [CLASS, CONFIDENCE, "x1", "y1", "x2", "y2", MASK_PIXELS]
 
 
@@ -130,7 +133,9 @@ def run_video(clip_path, confidence, iou, model_id):
     clip = video.open_clip(clip_path)
     detector = TASK.load(model_id)
     with video.ClipWriter(clip.fps) as writer:
-        timeline, began, shown = [], time.perf_counter(), 0.0
+        timeline = []
+        began = time.perf_counter()
+        shown = 0.0
         for index, frame in enumerate(video.read_frames(clip)):
             (found,) = detect(detector, [frame], confidence, iou)
             writer.write(found.image)

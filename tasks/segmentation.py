@@ -18,7 +18,10 @@ from toolkit.interface import t
 from toolkit.messages import class_names, message, with_columns_translated
 from toolkit.task import Endpoint, Task
 
-CLASS, CONFIDENCE, AREA = N_("class"), N_("confidence"), N_("area %")
+# Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
+CLASS = N_("class")
+CONFIDENCE = N_("confidence")
+AREA = N_("area %")
 TABLE_COLUMNS = [CLASS, CONFIDENCE, AREA]
 
 

@@ -27,7 +27,10 @@ from toolkit.training import Progress, RunStore, loss_frame, optimise, training_
 
 CIFAR10 = N_("CIFAR-10 (torchvision downloads it once, 170 MB)")
 UPLOAD = N_("Your own images (a zip, or image files)")
-ENCODER, PROBE_ACCURACY, MACRO_F1 = N_("encoder"), N_("probe accuracy"), N_("macro-F1")
+# Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
+ENCODER = N_("encoder")
+PROBE_ACCURACY = N_("probe accuracy")
+MACRO_F1 = N_("macro-F1")
 IMAGES, FOLDS = N_("images"), N_("folds")
 TABLE_COLUMNS = [ENCODER, PROBE_ACCURACY, MACRO_F1, IMAGES, FOLDS]
 PROBE_IMAGES = 500  # labelled images each encoder's linear probe is cross-validated on

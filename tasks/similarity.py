@@ -34,7 +34,11 @@ CHINESE_SENTENCES = "\n".join(
 )
 
 
-QUERY, RANK, SENTENCE, COSINE = N_("query"), N_("rank"), N_("sentence"), N_("cosine")
+# Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
+QUERY = N_("query")
+RANK = N_("rank")
+SENTENCE = N_("sentence")
+COSINE = N_("cosine")
 
 
 @dataclass

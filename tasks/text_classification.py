@@ -23,7 +23,11 @@ EXAMPLES = [
     "It's fine. Nothing special.",
     "这家餐厅的菜很好吃，服务也很周到。",
 ]
-TEXT, LABEL, PROBABILITY, TRUNCATED = N_("text"), N_("label"), N_("probability"), N_("truncated")
+# Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
+TEXT = N_("text")
+LABEL = N_("label")
+PROBABILITY = N_("probability")
+TRUNCATED = N_("truncated")
 
 
 def table(texts: list[str], answers: Answers[ClassifiedText], labels: list[str]) -> pd.DataFrame:

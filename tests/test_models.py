@@ -8,10 +8,11 @@ import torch
 
 import models
 from models import config
+from models.base import Answers, Ranking, Timings
 from models.cache import ModelCache
 from models.device import inference_dtype, pick_device
 from models.errors import ModelUnavailable, ShowcaseError
-from models.tensors import chunked, ranked
+from models.tensors import chunked
 
 
 def test_cache_loads_once_under_concurrent_first_requests():
@@ -70,6 +71,12 @@ def test_a_bad_family_is_reported(monkeypatch):
     assert any("'odd' has unknown fields ['colour']" in p for p in found)
 
 
+def test_a_clip_model_reading_a_language_without_prompts_is_reported(monkeypatch):
+    entries = {**config.model_entries(), "someone/japanese-clip": {"family": "clip", "languages": ["ja"]}}
+    monkeypatch.setattr(config, "model_entries", lambda: entries)
+    assert "spaces.yaml: prompts has no templates in a language 'someone/japanese-clip' reads." in models.problems()
+
+
 def test_serve_options_for_no_family_are_reported(monkeypatch):
     spaces = {**config.spaces(), "serve": {**config.spaces()["serve"], "yolov8": {"num_replicas": 2}}}
     monkeypatch.setattr(config, "spaces", lambda: spaces)
@@ -115,6 +122,15 @@ def test_chunked_forward_equals_one_pass():
     )
 
 
-def test_ranked_is_most_likely_first_and_rounded():
-    assert ranked(torch.tensor([0.1, 0.654321, 0.245679]), ["a", "b", "c"]) == {"b": 0.6543, "c": 0.2457, "a": 0.1}
-    assert list(ranked([0.2, 0.5, 0.3], ["a", "b", "c"], k=2)) == ["b", "c"]
+def test_a_ranking_is_most_likely_first_by_index_and_named_rounded():
+    ranking = Ranking.of(torch.tensor([0.1, 0.654321, 0.245679]))
+    assert ranking.indices == [1, 2, 0] and ranking.first == 1
+    assert ranking.named(["a", "b", "c"]) == {"b": 0.6543, "c": 0.2457, "a": 0.1}
+    assert list(Ranking.of([0.2, 0.5, 0.3], k=2).named(["a", "b", "c"])) == ["b", "c"]
+    assert Ranking.of([0.2, 0.5, 0.3]).named(["一", "二", "三"], k=1) == {"二": 0.5}
+
+
+def test_answers_split_back_into_each_callers_rows():
+    answers = Answers(["a", "b", "c", "d"], Timings({"forward": 8.0}))
+    first, second = answers.split([1, 3])
+    assert (first.rows, second.rows) == (["a"], ["b", "c", "d"]) and second.timings["forward"] == 8.0

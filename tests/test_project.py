@@ -3,6 +3,7 @@
 import ast
 import os
 import re
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -65,6 +66,21 @@ def test_the_registry_refuses_a_broken_task_with_a_clear_message(monkeypatch, ta
             tasks.registered()
     finally:
         tasks.registered.cache_clear()
+
+
+def test_two_tabs_cannot_serve_one_endpoint(monkeypatch):
+    from tasks import similarity, text_classification
+    from toolkit.task import Endpoint
+
+    taken = Endpoint("classify_text", similarity.run)
+    monkeypatch.setattr(similarity, "TASK", replace(similarity.TASK, endpoints=(taken,)))
+    tasks.registered.cache_clear()
+    try:
+        with pytest.raises(tasks.TaskContractError, match=re.escape("the endpoint /classify_text is already another")):
+            tasks.registered()
+    finally:
+        tasks.registered.cache_clear()
+    assert text_classification.TASK.endpoint("classify_text").twin == "classify_text_batched"
 
 
 def test_no_task_module_imports_another():
