@@ -39,14 +39,13 @@ def problems() -> list[str]:
     """What is wrong with spaces.yaml's models (unknown families or fields, a CLIP model with no
     prompts in its language) or its serve section."""
     found = []
-    prompts = config.spaces().get("prompts", {})
     for model_id, entry in config.model_entries().items():
         if not isinstance(entry, dict) or entry.get("family") not in FAMILIES:
             found.append(f"spaces.yaml: model '{model_id}' needs a family, one of {', '.join(FAMILIES)}.")
         elif set(entry) - config.MODEL_FIELDS:
             unknown = sorted(set(entry) - config.MODEL_FIELDS)
             found.append(f"spaces.yaml: model '{model_id}' has unknown fields {unknown}.")
-        elif entry["family"] == "clip" and config.prompt_language(model_id) not in prompts:
+        elif entry["family"] == "clip" and not config.reads(model_id, config.prompt_language(model_id)):
             found.append(f"spaces.yaml: prompts has no templates in a language '{model_id}' reads.")
     for name in set(config.spaces().get("serve", {})) - {"default", *FAMILIES}:
         found.append(f"spaces.yaml: serve: '{name}' is not a model family (one of {', '.join(FAMILIES)}, or default).")

@@ -41,9 +41,10 @@ def test_annotated_image_keeps_the_photo_colours(yolo):
         outside[int(box.y1) - 5 : int(box.y2) + 5, max(int(box.x1) - 5, 0) : int(box.x2) + 5] = False
     coloured = outside & (np.abs(photo[..., 0] - photo[..., 2]) > 40)
     assert coloured.sum() > 1000
-    difference = np.abs(found.image.astype(int) - photo)[coloured].mean()
-    swapped = np.abs(found.image[..., ::-1].astype(int) - photo)[coloured].mean()
-    assert difference < 3 < swapped
+    # Medians: labels sit above their boxes, outside the margin, and cover a few of these pixels.
+    difference = np.median(np.abs(found.image.astype(int) - photo)[coloured])
+    swapped = np.median(np.abs(found.image[..., ::-1].astype(int) - photo)[coloured])
+    assert difference < 1 < 20 < swapped
 
 
 def test_higher_confidence_keeps_fewer_objects(yolo):

@@ -1,7 +1,7 @@
 """Detections drawn on the photo, with supervision's annotators: masks, boxes and labels in the
-visitor's language, sized to the photo. Latin labels are drawn by OpenCV (about 1 ms on the bus
-photo); others, which OpenCV's fonts lack, by Pillow in a CJK font found offline (toolkit.fonts),
-which costs some 8 ms more."""
+visitor's language, sized to the photo. ASCII labels are drawn by OpenCV; others, which OpenCV's
+fonts lack, by Pillow in a CJK font found offline (toolkit.fonts), which is slower (bench/RESULTS.md,
+section 12)."""
 
 from __future__ import annotations
 
