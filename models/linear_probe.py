@@ -52,10 +52,19 @@ def logistic_regression(weight_decay: float, rows: int):
     return LogisticRegression(C=1.0 / (2.0 * weight_decay * max(rows, 1)), max_iter=1000)
 
 
+def one_blas_thread():
+    """Fitting probes with one BLAS thread: on matrices this small, waking OpenBLAS's other threads
+    costs more than they save (bench/RESULTS.md, section 12)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 def fit_linear(features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3) -> LinearProbe:
     """A probe fitted on every row (L-BFGS, full batch: probes are small)."""
     x = features.float().numpy()
-    fitted = logistic_regression(weight_decay, len(x)).fit(x, np.asarray(labels))
+    with one_blas_thread():
+        fitted = logistic_regression(weight_decay, len(x)).fit(x, np.asarray(labels))
     weight, bias = torch.from_numpy(fitted.coef_).float(), torch.from_numpy(fitted.intercept_).float()
     if len(fitted.classes_) == 2:  # one logit for the second class: as two, the first at zero
         weight, bias = torch.cat([torch.zeros_like(weight), weight]), torch.cat([torch.zeros_like(bias), bias])

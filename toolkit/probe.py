@@ -13,7 +13,7 @@ import torch
 
 from i18n import N_
 from models.errors import ModelUnavailable
-from models.linear_probe import logistic_regression
+from models.linear_probe import logistic_regression, one_blas_thread
 from toolkit.messages import message
 
 
@@ -76,7 +76,8 @@ def cross_validate(features: torch.Tensor, labels: list[str], count: int = 5, we
 
     folds = StratifiedKFold(count, shuffle=True, random_state=0)
     probe = logistic_regression(weight_decay, len(labels) * (count - 1) // count)
-    predicted = cross_val_predict(probe, features.float().numpy(), np.asarray(labels), cv=folds)
+    with one_blas_thread():
+        predicted = cross_val_predict(probe, features.float().numpy(), np.asarray(labels), cv=folds)
     return score(labels, predicted.tolist(), sorted(set(labels)))
 
 
