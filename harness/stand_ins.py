@@ -94,11 +94,12 @@ def gpt2(model_id: str = "openai-community/gpt2", tiny: bool = True, context: in
 
 
 def sentiment(model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-2-english", tiny: bool = True):
-    """A DistilBERT sentiment classifier with random weights over BERT's WordPiece vocabulary."""
+    """A DistilBERT sentiment classifier with random weights over BERT's WordPiece vocabulary (Chinese
+    BERT's for a model that reads Chinese)."""
     from transformers import AutoTokenizer, DistilBertConfig, DistilBertForSequenceClassification
 
     torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(TOKENIZER_ID)
+    tokenizer = AutoTokenizer.from_pretrained(CHINESE_TOKENIZER_ID if models.reads(model_id, "zh") else TOKENIZER_ID)
     size = dict(dim=32, hidden_dim=64, n_layers=2, n_heads=2) if tiny else {}
     config = DistilBertConfig(
         vocab_size=tokenizer.vocab_size,
@@ -158,10 +159,17 @@ BUILDERS: dict[str, Callable[[str, bool], object]] = {
 
 
 def missing_defaults() -> list[str]:
-    """Every tab's default models whose weights are missing here (the families in BUILDERS)."""
+    """Every tab's default models whose weights are missing here (the families in BUILDERS): the
+    model each tab starts with for a visitor of each language (Chinese-CLIP for a Chinese one)."""
+    import i18n
     import tasks
 
-    wanted = [task.default(role) for task in tasks.registered() for role in task.families]
+    wanted = [
+        task.model_for(language, role)
+        for task in tasks.registered()
+        for role in task.families
+        for language in i18n.languages()
+    ]
     return [m for m in dict.fromkeys(wanted) if models.family_of(m) in BUILDERS]
 
 
