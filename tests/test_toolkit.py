@@ -51,6 +51,27 @@ def test_bad_images_say_why(awkward, value, message):
         inputs.open_image(value)
 
 
+@pytest.mark.parametrize("extension", ["webp", "bmp", "tiff"])
+def test_the_common_formats_open(tmp_path, extension):
+    path = tmp_path / f"photo.{extension}"
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(path, lossless=True)  # lossless: WebP's option, others ignore it
+    assert inputs.open_image(str(path)).getpixel((5, 5)) == (10, 200, 10)
+
+
+def test_formats_outside_the_list_are_refused_unread(tmp_path, monkeypatch):
+    """PostScript would go to Ghostscript where it is installed: it is refused from its header."""
+    from PIL import EpsImagePlugin
+
+    path = tmp_path / "drawing.eps"
+    Image.new("RGB", (40, 30)).save(path)
+    called = []
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", lambda *args, **kwargs: called.append(args))
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", lambda image: called.append("parsed"))
+    with pytest.raises(ShowcaseError, match="'drawing.eps' is not an image this app can read"):
+        inputs.open_image(str(path))
+    assert called == []
+
+
 def test_huge_image_is_refused_before_decoding(tmp_path):
     with pytest.raises(ShowcaseError, match="144 megapixels"):
         inputs.open_image(str(write_huge_image(tmp_path)))

@@ -19,6 +19,9 @@ MAX_IMAGE_PIXELS = 64_000_000
 # Larger images are shrunk first: every model here works at <= 1024 px, and resizing a 40 MP
 # array inside each model's own preprocessing costs more than doing it once.
 MAX_IMAGE_SIDE = 4096
+# The formats photos come in. Pillow reads dozens more, and some hand the file on (EPS to
+# Ghostscript) or reach decoders few people use: an upload never reaches those.
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG includes phones' MPO
 MAX_LABELS = 2000
 # Control characters other than tab and newline are dropped: they only confuse tokenizers' output.
 # So are lone surrogates (half of a UTF-16 pair, which JSON can carry): no tokenizer can encode them.
@@ -127,7 +130,7 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 def _open(source, name: str) -> Image.Image:
     try:
-        return Image.open(source)
+        return Image.open(source, formats=IMAGE_FORMATS)
     except Image.DecompressionBombError as error:
         raise ShowcaseError(
             "The image is too large to open safely ({error}). Please resize it first.", error=error
