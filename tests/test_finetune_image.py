@@ -95,6 +95,31 @@ def test_zip_bombs_by_size_are_refused_before_reading(tmp_path, monkeypatch):
         image_data.collect([path])
 
 
+def many_entries(path, count: int) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(count):
+            archive.writestr(f"cats/{i}.png", b"")
+    return str(path)
+
+
+def test_a_zip_of_too_many_entries_is_refused_before_its_directory_is_read(tmp_path, monkeypatch):
+    """zipfile reads a zip's whole directory when it opens it: 250,000 entries took seconds and 217 MB."""
+    path = many_entries(tmp_path / "many.zip", image_data.MAX_ZIP_ENTRIES + 1)
+    opened = []
+    monkeypatch.setattr(image_data.zipfile, "ZipFile", lambda *args: opened.append(args))
+    with pytest.raises(ShowcaseError, match="More than 2,000 files to read"):
+        image_data.collect([path])
+    assert opened == []
+
+
+def test_zip64_directories_are_measured_too(tmp_path):
+    """Over 65,535 entries the count lives in the zip64 end record; the plain one says 0xFFFF."""
+    assert image_data.zip_directory(many_entries(tmp_path / "zip64.zip", 70_000))[0] == 70_000
+    assert image_data.zip_directory(many_entries(tmp_path / "small.zip", 3)) == (3, 3 * (46 + len("cats/0.png")))
+
+
 def image_bomb(path, entries: int = 40, side: int = 7999) -> str:
     """A zip of solid-colour PNGs, each under the 64-megapixel limit, a few hundred bytes compressed."""
     import io

@@ -9,6 +9,7 @@ and kept small, at the size the backbones read.
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,10 @@ from toolkit.messages import in_visitor_language, message
 
 MAX_IMAGES = 2000
 MAX_UNZIPPED_BYTES = 200_000_000  # a zip's declared contents; refuses zip bombs before reading them
+# zipfile reads a zip's whole directory when it opens it, so the directory is measured first, from
+# the end record. Entries: images, their folders, and macOS's "._" twin of each file.
+MAX_ZIP_ENTRIES = 5 * MAX_IMAGES
+MAX_ZIP_DIRECTORY_BYTES = 4_000_000  # MAX_ZIP_ENTRIES entries with names of some 350 characters
 # Pixels decoded over a whole upload (JPEGs count at their reduced decoding scale): a few seconds of
 # decoding on a small CPU; about 200 phone photos, or 3,000 screenshots.
 MAX_TOTAL_PIXELS = 600_000_000
@@ -83,7 +88,33 @@ def member_name(member: zipfile.ZipInfo) -> str:
     return readings.get("utf-8", member.filename)
 
 
+def zip_directory(path: Path) -> tuple[int, int]:
+    """The entries a zip's directory declares and its size in bytes, read from the end record (and
+    the zip64 end record where those numbers overflow it); (0, 0) where there is none."""
+    with open(path, "rb") as file:
+        size = file.seek(0, os.SEEK_END)
+        file.seek(max(0, size - 22 - 65_535))  # the end record: 22 bytes, then a comment of up to 64 KiB
+        tail = file.read()
+        end = tail.rfind(b"PK\x05\x06")
+        if end < 0 or len(tail) < end + 22:
+            return 0, 0
+        entries, directory_bytes = struct.unpack_from("<HI", tail, end + 10)
+        locator = end - 20  # zip64's locator sits just before the end record
+        overflowed = entries == 0xFFFF or directory_bytes == 0xFFFFFFFF
+        if not overflowed or locator < 0 or tail[locator : locator + 4] != b"PK\x06\x07":
+            return entries, directory_bytes
+        (record_at,) = struct.unpack_from("<Q", tail, locator + 8)
+        file.seek(record_at)
+        record = file.read(56)
+        if record[:4] != b"PK\x06\x06":
+            return entries, directory_bytes
+        return struct.unpack_from("<QQ", record, 32)
+
+
 def _zip_members(path: Path) -> Iterator[Candidate]:
+    entries, directory_bytes = zip_directory(path)
+    if entries > MAX_ZIP_ENTRIES or directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
+        raise ShowcaseError("More than {limit:,} files to read; send fewer.", limit=MAX_IMAGES)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
