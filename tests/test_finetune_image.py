@@ -45,7 +45,8 @@ def test_zip_of_nested_class_folders(class_zip):
     data = image_data.collect([class_zip])
     assert data.counts() == {"blue": 6, "red": 6}
     assert len(data.skipped) == 2  # the broken PNG, and README.txt (no class folder)
-    assert any("broken.png" in s for s in data.skipped)
+    (broken,) = [s for s in data.skipped if "broken.png" in s]
+    assert broken.startswith("photos/train/blue/broken.png: 'broken.png' is not an image"), broken  # not 'upload'
 
 
 def test_linear_probe_on_a_tiny_backbone_separates_the_classes(class_zip, tiny_backbone):

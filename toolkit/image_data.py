@@ -55,6 +55,11 @@ class Candidate:
     label: str | None
     read: Callable[[], bytes | Path]
 
+    @property
+    def file_name(self) -> str:
+        """Its name without its folders, as messages about the file itself call it."""
+        return PurePosixPath(self.name).name
+
 
 def label_from_name(path: PurePosixPath | Path) -> str | None:
     """The class of an image in a class folder (cats/01.jpg) or named class_xxx.jpg."""
@@ -166,7 +171,7 @@ def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE, unlabelled: boo
             )
             continue
         try:
-            total += decoded_pixels(lazy_image(_read(candidate)), kept_side)  # reads the header only
+            total += decoded_pixels(lazy_image(_read(candidate), candidate.file_name), kept_side)  # the header only
         except ShowcaseError as error:
             found.skipped.append(f"{candidate.name}: {in_visitor_language(error.text)}")
             continue
@@ -179,7 +184,7 @@ def collect(paths: list[str | Path], kept_side: int = KEPT_SIDE, unlabelled: boo
         ready.append(candidate)
     for candidate in ready:  # one at a time, each kept small
         try:
-            found.images.append(open_image(_read(candidate), kept_side))
+            found.images.append(open_image(_read(candidate), kept_side, candidate.file_name))
         except ShowcaseError as error:
             found.skipped.append(f"{candidate.name}: {in_visitor_language(error.text)}")
             continue

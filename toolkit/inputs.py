@@ -141,9 +141,10 @@ def _open(source, name: str) -> Image.Image:
         raise ShowcaseError("'{name}' could not be read: {error}.", name=name, error=error) from None
 
 
-def lazy_image(value: Any) -> Image.Image:
+def lazy_image(value: Any, name: str = "upload") -> Image.Image:
     """A user's image (file path, bytes, PIL image or array) opened but not yet decoded: only its
-    header is read, so its size is checked before any memory is spent on its pixels."""
+    header is read, so its size is checked before any memory is spent on its pixels. Bytes are
+    called `name` in messages (a path by its own name)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ShowcaseError("Please upload an image first (or click one of the examples).")
     if isinstance(value, np.ndarray):
@@ -156,7 +157,7 @@ def lazy_image(value: Any) -> Image.Image:
             raise ShowcaseError("The image file '{name}' was not found.", name=path.name)
         image = _open(path, path.name)
     elif isinstance(value, bytes):
-        image = _open(io.BytesIO(value), "upload")
+        image = _open(io.BytesIO(value), name)
     elif isinstance(value, Image.Image):
         image = value
     else:
@@ -182,11 +183,11 @@ def decoded_pixels(image: Image.Image, max_side: int = MAX_IMAGE_SIDE) -> int:
     return image.size[0] * image.size[1]
 
 
-def open_image(value: Any, max_side: int = MAX_IMAGE_SIDE) -> Image.Image:
+def open_image(value: Any, max_side: int = MAX_IMAGE_SIDE, name: str = "upload") -> Image.Image:
     """A user's image as upright RGB PIL at most max_side pixels on its longer side, or a
     ShowcaseError saying why not. Large images are shrunk before their colours are converted, so
     a huge greyscale image never exists as RGB."""
-    image = lazy_image(value)
+    image = lazy_image(value, name)
     try:
         decoded_pixels(image, max_side)
         image.load()
