@@ -58,6 +58,12 @@ def test_the_common_formats_open(tmp_path, extension):
     assert inputs.open_image(str(path)).getpixel((5, 5)) == (10, 200, 10)
 
 
+def test_every_format_on_the_list_has_a_reader():
+    """HEIC comes from pi-heif's opener, registered by toolkit.inputs (Pillow alone cannot read it)."""
+    Image.init()
+    assert set(inputs.IMAGE_FORMATS) <= set(Image.OPEN)
+
+
 def test_formats_outside_the_list_are_refused_unread(tmp_path, monkeypatch):
     """PostScript would go to Ghostscript where it is installed: it is refused from its header."""
     from PIL import EpsImagePlugin

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pi_heif import register_heif_opener
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from models.errors import ShowcaseError, Text
@@ -19,9 +20,11 @@ MAX_IMAGE_PIXELS = 64_000_000
 # Larger images are shrunk first: every model here works at <= 1024 px, and resizing a 40 MP
 # array inside each model's own preprocessing costs more than doing it once.
 MAX_IMAGE_SIDE = 4096
-# The formats photos come in. Pillow reads dozens more, and some hand the file on (EPS to
-# Ghostscript) or reach decoders few people use: an upload never reaches those.
-IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG includes phones' MPO
+# The formats photos come in (JPEG includes phones' MPO; HEIF is iPhones' HEIC, read by pi-heif).
+# Pillow reads dozens more, and some hand the file on (EPS to Ghostscript) or reach decoders few
+# people use: an upload never reaches those.
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
+register_heif_opener()
 MAX_LABELS = 2000
 # Control characters other than tab and newline are dropped: they only confuse tokenizers' output.
 # So are lone surrogates (half of a UTF-16 pair, which JSON can carry): no tokenizer can encode them.
