@@ -172,6 +172,7 @@ def build_app() -> gr.Blocks:
     # (on Ray Serve this process only waits for replicas: more).
     demo.queue(default_concurrency_limit=models.requests_at_once(2))
     gradio_internals.name_tools(demo, set(tasks.tools()))
+    gradio_internals.mend_lists_of_files_over_mcp()
     return demo
 
 

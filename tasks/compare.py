@@ -271,7 +271,12 @@ def run(image, labels_text, ensemble, clip_id, classifier_id=None, progress=gr.P
 @ui.user_errors
 @ui.gpu_seconds(120)
 def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progress=gr.Progress()):
-    """The same comparison over many photos (or a folder); a name like n02123045_tabby.jpg gives the true class."""
+    """The same comparison over many photos (or a folder); a name like n02123045_tabby.jpg gives the true class.
+
+    Args:
+        files: the photos (JPEG, PNG, WebP or HEIC)
+        labels_text: CLIP's labels, comma-separated; empty: the classifier's 1,000 ImageNet classes
+    """
     if not files:
         raise ShowcaseError("Upload some images (or a folder) first.")
     classifier_id = TASK.check(classifier_id or TASK.default("classifier"), "classifier")

@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import json
+import re
 
 import pytest
 
@@ -38,8 +39,12 @@ def mcp_url(tiny_defaults):
     demo.close()
 
 
+def data_url(path) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(open(path, "rb").read()).decode()
+
+
 def test_tools_are_named_described_and_exclude_training(mcp_url):
-    bus = "data:image/jpeg;base64," + base64.b64encode(open(examples.bus(), "rb").read()).decode()
+    bus = data_url(examples.bus())
     calls = {
         "detect": {"image": bus, "confidence": 0.25, "iou": 0.45, "model_id": "yolov8n.pt"},
         "similarity": {
@@ -65,3 +70,28 @@ def test_tools_are_named_described_and_exclude_training(mcp_url):
     ranked = json.dumps([part.model_dump() for part in answers["similarity"].content])
     assert not answers["similarity"].isError, ranked
     assert ranked.index("Reset my password") < ranked.index("The cat sleeps")
+
+
+def test_every_tool_answers_a_call(mcp_url):
+    """One call to each tool the tabs declare, sending only what a client must (and a list of files
+    to compare_batch, which Gradio's own MCP server refused: toolkit.gradio_internals mends it)."""
+    bus, lion = data_url(examples.bus()), data_url(examples.lion())
+    calls = {
+        "detect": {"image": bus},
+        "cut_out": {"image": bus},
+        "classify_image": {"image": lion},
+        "zero_shot": {"image": lion, "labels_text": "lion, house cat"},
+        "compare": {"image": lion, "labels_text": ""},
+        "compare_batch": {"files": [lion, bus], "labels_text": ""},
+        "generate": {"prompt": "Once upon a time", "max_new_tokens": 5},
+        "classify_text": {"text": "I loved every minute of it."},
+        "similarity": {"queries_text": "I can't log in", "sentences_text": "Reset my password\nThe cat sleeps"},
+        "tokenize": {"text": "Hello world"},
+        "attention": {"sentence": "The cat sleeps on the mat."},
+    }
+    assert set(calls) == set(tasks.tools())
+    _, answers = tools_and_calls(mcp_url, calls)
+    texts = {name: json.dumps([part.model_dump() for part in answer.content]) for name, answer in answers.items()}
+    assert [name for name, answer in answers.items() if answer.isError] == [], texts
+    # compare_batch's summary row: model, top-1, top-5, agreement, ms per image, images, labelled.
+    assert re.search(r"\['ResNet-50', [^\]]*, 2, 0\]", texts["compare_batch"]), texts["compare_batch"]

@@ -6,7 +6,8 @@ may break, and where to look when one does.
   translate, and example tables' column titles, which it shows untranslated.
 - The request a handler is running for (gradio.context.LocalContext).
 - MCP tools: Gradio names each after its function (fn.__name__) and lists every function not
-  marked as another kind of MCP object (`_mcp_type`).
+  marked as another kind of MCP object (`_mcp_type`); its server's handling of a list of files
+  (GradioMCPServer's schema and argument conversion) is mended here.
 - Components' own conversions: an uploaded image handed over as a path, a result image written to
   Gradio's cache.
 """
@@ -73,6 +74,60 @@ def name_tools(demo: gr.Blocks, tools: set[str]) -> None:
     for block_fn in demo.fns.values():
         if block_fn.api_name in tools and block_fn.fn is not None:
             block_fn.fn.__name__ = block_fn.api_name
+
+
+FILE_FORMAT = "Gradio File Input - a http or https url to a file"  # how Gradio's MCP schema marks a file
+
+
+def mend_lists_of_files_over_mcp() -> None:
+    """A tool that takes a list of files (gr.File(file_count="multiple")) fails every call on
+    Gradio's MCP server: its schema keeps a `$ref` to a definition the server has removed, and the
+    server finds files among the arguments by their place in the schema (`files/items`), which no
+    list index (`files/0`) matches. Both mended on GradioMCPServer, once."""
+    from gradio.mcp import GradioMCPServer
+
+    if getattr(GradioMCPServer, "lists_of_files_mended", False):
+        return
+    simplify = GradioMCPServer.simplify_filedata_schema
+    convert = GradioMCPServer.convert_strings_to_filedata
+
+    def simplified(self, schema: dict) -> tuple[dict, list[list[str | int]]]:
+        schema, positions = simplify(self, schema)
+        return _without_dangling_references(schema), positions
+
+    def converted(self, value: Any, positions: list[list[str | int]]) -> Any:
+        return convert(self, value, [found for position in positions for found in _in_arguments(value, position)])
+
+    GradioMCPServer.simplify_filedata_schema = simplified
+    GradioMCPServer.convert_strings_to_filedata = converted
+    GradioMCPServer.lists_of_files_mended = True
+
+
+def _without_dangling_references(node: Any) -> Any:
+    """The schema without the `$ref`s of nodes already described as files, and without the
+    definitions that only those referred to."""
+    if isinstance(node, list):
+        return [_without_dangling_references(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kept = {key: _without_dangling_references(value) for key, value in node.items() if key != "$defs"}
+    if kept.get("format") == FILE_FORMAT:
+        kept.pop("$ref", None)
+    if "$defs" in node and "$ref" in json.dumps(kept):
+        kept["$defs"] = node["$defs"]
+    return kept
+
+
+def _in_arguments(value: Any, position: list[str | int]) -> list[list[str | int]]:
+    """A file's schema position (`items` for each element of a list) as positions in the arguments."""
+    if not position:
+        return [[]]
+    head, *rest = position
+    if head == "items" and isinstance(value, list):
+        return [[index, *tail] for index, item in enumerate(value) for tail in _in_arguments(item, rest)]
+    if isinstance(value, dict) and head in value:
+        return [[head, *tail] for tail in _in_arguments(value[head], rest)]
+    return [position]
 
 
 def hand_over_path(component: gr.Image) -> gr.Image:
