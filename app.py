@@ -42,7 +42,7 @@ from i18n import N_  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
-from toolkit import gradio_internals, interface, ui  # noqa: E402
+from toolkit import gradio_internals, interface, request_limits, ui  # noqa: E402
 from toolkit.interface import t  # noqa: E402
 from toolkit.messages import message, visitor_language  # noqa: E402
 
@@ -213,7 +213,7 @@ def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs)
         theme=gr.themes.Soft(primary_hue="indigo"),
         css=CSS,
         i18n=interface.I18N,
-        app_kwargs={"middleware": [Middleware(interface.EarlyLanguage)]},
+        app_kwargs={"middleware": [Middleware(request_limits.BodyLimit), Middleware(interface.EarlyLanguage)]},
         **kwargs,
     )
 

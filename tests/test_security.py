@@ -41,6 +41,47 @@ def test_uploads_over_the_limit_are_refused(base_url):
     assert app.MAX_UPLOAD == "25mb"
 
 
+def test_a_json_body_over_the_limit_is_refused_before_it_is_read(base_url):
+    """A 200 MB body to /tokenize was parsed whole (+432 MB) before the 20,000-character check."""
+    from toolkit import request_limits
+
+    url = f"{base_url}/gradio_api/call/tokenize"
+    small = httpx.post(url, json={"data": ["Hello world", "gpt2", "gpt2"]})
+    assert small.status_code == 200, small.text
+    body = b'{"data": ["' + b"a" * (request_limits.MAX_JSON_BYTES + 1) + b'"]}'
+    big = httpx.post(url, content=body, headers={"content-type": "application/json", "accept-language": "zh-CN"})
+    assert big.status_code == 413
+    assert big.json()["detail"].startswith("请求超过 16 MB")
+
+
+def test_a_body_sent_without_its_length_is_cut_off_at_the_limit(base_url):
+    from toolkit import request_limits
+
+    def chunks():  # chunked transfer: no content-length to refuse it by
+        yield b'{"data": ["'
+        for _ in range(request_limits.MAX_JSON_BYTES // 2**20 + 2):
+            yield b"a" * 2**20
+
+    response = httpx.post(f"{base_url}/gradio_api/call/tokenize", content=chunks())
+    assert response.status_code == 413
+    assert "larger than 16 MB" in response.json()["detail"]
+
+
+def test_a_live_frame_over_a_frames_worth_is_refused(base_url):
+    from toolkit import request_limits
+
+    frame = b"0" * (request_limits.MAX_FRAME_BYTES + 1)
+    response = httpx.post(f"{base_url}/gradio_api/stream/no-such-event", content=frame)
+    assert response.status_code == 413
+
+
+def test_head_and_get_give_the_page_the_same_length(base_url):
+    got = httpx.get(f"{base_url}/")
+    head = httpx.head(f"{base_url}/")
+    assert got.status_code == head.status_code == 200
+    assert int(head.headers["content-length"]) == int(got.headers["content-length"]) == len(got.content)
+
+
 def test_listening_on_all_interfaces_prints_a_warning():
     process = subprocess.Popen(
         [sys.executable, "app.py", "--host", "0.0.0.0", "--port", "1"],

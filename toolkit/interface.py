@@ -84,7 +84,7 @@ class EarlyLanguage:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].endswith("/"):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].endswith("/"):
             return await self.app(scope, receive, send)
         start: dict = {}
         body = bytearray()
@@ -92,9 +92,15 @@ class EarlyLanguage:
         async def inject(event) -> None:
             if event["type"] == "http.response.start":
                 start.update(event)
-                if not dict(event.get("headers", [])).get(b"content-type", b"").startswith(b"text/html"):
+                headers = dict(event.get("headers", []))
+                if not headers.get(b"content-type", b"").startswith(b"text/html"):
                     start["passed"] = True
                     await send(event)
+                elif scope["method"] == "HEAD":  # no body to change: the length GET's page will have
+                    start["passed"] = True
+                    length = int(headers.get(b"content-length", b"0")) + len(EARLY_SCRIPT)
+                    headers[b"content-length"] = str(length).encode()
+                    await send({**event, "headers": list(headers.items())})
                 return
             if start.get("passed"):
                 return await send(event)
