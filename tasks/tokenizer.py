@@ -10,10 +10,9 @@ import pandas as pd
 
 import models
 from i18n import N_
-from models.errors import ShowcaseError
 from models.hub import encode
 from toolkit import ui
-from toolkit.inputs import clean_text
+from toolkit.inputs import clean_text, number
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
 from toolkit.task import Endpoint, Task
@@ -134,14 +133,13 @@ def train_bpe(corpus: str, merges: int, sample: str = "") -> TrainedBpe:
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
     corpus = clean_text(corpus, "a corpus to train on", MAX_CORPUS_CHARS)
-    if merges is None or int(merges) < 0:
-        raise ShowcaseError("The number of merges must be 0 or more.")
+    merges = number(merges, "Merges", 0, whole=True)
     notes = []
-    if int(merges) > MAX_MERGES:
+    if merges > MAX_MERGES:
         notes.append(
-            message("{asked:,} merges asked; this panel learns at most {limit:,}.", asked=int(merges), limit=MAX_MERGES)
+            message("{asked:,} merges asked; this panel learns at most {limit:,}.", asked=merges, limit=MAX_MERGES)
         )
-    wanted = min(int(merges), MAX_MERGES)
+    wanted = min(merges, MAX_MERGES)
     alphabet = sorted({c for c in corpus if not c.isspace()})
     tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
@@ -242,7 +240,7 @@ def build_ui() -> None:
         with gr.Row():
             with gr.Column():
                 corpus = gr.Textbox(label=t("Corpus"), value=EXAMPLE_CORPUS, lines=6)
-                merges = gr.Number(value=20, precision=0, label=t("Merges"))
+                merges = gr.Number(value=20, step=1, label=t("Merges"))
                 sample = gr.Textbox(
                     label=t("Segment this text (empty: the start of the corpus's first line)"),
                     value="the slowest renewal",

@@ -147,6 +147,10 @@ CASES = [
         "Max rows used must be at least 2",
     ),
     ("/generate", lambda f: ("Hi", *SAMPLING[:-1], 2**64), "The seed must be from 0 to"),
+    # Past float's range: Gradio's own integer rounding of the box failed with its generic error.
+    ("/generate", lambda f: ("Hi", *SAMPLING[:-1], "1e400"), "The seed must be a whole number, got '1e400'"),
+    ("/generate", lambda f: ("Hi", *SAMPLING[:-1], -5), "The seed must be from 0 to"),
+    ("/train_bpe", lambda f: ("abc def", "1e400", ""), "Merges must be a whole number"),
     ("/train_bpe", lambda f: ("word " * 5000, 10, ""), None),  # one line over the sample's 20,000-character limit
     ("/finetune_image", lambda f: ([image(f, "bad_crc.zip")], "resnet50"), "damaged inside the zip"),
     ("/finetune_image", lambda f: ([image(f, "empty.zip")], "resnet50"), "No usable labelled images"),

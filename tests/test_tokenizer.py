@@ -66,7 +66,14 @@ def test_one_word_corpus():
     assert len(bpe.merges) == len("tokenizer") - 1
 
 
-@pytest.mark.parametrize("corpus, merges, message", [("", 5, "enter a corpus"), ("abc", -1, "0 or more")])
+@pytest.mark.parametrize(
+    "corpus, merges, message",
+    [
+        ("", 5, "enter a corpus"),
+        ("abc", -1, "Merges must be at least 0"),
+        ("abc", "1e400", "Merges must be a whole number"),
+    ],
+)
 def test_bad_training_input_says_why(corpus, merges, message):
     with pytest.raises(ShowcaseError, match=message):
         tokenizer.train_bpe(corpus, merges)

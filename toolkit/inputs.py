@@ -56,7 +56,9 @@ def number(
         raise ShowcaseError("{what} must be at least {low:,g}, got {value:,g}.", what=name, low=low, value=result)
     if high is not None and result > high:
         raise ShowcaseError("{what} must be at most {high:,g}, got {value:,g}.", what=name, high=high, value=result)
-    return int(value) if whole else result
+    if not whole:
+        return result
+    return value if isinstance(value, int) else int(result)  # an int stays exact; floats hold 53 bits
 
 
 # ---------------------------------------------------------------- text
