@@ -211,7 +211,13 @@ def summary(result: Pretraining, evaluation: Evaluation) -> str:
         if result.losses
         else ""
     )
-    if evaluation.table.empty:
+    classes = sorted({label for label in result.data.labels if label})
+    if evaluation.table.empty and len(classes) == 1:
+        text += "\n\n" + message(
+            "One class only ('{label}'): scoring needs two or more class folders; see the map and the neighbours.",
+            label=html.escape(classes[0]),
+        )
+    elif evaluation.table.empty:
         text += "\n\n" + message(
             "No classes to score it with (put images in class folders): see the map and the neighbours."
         )

@@ -131,6 +131,17 @@ def test_unlabelled_uploads_pretrain_without_a_probe(tmp_path, empty_model_cache
     assert "No classes to score it with" in summary and table.empty and set(points["class"]) == {"(unlabelled)"}
 
 
+def test_one_class_folder_is_named_not_asked_for(tmp_path, empty_model_cache):
+    members = {f"cats/{i}.png": coloured((10 * i, 200 - 5 * i, 90), i) for i in range(20)}
+    updates = list(
+        self_supervised.run(
+            self_supervised.UPLOAD, [make_zip(tmp_path / "cats.zip", members)], 100, 1, 16, 1e-3, progress=quiet
+        )
+    )
+    summary, _, table, *_ = updates[-1]
+    assert "One class only ('cats'): scoring needs two or more class folders" in summary and table.empty
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [
