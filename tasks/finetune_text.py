@@ -280,7 +280,7 @@ def build_ui() -> None:
                 learning_rate = gr.Number(value=5e-5, label=t("Learning rate (full fine-tuning)"))
                 batch_size = gr.Slider(4, 64, value=16, step=4, label=t("Batch size"), precision=0)
                 max_length = gr.Slider(16, 512, value=128, step=16, label=t("Max length (tokens)"), precision=0)
-                max_rows = gr.Number(value=text_data.DEFAULT_MAX_ROWS, step=1, label=t("Max rows used"))
+                max_rows = ui.whole_number(text_data.DEFAULT_MAX_ROWS, t("Max rows used"))
             with gr.Row():
                 button = gr.Button(t("Train"), variant="primary")
                 stop = gr.Button(t("Stop"), variant="stop")

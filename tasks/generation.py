@@ -189,7 +189,7 @@ def build_ui() -> None:
                 penalty = gr.Slider(
                     0.5, 2.0, value=defaults.repetition_penalty, step=0.05, label=t("Repetition penalty")
                 )
-                seed = gr.Number(value=defaults.seed, step=1, label=t("Seed (-1: random)"))
+                seed = ui.whole_number(defaults.seed, t("Seed (-1: random)"), minimum=-1)
         with gr.Column():
             output = gr.Textbox(label=t("Text"), lines=14, autoscroll=True)
             info = ui.info_line()

@@ -240,7 +240,7 @@ def build_ui() -> None:
         with gr.Row():
             with gr.Column():
                 corpus = gr.Textbox(label=t("Corpus"), value=EXAMPLE_CORPUS, lines=6)
-                merges = gr.Number(value=20, step=1, label=t("Merges"))
+                merges = ui.whole_number(20, t("Merges"))
                 sample = gr.Textbox(
                     label=t("Segment this text (empty: the start of the corpus's first line)"),
                     value="the slowest renewal",

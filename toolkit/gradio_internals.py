@@ -144,6 +144,15 @@ def hand_over_path(component: gr.Image) -> gr.Image:
     return component
 
 
+def hand_over_as_sent(component: gr.Number) -> gr.Number:
+    """A whole-number box (precision=0, so the API calls it an integer) whose value reaches the
+    handler as the client sent it: Gradio's own rounding fails with its generic error on a value past
+    float's range ('1e400'), and its bounds check speaks English only; the handler checks it
+    (toolkit.inputs.number). Overridden on the instance, as hand_over_path is."""
+    component.preprocess = lambda payload: payload
+    return component
+
+
 def write_whole_files(component: gr.Image, format: str) -> gr.Image:
     """An image result (an RGB or RGBA array) whose file no download finds half-written: written under
     a temporary name in Gradio's cache, then renamed to the name Gradio gives it (a hash of its bytes),

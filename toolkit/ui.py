@@ -103,6 +103,12 @@ def image_input(label: Any = None) -> gr.Image:
     return gradio_internals.hand_over_path(component)
 
 
+def whole_number(value: int, label: Any, **kwargs) -> gr.Number:
+    """A box for a whole number (the API calls it an integer) whose value the handler checks: Gradio's
+    own rounding would fail on '1e400' with its generic error (toolkit.inputs.number says what is wrong)."""
+    return gradio_internals.hand_over_as_sent(gr.Number(value=value, precision=0, label=label, **kwargs))
+
+
 def image_output(label: Any, format: str = "jpeg", **kwargs) -> gr.Image:
     """An image result (an RGB or RGBA array) whose file no download finds half-written: Gradio
     names a result's file after a hash of its bytes and rewrites it on every request that returns
