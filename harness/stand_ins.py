@@ -158,17 +158,19 @@ BUILDERS: dict[str, Callable[[str, bool], object]] = {
 }
 
 
-def missing_defaults() -> list[str]:
-    """Every tab's default models whose weights are missing here (the families in BUILDERS): the
-    model each tab starts with for a visitor of each language (Chinese-CLIP for a Chinese one)."""
+def missing_defaults(every_language: bool = True) -> list[str]:
+    """Every tab's default models whose weights are missing here (the families in BUILDERS). With
+    `every_language`, the model each tab starts with for a visitor of each language too (Chinese-CLIP
+    for a Chinese one); without, only what app.py --preload loads, as full-size stand-ins measure it."""
     import i18n
     import tasks
 
+    languages = i18n.languages() if every_language else [i18n.SOURCE]
     wanted = [
         task.model_for(language, role)
         for task in tasks.registered()
         for role in task.families
-        for language in i18n.languages()
+        for language in languages
     ]
     return [m for m in dict.fromkeys(wanted) if models.family_of(m) in BUILDERS]
 
@@ -184,15 +186,16 @@ def install(stand_ins: dict[str, object]) -> None:
 
 
 def defaults(tiny: bool = True) -> dict[str, object]:
-    """A stand-in for each of missing_defaults(), by model id."""
-    return {model_id: build(model_id, tiny) for model_id in missing_defaults()}
+    """A stand-in for each of missing_defaults(), by model id (full-size ones: the app's preloads)."""
+    return {model_id: build(model_id, tiny) for model_id in missing_defaults(every_language=tiny)}
 
 
 def install_defaults(family: str | None = None, tiny: bool = True, warm: bool = True) -> None:
     """A stand-in for each missing default model (of one family, if given), installed, and warmed as
     models.load warms what it loads (converted for the CPU runtime). What the stand-in server runs
-    first, and each Ray Serve replica in tests and benchmarks (models.remote.RayServe's setup)."""
-    for model_id in missing_defaults():
+    first, and each Ray Serve replica in tests and benchmarks (models.remote.RayServe's setup).
+    Full-size stand-ins are only what app.py --preload loads, so benchmarks measure the app's start."""
+    for model_id in missing_defaults(every_language=tiny):
         if family in (None, models.family_of(model_id)):
             model = build(model_id, tiny)
             if warm:
