@@ -213,7 +213,13 @@ def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs)
         theme=gr.themes.Soft(primary_hue="indigo"),
         css=CSS,
         i18n=interface.I18N,
-        app_kwargs={"middleware": [Middleware(request_limits.BodyLimit), Middleware(interface.EarlyLanguage)]},
+        app_kwargs={
+            "middleware": [
+                Middleware(request_limits.BodyLimit),
+                Middleware(interface.EarlyLanguage),
+                Middleware(gradio_internals.SettledCancels),
+            ]
+        },
         **kwargs,
     )
 

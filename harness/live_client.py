@@ -34,16 +34,24 @@ def stream_endpoint(url: str) -> tuple[int, float]:
 
 
 def stream(
-    url: str, frame_bgr: np.ndarray, settings: list, seconds: float, every: float | None = None
+    url: str,
+    frame: np.ndarray | str,
+    settings: list,
+    seconds: float,
+    every: float | None = None,
+    close: bool = True,
+    outputs: list | None = None,
 ) -> list[tuple[float, float]]:
-    """Streams the frame for `seconds`, a tick every `every` seconds (default: the page's); returns
-    (sent at, answered at) per answered frame, in monotonic seconds. `settings` are the event's
-    inputs after the frame (thresholds, model, state)."""
+    """Streams the frame (a BGR array, or a data URL as sent) for `seconds`, a tick every `every`
+    seconds (default: the page's); returns (sent at, answered at) per answered frame after the first,
+    in monotonic seconds. `settings` are the event's inputs after the frame (thresholds, model,
+    state). Without `close`, the client goes as a closed tab does: it stops sending and never says
+    so. Each answer's outputs are added to `outputs` if given."""
     fn_index, page_every = stream_endpoint(url)
     every = page_every if every is None else every
     api = f"{url}gradio_api"
     session = uuid.uuid4().hex[:11]
-    frame = {"url": data_url(frame_bgr)}
+    frame = {"url": frame if isinstance(frame, str) else data_url(frame)}
     answered = threading.Event()
     timings: list[tuple[float, float]] = []
     sent_at = [0.0]
@@ -57,6 +65,8 @@ def stream(
                 message = json.loads(line[5:])
                 if message.get("msg") in ("process_streaming", "process_generating"):
                     timings.append((sent_at[0], time.monotonic()))
+                    if outputs is not None:
+                        outputs.append(message["output"]["data"])
                     answered.set()
                 elif message.get("msg") in ("process_completed", "close_stream"):
                     if not message.get("success", True):
@@ -84,6 +94,7 @@ def stream(
                 sent_at[0] = time.monotonic()
                 http.post(f"{api}/stream/{event_id[0]}", json=body)
             time.sleep(max(0.0, every - (time.monotonic() - tick)))
-        http.post(f"{api}/stream/{event_id[0]}/close")
+        if close:
+            http.post(f"{api}/stream/{event_id[0]}/close")
         listener.join(timeout=30)
     return timings[1:]  # the first answer includes loading the model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass
 
@@ -13,10 +14,10 @@ import examples
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from models.yolo import DATASET, Detections, Detector
-from toolkit import drawing, ui, video
+from toolkit import drawing, gradio_internals, ui, video
 from toolkit.inputs import open_image
 from toolkit.interface import t
-from toolkit.messages import class_names, message, with_columns_translated
+from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
 from toolkit.task import Endpoint, Task
 
 # A clip being annotated shows a frame this often: the page needs a few a second, not every one.
@@ -24,6 +25,9 @@ PREVIEW_EVERY_S = 0.25
 # A live stream sends a frame at most this often, and only once the last one is answered.
 LIVE_EVERY_S = 0.1
 LIVE_SECONDS = 300
+# A stream whose page sends no frame for this long after an answer has gone (a closed tab): it is
+# ended, and its slot freed for the next visitor.
+LIVE_IDLE_S = 5
 
 # Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
 CLASS = N_("class")
@@ -109,7 +113,10 @@ def run_live(frame, confidence, iou, model_id, rate: video.FrameRate | None):
     if frame is None:  # the camera is still starting
         return None, message("Waiting for the camera…"), rate
     started = time.perf_counter()
-    photo = open_image(frame, video.FRAME_SIDE)
+    try:
+        photo = open_image(frame, video.FRAME_SIDE)
+    except ShowcaseError as error:  # one bad frame is said beside the stream, which goes on
+        return gr.skip(), html.escape(in_visitor_language(error.text), quote=False), rate
     detector = TASK.load(model_id)
     (found,) = detect(detector, [photo], confidence, iou)
     rate = rate or video.FrameRate()
@@ -206,12 +213,8 @@ def build_ui() -> None:
                 )
             )
             with gr.Row():
-                webcam = gr.Image(
-                    sources=["webcam"],
-                    streaming=True,
-                    type="numpy",
-                    label=t("Webcam"),
-                    webcam_options=gr.WebcamOptions(mirror=False),
+                webcam = ui.image_input(
+                    t("Webcam"), sources=["webcam"], streaming=True, webcam_options=gr.WebcamOptions(mirror=False)
                 )
                 live = ui.image_output(t("Detections, live"), elem_id="detection-live")
             live_info, rate = ui.info_line(), gr.State()
@@ -240,7 +243,7 @@ def build_ui() -> None:
                 )
     ui.bind(TASK.endpoint("detect"), button.click, [image, confidence, iou, model_id], [annotated, objects, info])
     # Private: an API client sends one frame, not a stream; /detect answers that. Two streams at a time.
-    webcam.stream(
+    live_stream = webcam.stream(
         run_live,
         [webcam, confidence, iou, model_id, rate],
         [live, live_info, rate],
@@ -250,6 +253,7 @@ def build_ui() -> None:
         concurrency_id="live",
         api_visibility="private",
     )
+    gradio_internals.close_when_idle(live_stream, LIVE_IDLE_S)
     job = ui.bind(
         TASK.endpoint("detect_video"),
         start.click,

@@ -150,6 +150,35 @@ def test_generate_cancelled_midway_then_serves_again(language_client):
     assert "5 tokens" in info
 
 
+def test_stop_pressed_twice_answers_both_and_the_server_serves_on(language_client):
+    """Two cancels of one run at once (a Stop storm): Gradio's second failed with HTTP 500."""
+    import concurrent.futures
+    import uuid
+
+    import httpx
+
+    url = language_client.src.rstrip("/")
+    config = httpx.get(f"{url}/config").json()
+    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "generate")
+    for _ in range(5):
+        session = uuid.uuid4().hex[:11]
+        settings = ["Keep going", "openai-community/gpt2", 512, "sampling", 0.8, 50, 0.95, 0, 1.0, 1]
+        body = {"data": settings, "fn_index": fn_index, "session_hash": session}
+        event_id = httpx.post(f"{url}/gradio_api/queue/join", json=body).json()["event_id"]
+        with httpx.stream("GET", f"{url}/gradio_api/queue/data", params={"session_hash": session}) as events:
+            for line in events.iter_lines():
+                if "process_generating" in line:  # running: its iterator exists
+                    break
+            cancel = {"session_hash": session, "fn_index": fn_index, "event_id": event_id}
+            with concurrent.futures.ThreadPoolExecutor(3) as pool:
+                answers = list(pool.map(lambda body: httpx.post(f"{url}/gradio_api/cancel", json=body), [cancel] * 3))
+        assert [answer.status_code for answer in answers] == [200, 200, 200]
+    text, info = language_client.predict(
+        "Hello", "openai-community/gpt2", 5, "greedy", 0.8, 50, 0.95, 0, 1.0, 1, api_name="/generate"
+    )
+    assert "5 tokens" in info
+
+
 def test_a_cancelled_beam_search_frees_the_cpu(language_client, tiny_defaults, monkeypatch):
     """Beam search over a long prompt on a full-size GPT-2, cancelled after 1.5 s: the work stops too,
     so the one-at-a-time generation queue is free again and the next request is quick."""

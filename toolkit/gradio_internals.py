@@ -14,6 +14,8 @@ may break, and where to look when one does.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import uuid
@@ -131,17 +133,30 @@ def _in_arguments(value: Any, position: list[str | int]) -> list[list[str | int]
 
 
 def hand_over_path(component: gr.Image) -> gr.Image:
-    """An image upload handed to the handler as its file path, unopened (a data URL is still
-    decoded by Gradio). Overridden on the instance: a gr.Image subclass makes Gradio write a .pyi stub."""
-    preprocess_opened = component.preprocess
+    """An image handed to the handler unopened, so that its size is checked from its header before
+    any pixel is decoded: an upload as its file path, a data URL (API clients, MCP, live webcam
+    frames) as the bytes it carries, which Gradio would decode whole and write to disk. Overridden on
+    the instance: a gr.Image subclass makes Gradio write a .pyi stub."""
 
     def preprocess(payload):
-        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
-            return str(payload.path)
-        return preprocess_opened(payload)
+        if payload is None:
+            return None
+        if (payload.url or "").startswith("data:"):
+            return data_url_bytes(payload.url)
+        return str(payload.path) if payload.path else None
 
     component.preprocess = preprocess
     return component
+
+
+def data_url_bytes(url: str) -> bytes:
+    """What a base64 data URL carries; no bytes when it is not one (the handler then says the
+    upload is not an image)."""
+    _, _, encoded = url.partition(",")
+    try:
+        return base64.b64decode(encoded)
+    except binascii.Error:
+        return b""
 
 
 def hand_over_as_sent(component: gr.Number) -> gr.Number:
@@ -176,3 +191,55 @@ def write_whole_files(component: gr.Image, format: str) -> gr.Image:
 
     component.postprocess = postprocess
     return component
+
+
+def close_when_idle(stream: dict, seconds: float) -> None:
+    """A stream event (the Dependency that .stream() returns) ended, and its concurrency slot freed,
+    when its client sends no new input for `seconds` after an answer. Gradio waits for the next
+    input until the stream's whole time limit, so a visitor who vanishes without closing the stream
+    (a closed browser tab does) holds a live slot for minutes. Called while the Blocks is built."""
+    from gradio.context import Context
+    from gradio.queueing import Queue
+
+    Context.root_block.fns[stream["id"]].idle_seconds = seconds
+    if getattr(Queue, "idle_streams_closed", False):
+        return
+    wait_for_batch = Queue.wait_for_batch
+
+    async def wait_no_longer_than_idle(events: list, timeouts: list[float]):
+        timeouts = [
+            min(timeout, getattr(event.fn, "idle_seconds", timeout)) for event, timeout in zip(events, timeouts)
+        ]
+        return await wait_for_batch(events, timeouts)
+
+    Queue.wait_for_batch = staticmethod(wait_no_longer_than_idle)
+    Queue.idle_streams_closed = True
+
+
+class SettledCancels:
+    """ASGI middleware: a cancel that races another cancel of the same run (a Stop pressed twice, a
+    client that retries) is answered as done. Gradio's /cancel deletes the run's iterator after
+    awaiting, so the second of two finds it gone and answers HTTP 500 (a KeyError)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/gradio_api/cancel"):
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def send_noting(message) -> None:
+            nonlocal answered
+            answered = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting)
+        except KeyError:
+            if answered:
+                raise
+            from starlette.responses import JSONResponse
+
+            await JSONResponse({"success": True})(scope, receive, send)

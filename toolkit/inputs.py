@@ -136,9 +136,10 @@ def to_rgb(image: Image.Image) -> Image.Image:
 def _open(source, name: str) -> Image.Image:
     try:
         return Image.open(source, formats=IMAGE_FORMATS)
-    except Image.DecompressionBombError as error:
+    except Image.DecompressionBombError:  # Pillow's own limit, far above ours
         raise ShowcaseError(
-            "The image is too large to open safely ({error}). Please resize it first.", error=error
+            "The image has more than {limit:.0f} megapixels, the limit here. Please resize it first.",
+            limit=MAX_IMAGE_PIXELS / 1e6,
         ) from None
     except UnidentifiedImageError:
         raise ShowcaseError("'{name}' is not an image this app can read (try JPEG or PNG).", name=name) from None

@@ -95,11 +95,12 @@ def user_errors(fn: Callable) -> Callable:
     return call
 
 
-def image_input(label: Any = None) -> gr.Image:
-    """An image upload handed to the handler as a file path, unopened: gr.Image would open an uploaded
-    file itself before the handler runs, so a corrupt or non-image upload would fail there with a
-    hidden error; toolkit.inputs.open_image says what is wrong."""
-    component = gr.Image(type="filepath", image_mode=None, label=label or t("Photo"))
+def image_input(label: Any = None, **kwargs) -> gr.Image:
+    """An image (an upload, or a webcam's frames) handed to the handler unopened, as a file path or
+    bytes: gr.Image would decode it before the handler runs, so a corrupt, non-image or oversized
+    upload would fail there with a hidden error or cost memory; toolkit.inputs.open_image checks it
+    from its header and says what is wrong."""
+    component = gr.Image(type="filepath", image_mode=None, label=label or t("Photo"), **kwargs)
     return gradio_internals.hand_over_path(component)
 
 
