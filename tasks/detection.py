@@ -143,10 +143,11 @@ def run_video(clip_path, confidence, iou, model_id):
         timeline = []
         began = time.perf_counter()
         shown = 0.0
-        for index, frame in enumerate(video.read_frames(clip)):
+        frames = video.ClipFrames(clip)
+        for index, (second, frame) in enumerate(frames):
             (found,) = detect(detector, [frame], confidence, iou)
             writer.write(found.image)
-            timeline.append((index / clip.fps, found.table[CLASS].tolist()))
+            timeline.append((second, found.table[CLASS].tolist()))
             if time.monotonic() - shown > PREVIEW_EVERY_S:
                 shown = time.monotonic()
                 fps = (index + 1) / (time.perf_counter() - began)
@@ -155,9 +156,9 @@ def run_video(clip_path, confidence, iou, model_id):
                         "Frame {frame:,} of {frames:,} · {fps:.1f} frames/s",
                         frame=index + 1,
                         fps=fps,
-                        frames=min(clip.frames, clip.frame_limit),
+                        frames=min(clip.frames, video.MAX_CLIP_FRAMES),
                     )
-                    if clip.frames
+                    if clip.frames > index  # a container may claim fewer frames than it holds
                     else message("Frame {frame:,} · {fps:.1f} frames/s", frame=index + 1, fps=fps)
                 )
                 yield found.image, ui.run_info(detector, None, progress), gr.skip(), gr.skip()
@@ -170,11 +171,13 @@ def run_video(clip_path, confidence, iou, model_id):
         note = message(
             "{frames:,} frames ({video_s:.1f} s of video) in {seconds:.1f} s, {fps:.1f} frames/s · seen: {seen}",
             frames=len(timeline),
-            video_s=len(timeline) / clip.fps,
+            video_s=timeline[-1][0] + 1 / clip.fps,
             seconds=seconds,
             fps=len(timeline) / seconds,
             seen=seen,
         )
+        if frames.cut:
+            note += " " + in_visitor_language(frames.cut)
         # Gradio copies the file into its cache while handling this yield, before the folder goes.
         yield found.image, ui.run_info(detector, None, note), str(writer.close()), video.counts_over_time(timeline)
 

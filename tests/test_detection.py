@@ -180,6 +180,8 @@ def test_a_clip_is_annotated_frame_by_frame(yolo, tmp_path):
     [
         ("notes.txt", b"hello", "not a video this tab reads"),
         ("broken.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500, "could not be decoded as a video"),
+        # FFmpeg decodes an image named .mp4 as a one-frame video: a 16000x16000 PNG cost 2.2 GB.
+        ("image.mp4", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 100, "not a video this tab reads"),
     ],
 )
 def test_bad_clips_get_messages(tmp_path, name, content, message):
@@ -204,6 +206,57 @@ def test_a_clip_over_the_limit_is_refused_before_any_frame_is_detected(tmp_path)
     writer.release()
     with pytest.raises(ShowcaseError, match=r"130 s long; the limit here is 120 s"):
         video.open_clip(path)
+
+
+def write_clip(path, frames: int, fps: float, size: tuple[int, int] = (32, 24)):
+    import cv2
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, size)
+    for _ in range(frames):
+        writer.write(np.zeros((size[1], size[0], 3), np.uint8))
+    writer.release()
+    return path
+
+
+def test_frames_over_4k_are_refused_before_one_is_decoded(tmp_path):
+    """Twenty 16000x16000 frames in an 808 KB WebM took the server from 1.43 to 5.07 GB."""
+    import psutil
+
+    from toolkit import video
+
+    path = write_clip(tmp_path / "huge.webm", 2, 1, (4200, 2200))
+    server = psutil.Process()
+    before = server.memory_info().rss
+    with pytest.raises(ShowcaseError, match=r"frames are 4200x2200; the limit here is 4K \(8.8 megapixels\)"):
+        video.open_clip(path)
+    assert server.memory_info().rss - before < 20e6  # one 4200x2200 frame decoded would be 28 MB
+
+
+def test_the_frame_budget_does_not_grow_with_the_claimed_frame_rate(tmp_path, monkeypatch):
+    """The budget was 120 s times the claimed frame rate: at 240 frames/s, 28,800 frames."""
+    from toolkit import video
+
+    monkeypatch.setattr(video, "MAX_CLIP_FRAMES", 50)
+    frames = video.ClipFrames(video.open_clip(write_clip(tmp_path / "fast.webm", 60, 240)))
+    assert len(list(frames)) == 50
+    assert "Only the first 0 s (50 frames) were annotated" in frames.cut.render()
+
+
+def test_a_clip_longer_than_its_container_says_is_cut_by_its_timestamps_and_says_so(tmp_path, monkeypatch):
+    """A 200 s clip that claimed one frame was cut at '240 frames (120.0 s)' without a word."""
+    from toolkit import video
+
+    monkeypatch.setattr(video, "MAX_CLIP_SECONDS", 10)
+    path = write_clip(tmp_path / "long.webm", 30, 1)
+    claims_one_frame = video.Clip(path, fps=1.0, frames=1, width=32, height=24)
+    frames = video.ClipFrames(claims_one_frame)
+    seconds = [second for second, _ in frames]
+    assert seconds == [float(i) for i in range(11)]
+    assert (
+        frames.cut.render() == "Only the first 10 s (11 frames) were annotated: the limit here is 10 s or 3,600 frames."
+    )
+    short = video.ClipFrames(video.open_clip(write_clip(tmp_path / "short.webm", 5, 1)))
+    assert len(list(short)) == 5 and short.cut is None
 
 
 def test_live_frames_come_back_annotated_with_the_frame_rate(yolo):

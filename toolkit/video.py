@@ -14,9 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.errors import ShowcaseError
+from models.errors import ShowcaseError, Text
 
 MAX_CLIP_SECONDS = 120
+# Frames read at most, whatever frame rate the container claims: 120 s at 30 frames a second.
+MAX_CLIP_FRAMES = 3600
+# Frames larger than 4K (4096x2160) are refused before one is decoded: each would cost its size
+# in memory, though YOLO sees 640 px.
+MAX_FRAME_PIXELS = 4096 * 2160
 # Frames are shrunk to this on the longer side: YOLO sees 640 px anyway, and drawing and encoding
 # cost grows with the pixels.
 FRAME_SIDE = 640
@@ -38,14 +43,19 @@ class Clip:
     def seconds(self) -> float:
         return self.frames / self.fps
 
-    @property
-    def frame_limit(self) -> int:
-        return int(MAX_CLIP_SECONDS * self.fps)
+
+def is_container(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a video container this tab reads (ISO media for
+    MP4/MOV/M4V, EBML for WebM/MKV, RIFF AVI): FFmpeg would also decode an image renamed .mp4."""
+    iso_media = head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
+    return iso_media or head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
 
 
 def open_clip(path) -> Clip:
-    """A visitor's video, checked: a readable file of a known kind, no longer than MAX_CLIP_SECONDS
-    when the container says its length (otherwise read_frames stops there)."""
+    """A visitor's video, checked before a frame is decoded: a video container (by its bytes, not
+    its name) of a known kind, frames no larger than MAX_FRAME_PIXELS, no longer than
+    MAX_CLIP_SECONDS when the container says its length (ClipFrames holds reading to the limits
+    whatever it says)."""
     import cv2
 
     if not path:
@@ -53,19 +63,16 @@ def open_clip(path) -> Clip:
     path = Path(path)
     if not path.is_file():
         raise ShowcaseError("The video file '{name}' was not found.", name=path.name)
-    if path.suffix.lower() not in CLIP_SUFFIXES:
+    with path.open("rb") as file:
+        head = file.read(12)
+    if path.suffix.lower() not in CLIP_SUFFIXES or not is_container(head):
         raise ShowcaseError(
             "'{name}' is not a video this tab reads; upload one of: {kinds}.",
             name=path.name,
             kinds=", ".join(CLIP_SUFFIXES),
         )
-    capture = cv2.VideoCapture(str(path))
+    capture = cv2.VideoCapture(str(path))  # reads the container's headers; decodes nothing yet
     try:
-        readable, _ = capture.read()
-        if not capture.isOpened() or not readable:
-            raise ShowcaseError(
-                "'{name}' could not be decoded as a video; it may be damaged or use a rare codec.", name=path.name
-            )
         fps = capture.get(cv2.CAP_PROP_FPS)
         clip = Clip(
             path,
@@ -74,6 +81,12 @@ def open_clip(path) -> Clip:
             int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
             int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
         )
+        check_frame_size(clip.width, clip.height)
+        readable, _ = capture.read()
+        if not capture.isOpened() or not readable:
+            raise ShowcaseError(
+                "'{name}' could not be decoded as a video; it may be damaged or use a rare codec.", name=path.name
+            )
     finally:
         capture.release()
     if clip.seconds > MAX_CLIP_SECONDS:
@@ -83,6 +96,17 @@ def open_clip(path) -> Clip:
             limit=MAX_CLIP_SECONDS,
         )
     return clip
+
+
+def check_frame_size(width: int, height: int) -> None:
+    if width * height > MAX_FRAME_PIXELS:
+        raise ShowcaseError(
+            "The video's frames are {width}x{height}; the limit here is 4K ({limit:.1f} megapixels). Please "
+            "export it at a lower resolution first.",
+            width=width,
+            height=height,
+            limit=MAX_FRAME_PIXELS / 1e6,
+        )
 
 
 def shrink(frame: np.ndarray, side: int = FRAME_SIDE) -> np.ndarray:
@@ -97,19 +121,43 @@ def shrink(frame: np.ndarray, side: int = FRAME_SIDE) -> np.ndarray:
     )
 
 
-def read_frames(clip: Clip) -> Iterator[np.ndarray]:
-    """The clip's frames in order, RGB and shrunk, at most MAX_CLIP_SECONDS of them."""
-    import cv2
+class ClipFrames:
+    """A clip's frames in order, as (second, RGB frame shrunk to FRAME_SIDE), read within the limits
+    by reading, not by the container's word: at most MAX_CLIP_FRAMES, none shown after
+    MAX_CLIP_SECONDS by its own timestamp, none larger than MAX_FRAME_PIXELS. After the loop, `cut`
+    says why reading stopped before the clip's end, if it did."""
 
-    capture = cv2.VideoCapture(str(clip.path))
-    try:
-        for _ in range(clip.frame_limit):
-            readable, frame = capture.read()
-            if not readable:
-                return
-            yield cv2.cvtColor(shrink(frame), cv2.COLOR_BGR2RGB)
-    finally:
-        capture.release()
+    def __init__(self, clip: Clip) -> None:
+        self.clip = clip
+        self.cut: Text | None = None
+
+    def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
+        import cv2
+
+        capture = cv2.VideoCapture(str(self.clip.path))
+        try:
+            for index in range(MAX_CLIP_FRAMES + 1):
+                readable, frame = capture.read()
+                if not readable:
+                    return
+                # A timestamp of 0 after the first frame: the container keeps none; count by the frame rate.
+                second = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000 or index / self.clip.fps
+                if index == MAX_CLIP_FRAMES or second > MAX_CLIP_SECONDS:
+                    self.cut = Text(
+                        "Only the first {seconds:.0f} s ({frames:,} frames) were annotated: the limit here is "
+                        "{limit} s or {max_frames:,} frames.",
+                        {
+                            "seconds": min(second, MAX_CLIP_SECONDS),
+                            "frames": index,
+                            "limit": MAX_CLIP_SECONDS,
+                            "max_frames": MAX_CLIP_FRAMES,
+                        },
+                    )
+                    return
+                check_frame_size(frame.shape[1], frame.shape[0])  # the container said otherwise
+                yield second, cv2.cvtColor(shrink(frame), cv2.COLOR_BGR2RGB)
+        finally:
+            capture.release()
 
 
 class ClipWriter:
