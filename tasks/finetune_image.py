@@ -24,7 +24,7 @@ from toolkit.interface import choices, t
 from toolkit.messages import message, with_columns_translated
 from toolkit.probe import Scores, Trial, cross_validate, fold_count, leaderboard, search
 from toolkit.task import Endpoint, Task
-from toolkit.training import training_slot
+from toolkit.training import in_steps, training_slot
 
 # What a backbone of each family contributes, for the picker and the summary.
 BACKBONE_KINDS = {
@@ -110,9 +110,19 @@ def auto_fit(
 
     def features_of(model_id: str) -> Callable[[], torch.Tensor]:
         def compute() -> torch.Tensor:
-            on_progress(message("Features from {name}", name=backbone_name(model_id)))
+            name = backbone_name(model_id)
+            on_progress(message("Features from {name}", name=name))
             chosen = backbone(model_id, encoder_file)
-            loaded[model_id] = chosen, embed_all(chosen, images)
+            loaded[model_id] = (
+                chosen,
+                embed_all(
+                    chosen,
+                    images,
+                    lambda done, total: on_progress(
+                        message("Features from {name}: {done}/{total} images", name=name, done=done, total=total)
+                    ),
+                ),
+            )
             return loaded[model_id][1]
 
         return compute
@@ -142,33 +152,42 @@ def auto_fit(
 @ui.gpu_seconds(300)
 def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=gr.Progress()):
     """Builds a few-shot image classifier from a zip of class folders on a frozen backbone, or (Auto)
-    on the best of every backbone and setting."""
+    on the best of every backbone and setting. A generator, so that Stop (or the visitor gone) ends
+    the work at its next step: it yields nothing new until the classifier is built."""
     if not files:
         raise ShowcaseError("Upload a zip of class folders, or images named class_xxx.jpg.")
     if backbone_id != OWN_ENCODER:
         TASK.check(backbone_id)
     budget_s = number(budget_s, "The time budget", 5, 3600)
-    with training_slot():  # first: reading the images is work too
-        progress(0, desc=message("Reading the images"))
+
+    def train(step_done: Callable[[], None]) -> tuple[FewShotClassifier, list[Trial], image_data.LabelledImages]:
+        def report(fraction: float | None, text: str) -> None:
+            progress(fraction, desc=text)
+            step_done()
+
+        report(0, message("Reading the images"))
         data = image_data.collect([getattr(f, "name", f) for f in files])
         image_data.check(data)
         if mode == AUTO:
             candidates = TASK.choices() + ([OWN_ENCODER] if encoder_file else [])
             model, trials = auto_fit(
-                candidates, data.images, data.labels, budget_s, encoder_file, lambda text: progress(None, desc=text)
+                candidates, data.images, data.labels, budget_s, encoder_file, lambda text: report(None, text)
             )
-        else:
-            progress(0, desc=message("Loading {name}", name=backbone_name(backbone_id)))
-            chosen = backbone(backbone_id, encoder_file)
-            features = embed_all(
-                chosen,
-                data.images,
-                lambda done, total: progress(
-                    done / total, desc=message("Features: {done}/{total} images", done=done, total=total)
-                ),
-            )
-            progress(1, desc=message("Fitting and cross-validating the linear classifier"))
-            model, trials = fit(backbone_id, chosen, features, data.labels), []
+            return model, trials, data
+        report(0, message("Loading {name}", name=backbone_name(backbone_id)))
+        chosen = backbone(backbone_id, encoder_file)
+        features = embed_all(
+            chosen,
+            data.images,
+            lambda done, total: report(
+                done / total, message("Features: {done}/{total} images", done=done, total=total)
+            ),
+        )
+        report(1, message("Fitting and cross-validating the linear classifier"))
+        return fit(backbone_id, chosen, features, data.labels), [], data
+
+    with training_slot():  # Stop (or the visitor gone) ends the work at its next step, and frees the slot
+        model, trials, data = yield from in_steps(train, (gr.skip(),) * 5)
     # Class names come from folder names in the upload: escaped, they show as text, never as markup.
     classes = ", ".join(f"{html.escape(label)} ({n})" for label, n in model.counts.items())
     summary = message(
@@ -204,7 +223,7 @@ def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=
         }
     )
     board = gr.update(value=with_columns_translated(leaderboard(trials)), visible=bool(trials))
-    return summary, confusion, with_columns_translated(per_class), model, board
+    yield summary, confusion, with_columns_translated(per_class), model, board
 
 
 @ui.user_errors
@@ -242,7 +261,9 @@ def build_ui() -> None:
                 height=120,
                 label=t("Your self-supervised encoder (.safetensors, from the Self-supervised tab)"),
             )
-            button = gr.Button(t("Build classifier"), variant="primary")
+            with gr.Row():
+                button = gr.Button(t("Build classifier"), variant="primary")
+                stop = gr.Button(t("Stop"), variant="stop")
             summary = gr.Markdown(label=t("Summary"))
             per_class = gr.DataFrame(label=t("Per class"))
         with gr.Column():
@@ -266,7 +287,10 @@ def build_ui() -> None:
             show_settings, [mode, backbone_id], [backbone_id, budget_s, encoder_file], api_visibility="private"
         )
     inputs = [files, backbone_id, mode, budget_s, encoder_file]
-    ui.bind(TASK.endpoint("finetune_image"), button.click, inputs, [summary, confusion, per_class, model, board])
+    event = ui.bind(
+        TASK.endpoint("finetune_image"), button.click, inputs, [summary, confusion, per_class, model, board]
+    )
+    stop.click(None, None, None, cancels=[event], api_visibility="private")
     ui.bind(TASK.endpoint("try_image_model"), try_button.click, [model, image], [prediction])
 
 

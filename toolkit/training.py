@@ -1,18 +1,21 @@
 """What the training tabs share: one run per server, progress reports, the optimisation loop, the
-loss curve, and trained models zipped for download. Stopping a run is closing its iterator."""
+loss curve, and trained models zipped for download. Stopping a run is closing its iterator; work
+that is not an iterator itself runs in_steps."""
 
 from __future__ import annotations
 
+import contextvars
 import math
+import queue
 import shutil
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import torch
@@ -35,6 +38,52 @@ def training_slot():
         yield
     finally:
         _slot.release()
+
+
+T = TypeVar("T")
+
+
+class Stopped(Exception):
+    """Raised inside work run in_steps once its iterator is closed: the work ends at its next step."""
+
+
+_DONE = object()
+
+
+def in_steps(work: Callable[[Callable[[], None]], T], update: Any) -> Generator[Any, None, T]:
+    """Runs work(step_done) in a thread of its own, in this request's context (its language, its
+    progress bar), and yields `update` each time the work calls step_done(). Closing this iterator
+    (Stop, the visitor gone) makes the work's next step_done() raise Stopped, and waits for the work
+    to end there. Returns what the work returns; raises what it raises. For a handler that is a
+    generator so that it can be stopped: `result = yield from in_steps(work, skip_outputs)`."""
+    steps: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def step_done() -> None:
+        if stop.is_set():
+            raise Stopped
+        steps.put(None)
+
+    def run() -> None:
+        try:
+            outcome["result"] = work(step_done)
+        except BaseException as error:  # handed to the request's thread, which raises it
+            outcome["error"] = error
+        finally:
+            steps.put(_DONE)
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(run,), name="training", daemon=True)
+    worker.start()
+    try:
+        while steps.get() is not _DONE:
+            yield update
+    finally:
+        stop.set()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 @dataclass
