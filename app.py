@@ -50,6 +50,10 @@ log = logging.getLogger("showcase")
 
 # Uploads above this are refused by the server before any task sees them.
 MAX_UPLOAD = "25mb"
+# Files in Gradio's cache (uploads, results to download) are kept this long, swept this often: long
+# enough to download a result after a demo, short enough that a day of visitors leaves no pile.
+CACHE_AGE_S = 30 * 60
+SWEEP_EVERY_S = 60
 CSS = """
 .showcase-header {align-items: center}
 .showcase-header h1 {margin-bottom: 0}
@@ -131,8 +135,7 @@ def greet_in_visitors_language(demo: gr.Blocks) -> None:
 
 def build_app() -> gr.Blocks:
     models.when_waiting(say_still_warming)
-    # Results Gradio writes to its cache (a live stream's frames, annotated videos) are deleted after an hour.
-    with gr.Blocks(title="Model Showcase", delete_cache=(900, 3600)) as demo:
+    with gr.Blocks(title="Model Showcase") as demo:
         with gr.Row(elem_classes="showcase-header"):
             with gr.Column(scale=5):
                 gr.Markdown("# 🔭 Model Showcase")
@@ -214,11 +217,13 @@ def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs)
         css=CSS,
         i18n=interface.I18N,
         app_kwargs={
+            # What requests leave in Gradio's cache (uploads, results) goes within minutes.
+            "lifespan": gradio_internals.sweeping_cache(SWEEP_EVERY_S, CACHE_AGE_S),
             "middleware": [
                 Middleware(request_limits.BodyLimit),
                 Middleware(interface.EarlyLanguage),
                 Middleware(gradio_internals.SettledCancels),
-            ]
+            ],
         },
         **kwargs,
     )

@@ -219,7 +219,7 @@ def build_ui() -> None:
                 webcam = ui.image_input(
                     t("Webcam"), sources=["webcam"], streaming=True, webcam_options=gr.WebcamOptions(mirror=False)
                 )
-                live = ui.image_output(t("Detections, live"), elem_id="detection-live")
+                live = ui.live_image_output(t("Detections, live"), elem_id="detection-live")
             live_info, rate = ui.info_line(), gr.State()
         with gr.Tab(t("Video file")):
             with gr.Row():

@@ -14,10 +14,15 @@ may break, and where to look when one does.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import json
+import logging
 import os
+import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,6 +31,8 @@ from typing import Any
 import gradio as gr
 from gradio.context import LocalContext
 from gradio.i18n import I18nData
+
+log = logging.getLogger(__name__)
 
 MARKER = "__i18n__"  # how gr.I18n marks translatable text inside a string
 
@@ -174,12 +181,11 @@ def write_whole_files(component: gr.Image, format: str) -> gr.Image:
     so a reader has the whole old file or the whole new one."""
     from gradio import processing_utils
     from gradio.data_classes import ImageData
-    from PIL import Image
 
     def postprocess(value):
         if value is None:
             return None
-        data = processing_utils.encode_pil_to_bytes(Image.fromarray(value), format)
+        data = _encoded(value, format)
         folder = Path(component.GRADIO_CACHE) / processing_utils.hash_bytes(data)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"image.{format}"
@@ -191,6 +197,117 @@ def write_whole_files(component: gr.Image, format: str) -> gr.Image:
 
     component.postprocess = postprocess
     return component
+
+
+def write_short_lived_files(component: gr.Image, format: str, seconds: float) -> gr.Image:
+    """An image result that is one frame of many (a live stream's), each written to a folder of the
+    component's own in Gradio's cache and deleted `seconds` later, when the next frame is written:
+    the page fetches a frame as soon as it is answered, and a stream would otherwise leave every
+    frame on disk (and its name in Gradio's list of files to delete, which keeps a name whose file
+    is gone)."""
+    from gradio.data_classes import ImageData
+
+    folder = Path(component.GRADIO_CACHE) / f"short-lived-{component._id}"
+
+    def postprocess(value):
+        if value is None:
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        expired = {str(path) for path in folder.iterdir() if time.time() - path.stat().st_mtime > seconds}
+        for path in expired:
+            Path(path).unlink(missing_ok=True)
+        component.temp_files.difference_update(expired)
+        path = folder / f"{uuid.uuid4().hex}.{format}"
+        path.write_bytes(_encoded(value, format))  # a fresh name: no reader finds it half-written
+        return ImageData(path=str(path), orig_name=f"frame.{format}")
+
+    component.postprocess = postprocess
+    return component
+
+
+def _encoded(value, format: str) -> bytes:
+    from gradio import processing_utils
+    from PIL import Image
+
+    return processing_utils.encode_pil_to_bytes(Image.fromarray(value), format)
+
+
+# What Gradio's MCP server decodes a data URL into: <sha-256 of the URL>/file.<extension>.
+MCP_COPY = re.compile(r"[0-9a-f]{64}/file(\.\w+)?")
+
+
+def sweep_cache(demo: gr.Blocks, age_s: float) -> int:
+    """Deletes the files requests to this app left in Gradio's cache over `age_s` seconds ago
+    (uploads, results, the copies Gradio's MCP server decodes from data URLs and lists nowhere), and
+    their folders once empty; the files of example tables stay, and so do other apps' files in a
+    cache folder they share. Returns how many files went. Gradio's own schedule (delete_cache) misses
+    uploads and the MCP copies, never removes a folder, and keeps listing a file someone else deleted."""
+    kept = set().union(*(getattr(block, "keep_in_cache", set()) for block in demo.blocks.values()))
+    listed = set().union(demo.upload_file_set, *demo.temp_file_sets)
+    mcp_copies = {
+        str(path)
+        for root in cache_folders()
+        for path in Path(root).glob("*/file*")
+        if MCP_COPY.fullmatch(path.relative_to(root).as_posix())
+    }
+    now = time.time()
+    removed: set[str] = set()
+    for path in (listed | mcp_copies) - kept:
+        try:
+            if now - os.stat(path).st_mtime <= age_s:
+                continue
+            os.unlink(path)
+        except FileNotFoundError:  # gone already: no longer listed either
+            pass
+        removed.add(path)
+    for folder in {os.path.dirname(path) for path in removed}:
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty, or gone
+            continue
+    demo.upload_file_set.difference_update(removed)
+    for files in demo.temp_file_sets:
+        files.difference_update(removed)
+    return len(removed)
+
+
+def cache_folders() -> set[str]:
+    """Where Gradio writes what requests bring and take: its cache (uploads, results), and the
+    folder its MCP server decodes data URLs into, the same one unless GRADIO_TEMP_DIR changed after
+    Gradio was imported."""
+    from gradio.utils import get_upload_folder
+
+    folders = {get_upload_folder()}
+    try:
+        from gradio.mcp import DEFAULT_TEMP_DIR
+
+        folders.add(DEFAULT_TEMP_DIR)
+    except ImportError:  # Gradio without its MCP extra
+        pass
+    return {str(Path(folder).resolve()) for folder in folders}
+
+
+def sweeping_cache(every_s: float, age_s: float) -> Callable:
+    """A lifespan for the app (FastAPI's, which Gradio runs beside its own): sweep_cache at start and
+    every `every_s` seconds while the server runs."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async def sweep_forever() -> None:
+            while True:
+                try:
+                    await asyncio.to_thread(sweep_cache, app.get_blocks(), age_s)
+                except OSError:
+                    log.exception("sweeping Gradio's cache failed; trying again in %s s", every_s)
+                await asyncio.sleep(every_s)
+
+        sweeping = asyncio.create_task(sweep_forever())
+        try:
+            yield
+        finally:
+            sweeping.cancel()
+
+    return lifespan
 
 
 def close_when_idle(stream: dict, seconds: float) -> None:

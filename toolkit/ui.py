@@ -30,6 +30,9 @@ log = logging.getLogger("showcase")
 MAX_BATCH = 8
 # GPU seconds a ZeroGPU Space reserves for one call (spaces.GPU's duration); see gpu_seconds.
 GPU_SECONDS = 60
+# A live stream's frame stays on the server's disk this long after it is written (the page fetches
+# it at once; a slow phone may take a few seconds).
+LIVE_FRAME_SECONDS = 10
 
 
 def gpu_seconds(seconds: int) -> Callable:
@@ -117,6 +120,13 @@ def image_output(label: Any, format: str = "jpeg", **kwargs) -> gr.Image:
     truncated images."""
     component = gr.Image(type="numpy", label=label, format=format, **kwargs)
     return gradio_internals.write_whole_files(component, format)
+
+
+def live_image_output(label: Any, **kwargs) -> gr.Image:
+    """A stream's result frames, each deleted from the server's disk LIVE_FRAME_SECONDS after it is
+    written: the page fetches a frame as soon as it is answered."""
+    component = gr.Image(type="numpy", label=label, format="jpeg", **kwargs)
+    return gradio_internals.write_short_lived_files(component, "jpeg", LIVE_FRAME_SECONDS)
 
 
 def model_dropdown(task: Task, role: str = "model", label: Any = None) -> gr.Dropdown:
