@@ -176,6 +176,8 @@ def build_app() -> gr.Blocks:
     demo.queue(default_concurrency_limit=models.requests_at_once(2))
     gradio_internals.name_tools(demo, set(tasks.tools()))
     gradio_internals.mend_lists_of_files_over_mcp()
+    gradio_internals.explain_failed_downloads(ui.download_failure)
+    gradio_internals.know_the_request_while_inputs_are_prepared()
     return demo
 
 

@@ -1,20 +1,33 @@
-"""Concurrent clients over every tab: failed requests, latency per tab, the server's memory.
+"""Concurrent clients over every tab: failed requests, latency per tab, the server's memory and
+what it leaves on disk.
 
-    python -m bench.load [--clients 16] [--seconds 120] [--tiny]
+    python -m bench.load [--clients 16] [--seconds 120] [--tiny] [--soak]
 
 Serves the dashboard in its own process (harness.stand_in_server: full-size random-weight stand-ins
-where real weights are missing, or tiny ones with --tiny), warms every tab once and then under load,
-then runs the clients, each cycling through the tabs' endpoints with gradio_client.
+where real weights are missing, or tiny ones with --tiny), with a Gradio cache folder of its own,
+warms every tab once and then under load, then runs the clients, each cycling through the tabs'
+endpoints with gradio_client. With --soak, beside them all the while: a webcam streaming as the page
+does, clips annotated through /detect_video, and a Stop storm (generations and clips started, then
+cancelled twice at once). Memory is read when the first minute of load ends, at the end, and after
+30 s of rest.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import os
+import random
 import statistics
+import tempfile
 import threading
 import time
+import uuid
 from collections import defaultdict
+from pathlib import Path
 
+import cv2
+import httpx
 import psutil
 from gradio_client import handle_file
 
@@ -23,6 +36,7 @@ from harness import offline  # noqa: F401  (first: offline model caches, before 
 # isort: split
 
 import examples
+from harness import live_client
 from harness.server import local_client, spawned
 from tasks import detection, generation, image_classification, similarity, text_classification, tokenizer, zero_shot
 
@@ -88,19 +102,86 @@ def warm_up(url: str, chosen: dict[str, tuple] | None = None) -> None:
         session.predict(*arguments, api_name=endpoint)
 
 
+def stream_live(url: str, deadline: float, failures: list[str]) -> int:
+    """A webcam streaming the bus photo as the page does until the deadline, a new stream whenever
+    one ends (each may last 5 minutes); returns the frames answered."""
+    frame = cv2.resize(cv2.imread(examples.bus()), (480, 640), interpolation=cv2.INTER_AREA)
+    answered = 0
+    while (left := deadline - time.perf_counter()) > 1:
+        try:
+            answered += len(
+                live_client.stream(url, frame, [0.25, 0.45, detection.TASK.default(), None], min(left, 280))
+            )
+        except Exception as error:
+            failures.append(f"live stream: {type(error).__name__}: {error}")
+    return answered
+
+
+def annotate_clips(url: str, deadline: float, failures: list[str]) -> int:
+    """The example clip through /detect_video, again and again; returns the clips annotated."""
+    session, clip, done = local_client(url), examples.street_clip(), 0
+    while time.perf_counter() < deadline:
+        try:
+            session.predict(handle_file(clip), 0.25, 0.45, detection.TASK.default(), api_name="/detect_video")
+            done += 1
+        except Exception as error:
+            failures.append(f"/detect_video: {type(error).__name__}: {error}")
+    return done
+
+
+def stop_storm(url: str, deadline: float, failures: list[str]) -> int:
+    """Generations and clips started, then stopped after a moment with two cancels at once (a Stop
+    pressed twice); every cancel must be answered 200. Returns the runs stopped."""
+    config = httpx.get(f"{url}config").json()
+    fn_index = {d.get("api_name"): d["id"] for d in config["dependencies"]}
+    runs = {
+        "generate": ["Once upon a time", GPT2, 300, "sampling", 0.8, 50, 0.95, 0, 1.0, 1],
+        "detect_video": [
+            {"path": examples.street_clip(), "meta": {"_type": "gradio.FileData"}},
+            0.25,
+            0.45,
+            detection.TASK.default(),
+        ],
+    }
+    stopped = 0
+    with httpx.Client(timeout=60) as http, concurrent.futures.ThreadPoolExecutor(2) as pool:
+        upload = http.post(f"{url}gradio_api/upload", files={"files": open(examples.street_clip(), "rb")}).json()
+        runs["detect_video"][0]["path"] = upload[0]
+        while time.perf_counter() < deadline:
+            name = random.choice(list(runs))
+            session = uuid.uuid4().hex[:11]
+            body = {"data": runs[name], "fn_index": fn_index[name], "session_hash": session}
+            event_id = http.post(f"{url}gradio_api/queue/join", json=body).json()["event_id"]
+            time.sleep(random.uniform(0.2, 1.5))
+            cancel = {"session_hash": session, "fn_index": fn_index[name], "event_id": event_id}
+            answers = pool.map(lambda body: http.post(f"{url}gradio_api/cancel", json=body), [cancel] * 2)
+            failures += [f"/cancel {name}: HTTP {a.status_code}" for a in answers if a.status_code != 200]
+            stopped += 1
+    return stopped
+
+
+def folder_size(folder: Path) -> tuple[int, float]:
+    """Files under the folder, and their MB."""
+    sizes = [path.stat().st_size for path in folder.rglob("*") if path.is_file()]
+    return len(sizes), sum(sizes) / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--warm-up-seconds", type=float, default=30)
     parser.add_argument("--tiny", action="store_true")
+    parser.add_argument("--soak", action="store_true", help="a live stream, clips and a Stop storm beside the clients")
     args = parser.parse_args()
+    cache = Path(tempfile.mkdtemp(prefix="showcase-load-cache-"))
+    os.environ["GRADIO_TEMP_DIR"] = str(cache)  # the served app's own: what it leaves is counted
     with spawned(["-m", "harness.stand_in_server", *(["--tiny"] if args.tiny else [])]) as (pid, url, _):
         server = psutil.Process(pid)
         warm_up(url)
         # Warm-up under the same load: worker threads, allocator arenas and caches reach their size.
         _, warm_up_failures = run_load(url, args.clients, args.warm_up_seconds)
-        before = server.memory_info().rss
+        before, files_before = server.memory_info().rss, folder_size(cache)
         samples: list[float] = []
         done = threading.Event()
 
@@ -110,15 +191,32 @@ def main() -> None:
 
         sampler = threading.Thread(target=sample)
         sampler.start()
+        beside: dict[str, int] = {}
+        side_failures: list[str] = []
+        side_jobs = []
+        if args.soak:
+            deadline = time.perf_counter() + args.seconds
+            for name, job in (("live frames", stream_live), ("clips", annotate_clips), ("runs stopped", stop_storm)):
+                thread = threading.Thread(
+                    target=lambda name=name, job=job: beside.update({name: job(url, deadline, side_failures)})
+                )
+                thread.start()
+                side_jobs.append(thread)
         latencies, failures = run_load(url, args.clients, args.seconds)
+        for thread in side_jobs:
+            thread.join()
         done.set()
         sampler.join()
-        failures += warm_up_failures
-        after = server.memory_info().rss
+        failures += warm_up_failures + side_failures
+        after, files_after = server.memory_info().rss, folder_size(cache)
+        time.sleep(30)
+        rested = server.memory_info().rss
     total = sum(len(v) for v in latencies.values())
     print(
         f"{args.clients} clients for {args.seconds:.0f} s, {'tiny' if args.tiny else 'full-size'} stand-ins: "
-        f"{total} requests answered, {len(failures)} failed\n"
+        f"{total} requests answered, {len(failures)} failed"
+        + (f"; beside them: {', '.join(f'{n:,} {name}' for name, n in beside.items())}" if beside else "")
+        + "\n"
     )
     print("| endpoint | requests | p50 s | p95 s |")
     print("|---|---:|---:|---:|")
@@ -126,12 +224,18 @@ def main() -> None:
         times = sorted(latencies[endpoint])
         if times:
             print(f"| {endpoint} | {len(times)} | {statistics.median(times):.2f} | {p95(times):.2f} |")
+    first_minute = samples[min(5, len(samples) - 1)] if samples else before / 2**20
     print(
         f"\nserver resident memory: {before / 2**20:.0f} MB after {args.warm_up_seconds:.0f} s of warm-up load, "
-        f"{after / 2**20:.0f} MB at the end "
-        f"({(after - before) / 2**20:+.0f} MB)"
+        f"{first_minute:.0f} MB after the first minute of load, {after / 2**20:.0f} MB at the end "
+        f"({(after / 2**20 - first_minute) / first_minute:+.1%} on the first minute), {rested / 2**20:.0f} MB after "
+        f"30 s of rest"
     )
     print("server resident memory every 10 s (MB): " + ", ".join(f"{mb:.0f}" for mb in samples))
+    print(
+        f"Gradio cache folder: {files_before[0]} files, {files_before[1]:.1f} MB after warm-up; "
+        f"{files_after[0]} files, {files_after[1]:.1f} MB at the end"
+    )
     for failure in failures[:10]:
         print("FAILED", failure)
 

@@ -95,3 +95,22 @@ def test_every_tool_answers_a_call(mcp_url):
     assert [name for name, answer in answers.items() if answer.isError] == [], texts
     # compare_batch's summary row: model, top-1, top-5, agreement, ms per image, images, labelled.
     assert re.search(r"\['ResNet-50', [^\]]*, 2, 0\]", texts["compare_batch"]), texts["compare_batch"]
+
+
+def test_a_url_the_server_will_not_fetch_gets_a_message_that_says_why(mcp_url):
+    """Gradio's guard refuses private addresses; its refusal reached MCP clients as "The upstream Gradio
+    app has raised an exception but has not enabled verbose error reporting"."""
+    detect = {"confidence": 0.25, "iou": 0.45, "model_id": "yolov8n.pt"}
+    calls = {"detect": {"image": "http://127.0.0.1:1/bus.jpg", **detect}}
+    _, answers = tools_and_calls(mcp_url, calls)
+    said = answers["detect"].content[0].text
+    assert answers["detect"].isError
+    assert said.startswith("The file at http://127.0.0.1:1/bus.jpg could not be fetched: it is on a private or local")
+
+
+def test_a_url_refused_through_the_api_is_explained_in_the_visitors_language(mcp_url):
+    from gradio_client import Client, handle_file
+
+    client = Client(mcp_url.split("gradio_api")[0], headers={"Accept-Language": "zh-CN"}, verbose=False)
+    with pytest.raises(Exception, match="无法获取位于 http://10.0.0.1/bus.jpg 的文件：它位于私有或本地网络上"):
+        client.predict(handle_file("http://10.0.0.1/bus.jpg"), 0.25, 0.45, "yolov8n.pt", api_name="/detect")

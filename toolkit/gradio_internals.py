@@ -360,3 +360,50 @@ class SettledCancels:
             from starlette.responses import JSONResponse
 
             await JSONResponse({"success": True})(scope, receive, send)
+
+
+def explain_failed_downloads(explain: Callable[[str, Exception], str]) -> None:
+    """A file that an API or MCP client names by URL and the server cannot fetch (an address Gradio's
+    SSRF guard refuses, a host that does not resolve, an error status) is refused with
+    explain(url, error) as its message: Gradio raises a bare exception while it prepares the inputs,
+    which clients see as its generic "upstream Gradio app" error. Mended on Block, once."""
+    from gradio.blocks import Block
+    from gradio_client import utils as client_utils
+
+    if getattr(Block, "failed_downloads_explained", False):
+        return
+    move = Block.async_move_resource_to_block_cache
+
+    async def move_explaining(self, url_or_file_path):
+        try:
+            return await move(self, url_or_file_path)
+        except Exception as error:
+            if isinstance(url_or_file_path, str) and client_utils.is_http_url_like(url_or_file_path):
+                raise gr.Error(explain(url_or_file_path, error), print_exception=False) from error
+            raise
+
+    Block.async_move_resource_to_block_cache = move_explaining
+    Block.failed_downloads_explained = True
+
+
+def know_the_request_while_inputs_are_prepared() -> None:
+    """The request a handler runs for (request_headers) known from the start of Gradio's handling,
+    not only while the handler runs: what fails while Gradio prepares the inputs (a URL it cannot
+    fetch, a data URL) is then said in the visitor's language too. Mended on Blocks, once."""
+    from gradio.blocks import Blocks
+
+    if getattr(Blocks, "request_known_early", False):
+        return
+    process_api = Blocks.process_api
+
+    async def process_in_request(self, *args, request=None, **kwargs):
+        first = request[0] if isinstance(request, list) and request else request
+        known = LocalContext.request.set(first) if first is not None else None
+        try:
+            return await process_api(self, *args, request=request, **kwargs)
+        finally:
+            if known is not None:
+                LocalContext.request.reset(known)
+
+    Blocks.process_api = process_in_request
+    Blocks.request_known_early = True

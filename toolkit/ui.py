@@ -98,6 +98,29 @@ def user_errors(fn: Callable) -> Callable:
     return call
 
 
+def download_failure(url: str, error: Exception) -> str:
+    """Why a file an API or MCP client named by URL could not be fetched, for the client to read:
+    the server fetches only public http(s) addresses (Gradio's guard against requests to the
+    server's own network)."""
+    reason = str(error)
+    if "failed validation" in reason:
+        reason = message("it is on a private or local network, which this server does not fetch from")
+    elif "Unable to resolve hostname" in reason:
+        reason = message("its host name could not be found")
+    elif "Status code:" in reason:
+        reason = message("the server there answered HTTP {status}", status=reason.rsplit(" ", 1)[-1])
+    shown = url if len(url) <= 120 else url[:117] + "…"
+    return html.escape(
+        message(
+            "The file at {url} could not be fetched: {reason}. Send the file itself (or a data URL), or a "
+            "public http(s) URL.",
+            url=shown,
+            reason=reason,
+        ),
+        quote=False,
+    )
+
+
 def image_input(label: Any = None, **kwargs) -> gr.Image:
     """An image (an upload, or a webcam's frames) handed to the handler unopened, as a file path or
     bytes: gr.Image would decode it before the handler runs, so a corrupt, non-image or oversized
