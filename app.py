@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import ctypes
 import importlib.util
 import logging
 import os
@@ -52,8 +55,8 @@ log = logging.getLogger("showcase")
 MAX_UPLOAD = "25mb"
 # Files in Gradio's cache (uploads, results to download) are kept this long, swept this often: long
 # enough to download a result after a demo, short enough that a day of visitors leaves no pile.
-CACHE_AGE_S = 30 * 60
-SWEEP_EVERY_S = 60
+CACHE_AGE_S = float(os.environ.get("SHOWCASE_FILES_MINUTES", 30)) * 60
+SWEEP_EVERY_S = min(60, CACHE_AGE_S / 2)
 CSS = """
 .showcase-header {align-items: center}
 .showcase-header h1 {margin-bottom: 0}
@@ -208,6 +211,36 @@ def serve_on_ray(address: str | None = None, replicas: int | None = None, **opti
         sys.exit(f"--backend ray needs Ray Serve: pip install -r requirements-ray.txt ({error})")
 
 
+@contextlib.asynccontextmanager
+async def housekeeping(server):
+    """The server's lifespan (FastAPI's, run beside Gradio's): at start and every SWEEP_EVERY_S,
+    what requests left in Gradio's cache over CACHE_AGE_S ago is deleted, and memory that finished
+    requests freed is handed back to the system (glibc keeps it for the process otherwise)."""
+
+    async def sweep_forever() -> None:
+        while True:
+            try:
+                await asyncio.to_thread(gradio_internals.sweep_cache, server.get_blocks(), CACHE_AGE_S)
+            except OSError:
+                log.exception("sweeping Gradio's cache failed; trying again in %s s", SWEEP_EVERY_S)
+            await asyncio.to_thread(return_freed_memory)
+            await asyncio.sleep(SWEEP_EVERY_S)
+
+    sweeping = asyncio.create_task(sweep_forever())
+    try:
+        yield
+    finally:
+        sweeping.cancel()
+
+
+def return_freed_memory() -> None:
+    """glibc's malloc_trim: freed memory in its arenas goes back to the system (elsewhere, nothing)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs):
     return demo.launch(
         server_name=host,
@@ -220,7 +253,7 @@ def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs)
         i18n=interface.I18N,
         app_kwargs={
             # What requests leave in Gradio's cache (uploads, results) goes within minutes.
-            "lifespan": gradio_internals.sweeping_cache(SWEEP_EVERY_S, CACHE_AGE_S),
+            "lifespan": housekeeping,
             "middleware": [
                 Middleware(request_limits.BodyLimit),
                 Middleware(interface.EarlyLanguage),

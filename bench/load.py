@@ -8,8 +8,9 @@ where real weights are missing, or tiny ones with --tiny), with a Gradio cache f
 warms every tab once and then under load, then runs the clients, each cycling through the tabs'
 endpoints with gradio_client. With --soak, beside them all the while: a webcam streaming as the page
 does, clips annotated through /detect_video, and a Stop storm (generations and clips started, then
-cancelled twice at once). Memory is read when the first minute of load ends, at the end, and after
-30 s of rest.
+cancelled twice at once), and files kept a minute (SHOWCASE_FILES_MINUTES=1) so that the soak shows
+the sweeper keeping up. Memory is read when the first minute of load ends, at the end, and after
+rest (30 s; with --soak, two minutes: long enough for a sweep of what the load left).
 """
 
 from __future__ import annotations
@@ -176,6 +177,8 @@ def main() -> None:
     args = parser.parse_args()
     cache = Path(tempfile.mkdtemp(prefix="showcase-load-cache-"))
     os.environ["GRADIO_TEMP_DIR"] = str(cache)  # the served app's own: what it leaves is counted
+    if args.soak:
+        os.environ["SHOWCASE_FILES_MINUTES"] = "1"
     with spawned(["-m", "harness.stand_in_server", *(["--tiny"] if args.tiny else [])]) as (pid, url, _):
         server = psutil.Process(pid)
         warm_up(url)
@@ -209,8 +212,9 @@ def main() -> None:
         sampler.join()
         failures += warm_up_failures + side_failures
         after, files_after = server.memory_info().rss, folder_size(cache)
-        time.sleep(30)
-        rested = server.memory_info().rss
+        rest_s = 120 if args.soak else 30
+        time.sleep(rest_s)
+        rested, files_rested = server.memory_info().rss, folder_size(cache)
     total = sum(len(v) for v in latencies.values())
     print(
         f"{args.clients} clients for {args.seconds:.0f} s, {'tiny' if args.tiny else 'full-size'} stand-ins: "
@@ -229,12 +233,13 @@ def main() -> None:
         f"\nserver resident memory: {before / 2**20:.0f} MB after {args.warm_up_seconds:.0f} s of warm-up load, "
         f"{first_minute:.0f} MB after the first minute of load, {after / 2**20:.0f} MB at the end "
         f"({(after / 2**20 - first_minute) / first_minute:+.1%} on the first minute), {rested / 2**20:.0f} MB after "
-        f"30 s of rest"
+        f"{rest_s} s of rest"
     )
     print("server resident memory every 10 s (MB): " + ", ".join(f"{mb:.0f}" for mb in samples))
     print(
         f"Gradio cache folder: {files_before[0]} files, {files_before[1]:.1f} MB after warm-up; "
-        f"{files_after[0]} files, {files_after[1]:.1f} MB at the end"
+        f"{files_after[0]} files, {files_after[1]:.1f} MB at the end; {files_rested[0]} files, "
+        f"{files_rested[1]:.1f} MB after rest"
     )
     for failure in failures[:10]:
         print("FAILED", failure)

@@ -231,7 +231,7 @@ def build_ui() -> None:
                         stop = gr.Button(t("Stop"), variant="stop")
                     gr.Examples([[examples.street_clip()]], inputs=[clip])
                 with gr.Column():
-                    frame = ui.image_output(t("Frames as they are done"))
+                    frame = ui.live_image_output(t("Frames as they are done"))
                     clip_info = ui.info_line()
             with gr.Row():
                 annotated_clip = gr.Video(label=t("Annotated video (WebM, with a download button)"))

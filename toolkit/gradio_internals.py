@@ -14,12 +14,9 @@ may break, and where to look when one does.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import contextlib
 import json
-import logging
 import os
 import re
 import time
@@ -31,8 +28,6 @@ from typing import Any
 import gradio as gr
 from gradio.context import LocalContext
 from gradio.i18n import I18nData
-
-log = logging.getLogger(__name__)
 
 MARKER = "__i18n__"  # how gr.I18n marks translatable text inside a string
 
@@ -285,29 +280,6 @@ def cache_folders() -> set[str]:
     except ImportError:  # Gradio without its MCP extra
         pass
     return {str(Path(folder).resolve()) for folder in folders}
-
-
-def sweeping_cache(every_s: float, age_s: float) -> Callable:
-    """A lifespan for the app (FastAPI's, which Gradio runs beside its own): sweep_cache at start and
-    every `every_s` seconds while the server runs."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        async def sweep_forever() -> None:
-            while True:
-                try:
-                    await asyncio.to_thread(sweep_cache, app.get_blocks(), age_s)
-                except OSError:
-                    log.exception("sweeping Gradio's cache failed; trying again in %s s", every_s)
-                await asyncio.sleep(every_s)
-
-        sweeping = asyncio.create_task(sweep_forever())
-        try:
-            yield
-        finally:
-            sweeping.cancel()
-
-    return lifespan
 
 
 def close_when_idle(stream: dict, seconds: float) -> None:

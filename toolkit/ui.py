@@ -30,8 +30,8 @@ log = logging.getLogger("showcase")
 MAX_BATCH = 8
 # GPU seconds a ZeroGPU Space reserves for one call (spaces.GPU's duration); see gpu_seconds.
 GPU_SECONDS = 60
-# A live stream's frame stays on the server's disk this long after it is written (the page fetches
-# it at once; a slow phone may take a few seconds).
+# A live stream's frame (or a clip's, as it is annotated) stays on the server's disk this long after
+# it is written (the page fetches it at once; a slow phone may take a few seconds).
 LIVE_FRAME_SECONDS = 10
 
 
@@ -146,8 +146,9 @@ def image_output(label: Any, format: str = "jpeg", **kwargs) -> gr.Image:
 
 
 def live_image_output(label: Any, **kwargs) -> gr.Image:
-    """A stream's result frames, each deleted from the server's disk LIVE_FRAME_SECONDS after it is
-    written: the page fetches a frame as soon as it is answered."""
+    """Result frames that follow each other (a live stream's, a clip's as it is annotated), each
+    deleted from the server's disk LIVE_FRAME_SECONDS after it is written: the page fetches a frame
+    as soon as it is answered."""
     component = gr.Image(type="numpy", label=label, format="jpeg", **kwargs)
     return gradio_internals.write_short_lived_files(component, "jpeg", LIVE_FRAME_SECONDS)
 
