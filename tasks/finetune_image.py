@@ -20,7 +20,7 @@ from models.linear_probe import LinearProbe, fit_linear
 from models.tensors import IMAGES_PER_PASS
 from toolkit import image_data, plots, ui
 from toolkit.inputs import number, open_image
-from toolkit.interface import choices, t
+from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
 from toolkit.probe import Scores, Trial, cross_validate, fold_count, leaderboard, search
 from toolkit.task import Endpoint, Task
@@ -247,7 +247,7 @@ def build_ui() -> None:
     with gr.Row():
         with gr.Column():
             files = gr.File(file_count="multiple", file_types=["image", ".zip"], label=t("Labelled images or a zip"))
-            mode = gr.Radio(choices([ONE, AUTO]), value=ONE, label=t("Mode"))
+            mode = ui.radio([ONE, AUTO], ONE, t("Mode"))
             names = {m: backbone_name(m) for m in [*TASK.choices(), OWN_ENCODER]}
             backbone_id = gr.Dropdown(
                 [(t(name.template, **name.values), m) for m, name in names.items()],
@@ -282,8 +282,10 @@ def build_ui() -> None:
             gr.update(visible=mode == AUTO or backbone_id == OWN_ENCODER),
         )
 
+    # On the visitor's choice only: a change event also fires as a Chinese page draws the translated
+    # picker, and answering it redrew the mode's radio with no choice shown.
     for control in (mode, backbone_id):
-        control.change(
+        control.input(
             show_settings, [mode, backbone_id], [backbone_id, budget_s, encoder_file], api_visibility="private"
         )
     inputs = [files, backbone_id, mode, budget_s, encoder_file]

@@ -21,7 +21,7 @@ from models.linear_probe import fit_linear
 from models.trained_text import FineTunedClassifier, ProbeClassifier, TrainedClassifier
 from toolkit import plots, text_data, ui
 from toolkit.inputs import number, text_lines
-from toolkit.interface import choices, t
+from toolkit.interface import t
 from toolkit.messages import message
 from toolkit.probe import Scores, score, stratified_split
 from toolkit.task import Endpoint, Task
@@ -274,7 +274,7 @@ def build_ui() -> None:
                 text_column = gr.Dropdown([], label=t("Text column"), allow_custom_value=True)
                 label_column = gr.Dropdown([], label=t("Label column"), allow_custom_value=True)
             base_model = ui.model_dropdown(TASK, label=t("Base model"))
-            mode = gr.Radio(choices(list(MODES)), value=list(MODES)[0], label=t("Mode"))
+            mode = ui.radio(list(MODES), list(MODES)[0], t("Mode"))
             with gr.Accordion(t("Training settings"), open=False):
                 epochs = gr.Slider(1, 10, value=3, step=1, label=t("Epochs (full fine-tuning)"), precision=0)
                 learning_rate = gr.Number(value=5e-5, label=t("Learning rate (full fine-tuning)"))

@@ -14,7 +14,7 @@ from models.decoding import BEAM_SEARCH, SAMPLING, STRATEGIES, Decoding
 from models.errors import ShowcaseError
 from toolkit import ui
 from toolkit.inputs import clean_text, number
-from toolkit.interface import choices, t
+from toolkit.interface import t
 from toolkit.messages import message
 from toolkit.task import Endpoint, Task
 
@@ -174,7 +174,7 @@ def build_ui() -> None:
                 max_new_tokens = gr.Slider(
                     1, MAX_NEW_TOKENS, value=defaults.max_new_tokens, step=1, label=t("Max new tokens"), precision=0
                 )
-                strategy = gr.Radio(choices(list(STRATEGIES)), value=defaults.strategy, label=t("Decoding"))
+                strategy = ui.radio(list(STRATEGIES), defaults.strategy, t("Decoding"))
                 temperature = gr.Slider(0.05, 2.0, value=defaults.temperature, step=0.05, label=t("Temperature"))
                 top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label=t("Top-k (0: off)"), precision=0)
                 top_p = gr.Slider(0.05, 1.0, value=defaults.top_p, step=0.01, label=t("Top-p"))

@@ -19,7 +19,7 @@ from models.errors import ModelUnavailable, ShowcaseError
 from toolkit import image_data, ui
 from toolkit.image_data import LabelledImages
 from toolkit.inputs import number
-from toolkit.interface import choices, t
+from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
 from toolkit.probe import cross_validate, fold_count, stratified_sample
 from toolkit.task import Endpoint, Task
@@ -279,7 +279,7 @@ def build_ui() -> None:
     )
     with gr.Row():
         with gr.Column():
-            source = gr.Radio(choices([CIFAR10, UPLOAD]), value=CIFAR10, label=t("Images"))
+            source = ui.radio([CIFAR10, UPLOAD], CIFAR10, t("Images"))
             files = gr.File(
                 file_count="multiple",
                 file_types=["image", ".zip"],

@@ -269,6 +269,18 @@ def test_a_chinese_visitor_starts_with_chinese_inputs_models_and_example_titles(
     context.close()
 
 
+def test_a_chinese_visitor_sees_every_radio_with_its_choice_marked(url, browser):
+    """The training tabs' mode radios showed no choice marked on a Chinese page (toolkit.ui.radio)."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    for key in ("finetune_image", "finetune_text", "self_supervised"):
+        page.goto(url + f"?tab={key}")
+        panel = page.locator(f"#task-{key}")
+        panel.wait_for(state="visible", timeout=30_000)
+        sync_api.expect(panel.locator("input[type=radio]:checked")).to_have_count(1)
+    context.close()
+
+
 def test_after_the_switch_the_server_answers_in_chinese(url, browser):
     """An English browser switched to 中文 gets the server's lines in Chinese too (the page tells the
     server by a cookie): where it runs, a result's summary, and an error."""

@@ -20,7 +20,7 @@ from models.base import LoadedModel
 from models.device import on_zero_gpu
 from models.errors import ShowcaseError
 from toolkit import gradio_internals
-from toolkit.interface import t
+from toolkit.interface import choices, t
 from toolkit.messages import in_visitor_language, message
 from toolkit.task import Endpoint, Task
 
@@ -170,6 +170,13 @@ def greet(component: Any, value_for: Callable[[str], Any]) -> Any:
     """The component starts with value_for(the visitor's language) when the page opens."""
     _greetings.append((component, value_for))
     return component
+
+
+def radio(values: list[str], value: str, label: Any, **kwargs) -> gr.Radio:
+    """A radio of choices shown in the visitor's language (the handler gets the English value), its
+    value set again as the page opens: a page in another language than English draws it with no
+    choice marked."""
+    return greet(gr.Radio(choices(values), value=value, label=label, **kwargs), lambda language: value)
 
 
 def in_language(texts: list[str]) -> Callable[[str], str]:
