@@ -10,6 +10,7 @@ import importlib.util
 import logging
 import os
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -34,6 +35,9 @@ if importlib.util.find_spec("spaces"):
 # No third-party telemetry unless the user turns it on (Ultralytics': models/yolo.py).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# Gradio's cache (uploads, results) in a folder of the app's own, not the /tmp/gradio every Gradio app
+# shares: the app's sweeper deletes every old file in it (housekeeping).
+os.environ.setdefault("GRADIO_TEMP_DIR", os.path.join(tempfile.gettempdir(), "gradio-showcase"))
 
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
@@ -221,7 +225,7 @@ async def housekeeping(server):
         while True:
             try:
                 await asyncio.to_thread(gradio_internals.sweep_cache, server.get_blocks(), CACHE_AGE_S)
-            except OSError:
+            except Exception:  # the sweeper goes on: a failed sweep is retried, never the end of sweeping
                 log.exception("sweeping Gradio's cache failed; trying again in %s s", SWEEP_EVERY_S)
             await asyncio.to_thread(return_freed_memory)
             await asyncio.sleep(SWEEP_EVERY_S)

@@ -46,8 +46,12 @@ def test_what_requests_leave_in_the_cache_is_swept_and_the_examples_stay(served,
         photo = tmp_path / f"{colour[0]}.png"
         photo.write_bytes(coloured(colour, 0))
         client.predict(handle_file(str(photo)), 0.25, 0.45, "yolov8n.pt", api_name="/detect")
+    _, _, clip, _ = client.predict(
+        handle_file(examples.street_clip()), 0.25, 0.45, "yolov8n.pt", api_name="/detect_video"
+    )
     left = files_in(cache) - before
-    assert len(left) >= 4  # two uploads, two results
+    assert len(left) >= 5  # two uploads, two results, the annotated clip (which Gradio lists nowhere)
+    assert any(path.endswith("annotated.webm") for path in left)
     assert gradio_internals.sweep_cache(demo, age_s=3600) == 0  # young files stay
     assert gradio_internals.sweep_cache(demo, age_s=0) >= 4
     kept = set().union(*(getattr(block, "keep_in_cache", set()) for block in demo.blocks.values()))
@@ -62,27 +66,25 @@ def test_what_requests_leave_in_the_cache_is_swept_and_the_examples_stay(served,
 
 def test_the_sweeper_runs_while_the_server_does(served):
     """Every MCP call with a data URL left two decoded copies that were never deleted: one is an
-    upload (swept as uploads are), the other a file Gradio's MCP server lists nowhere."""
+    upload, the other a file Gradio's MCP server lists nowhere; an annotated clip is listed nowhere
+    either."""
     demo, client, cache = served
     stale = cache / ("0123abcd" * 8) / "file.png"  # as Gradio's MCP server names a decoded copy
     stale.parent.mkdir()
     stale.write_bytes(b"png")
     long_ago = time.time() - app.CACHE_AGE_S - 1
     os.utime(stale, (long_ago, long_ago))
+    os.utime(stale.parent, (long_ago, long_ago))  # the folder dates from its file
     fresh = cache / ("4567cdef" * 8) / "file.png"
     fresh.parent.mkdir()
     fresh.write_bytes(b"png")
-    other_app = cache / "89abcdef" / "theirs.png"  # not this app's: another app may share the folder
-    other_app.parent.mkdir()
-    other_app.write_bytes(b"png")
-    os.utime(other_app, (long_ago, long_ago))
     second = app.build_app()  # another server on the same cache: it sweeps as it starts
     app.launch(second, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
     try:
         deadline = time.time() + 10
         while stale.parent.exists() and time.time() < deadline:
             time.sleep(0.1)
-        assert not stale.parent.exists() and fresh.exists() and other_app.exists()
+        assert not stale.parent.exists() and fresh.exists()
     finally:
         second.close()
 

@@ -18,7 +18,6 @@ import base64
 import binascii
 import json
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -227,43 +226,46 @@ def _encoded(value, format: str) -> bytes:
     return processing_utils.encode_pil_to_bytes(Image.fromarray(value), format)
 
 
-# What Gradio's MCP server decodes a data URL into: <sha-256 of the URL>/file.<extension>.
-MCP_COPY = re.compile(r"[0-9a-f]{64}/file(\.\w+)?")
-
-
 def sweep_cache(demo: gr.Blocks, age_s: float) -> int:
-    """Deletes the files requests to this app left in Gradio's cache over `age_s` seconds ago
-    (uploads, results, the copies Gradio's MCP server decodes from data URLs and lists nowhere), and
-    their folders once empty; the files of example tables stay, and so do other apps' files in a
-    cache folder they share. Returns how many files went. Gradio's own schedule (delete_cache) misses
-    uploads and the MCP copies, never removes a folder, and keeps listing a file someone else deleted."""
+    """Deletes what requests left in Gradio's cache folders over `age_s` seconds ago, and the folders
+    left empty; the files of example tables stay. Returns how many files went. Gradio's own schedule
+    (delete_cache) deletes only the results it lists, which leaves uploads, a generator's last file
+    and the copies its MCP server decodes from data URLs, never removes a folder, and keeps listing
+    a file someone else deleted. The cache folder must be the app's own (app.py gives it one): every
+    old file in it goes."""
     kept = set().union(*(getattr(block, "keep_in_cache", set()) for block in demo.blocks.values()))
-    listed = set().union(demo.upload_file_set, *demo.temp_file_sets)
-    mcp_copies = {
-        str(path)
-        for root in cache_folders()
-        for path in Path(root).glob("*/file*")
-        if MCP_COPY.fullmatch(path.relative_to(root).as_posix())
-    }
-    now = time.time()
     removed: set[str] = set()
-    for path in (listed | mcp_copies) - kept:
-        try:
-            if now - os.stat(path).st_mtime <= age_s:
-                continue
-            os.unlink(path)
-        except FileNotFoundError:  # gone already: no longer listed either
-            pass
-        removed.add(path)
-    for folder in {os.path.dirname(path) for path in removed}:
-        try:
-            os.rmdir(folder)
-        except OSError:  # not empty, or gone
-            continue
+    for root in cache_folders():
+        removed |= _sweep(root, kept, age_s)
     demo.upload_file_set.difference_update(removed)
     for files in demo.temp_file_sets:
         files.difference_update(removed)
     return len(removed)
+
+
+def _sweep(root: str, kept: set[str], age_s: float) -> set[str]:
+    now = time.time()
+    removed: set[str] = set()
+    for folder, _, files in os.walk(root, topdown=False):
+        try:
+            changed = os.stat(folder).st_mtime  # before its files go, which changes it
+        except FileNotFoundError:
+            continue
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                if path not in kept and now - os.stat(path).st_mtime > age_s:
+                    os.unlink(path)
+                    removed.add(path)
+            except FileNotFoundError:  # gone meanwhile
+                continue
+        # An empty folder that changed lately may be one an upload is about to fill.
+        if folder != root and now - changed > min(age_s, 60):
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty, or removed meanwhile
+                continue
+    return removed
 
 
 def cache_folders() -> set[str]:
