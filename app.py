@@ -61,6 +61,10 @@ MAX_UPLOAD = "25mb"
 # enough to download a result after a demo, short enough that a day of visitors leaves no pile.
 CACHE_AGE_S = float(os.environ.get("SHOWCASE_FILES_MINUTES", 30)) * 60
 SWEEP_EVERY_S = min(60, CACHE_AGE_S / 2)
+# Gradio keeps this many sessions in memory, the most recently active (each holds a copy of every
+# component's settings, and a visitor's page, API client or Stop storm is one each); its default of
+# 10,000 lets a busy day grow the server by gigabytes.
+SESSIONS_KEPT = 1000
 CSS = """
 .showcase-header {align-items: center}
 .showcase-header h1 {margin-bottom: 0}
@@ -255,6 +259,7 @@ def launch(demo: gr.Blocks, host: str, port: int, share: bool = False, **kwargs)
         theme=gr.themes.Soft(primary_hue="indigo"),
         css=CSS,
         i18n=interface.I18N,
+        state_session_capacity=SESSIONS_KEPT,
         app_kwargs={
             # What requests leave in Gradio's cache (uploads, results) goes within minutes.
             "lifespan": housekeeping,

@@ -130,9 +130,18 @@ def annotate_clips(url: str, deadline: float, failures: list[str]) -> int:
     return done
 
 
+def listen(url: str, session: str) -> None:
+    """A page's event stream for its session, read to the end of the run, as the page reads it."""
+    with httpx.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}, timeout=120) as events:
+        for line in events.iter_lines():
+            if "process_completed" in line or "close_stream" in line:
+                return
+
+
 def stop_storm(url: str, deadline: float, failures: list[str]) -> int:
-    """Generations and clips started, then stopped after a moment with two cancels at once (a Stop
-    pressed twice); every cancel must be answered 200. Returns the runs stopped."""
+    """Generations and clips started as a page starts them (listening to their events), then stopped
+    after a moment with two cancels at once (a Stop pressed twice); every cancel must be answered
+    200. Returns the runs stopped."""
     config = httpx.get(f"{url}config").json()
     fn_index = {d.get("api_name"): d["id"] for d in config["dependencies"]}
     runs = {
@@ -153,10 +162,13 @@ def stop_storm(url: str, deadline: float, failures: list[str]) -> int:
             session = uuid.uuid4().hex[:11]
             body = {"data": runs[name], "fn_index": fn_index[name], "session_hash": session}
             event_id = http.post(f"{url}gradio_api/queue/join", json=body).json()["event_id"]
+            listening = threading.Thread(target=listen, args=(url, session))
+            listening.start()
             time.sleep(random.uniform(0.2, 1.5))
             cancel = {"session_hash": session, "fn_index": fn_index[name], "event_id": event_id}
             answers = pool.map(lambda body: http.post(f"{url}gradio_api/cancel", json=body), [cancel] * 2)
             failures += [f"/cancel {name}: HTTP {a.status_code}" for a in answers if a.status_code != 200]
+            listening.join()
             stopped += 1
     return stopped
 

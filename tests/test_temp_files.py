@@ -1,4 +1,5 @@
-"""What requests leave on the server's disk: Gradio's cache swept, live frames kept seconds only."""
+"""What requests leave behind: on disk, Gradio's cache swept and live frames kept seconds only; in
+memory, Gradio's sessions held to a number."""
 
 import os
 import time
@@ -102,3 +103,28 @@ def test_a_live_streams_frames_stay_on_disk_seconds_only(monkeypatch):
         time.sleep(0.2)
     assert [Path(path).exists() for path in paths] == [False, False, True, True]
     assert live.temp_files == set(paths[2:])
+
+
+def test_gradio_keeps_a_bounded_number_of_sessions(monkeypatch):
+    """Each session Gradio keeps holds a copy of every component's settings; a Stop storm of 614 runs
+    (a session each) grew the server 45 MB a minute, and Gradio's default keeps 10,000."""
+    monkeypatch.setattr(app, "SESSIONS_KEPT", 20)
+    install({})
+    demo = app.build_app()
+    port = free_port()
+    app.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        fn_index = next(
+            d["id"] for d in httpx.get(f"{url}/config").json()["dependencies"] if d.get("api_name") == "tokenize"
+        )
+        for n in range(30):
+            body = {"data": ["hi", "gpt2", "gpt2"], "fn_index": fn_index, "session_hash": f"session-{n}"}
+            assert httpx.post(f"{url}/gradio_api/queue/join", json=body).status_code == 200
+        deadline = time.time() + 30
+        while "session-29" not in demo.state_holder.session_data and time.time() < deadline:
+            time.sleep(0.1)
+        assert "session-29" in demo.state_holder.session_data
+        assert len(demo.state_holder.session_data) <= 20 and "session-0" not in demo.state_holder.session_data
+    finally:
+        demo.close()
