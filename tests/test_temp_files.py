@@ -90,17 +90,19 @@ def test_the_sweeper_runs_while_the_server_does(served):
         second.close()
 
 
-def test_a_live_streams_frames_stay_on_disk_seconds_only(monkeypatch):
+def test_a_live_streams_frames_stay_on_disk_seconds_only():
     """One live stream wrote about 21 MiB every 30 s to the cache, kept an hour at least."""
-    monkeypatch.setattr(ui, "LIVE_FRAME_SECONDS", 0.3)
     with gr.Blocks():
         live = ui.live_image_output("live")
     frame = np.zeros((48, 64, 3), np.uint8)
     paths = []
-    for _ in range(4):
+    for age in (ui.LIVE_FRAME_SECONDS + 5, ui.LIVE_FRAME_SECONDS + 1, 0):  # frames written that long ago
         paths.append(live.postprocess(frame).path)
         live.temp_files.add(paths[-1])  # as Gradio lists each result
-        time.sleep(0.2)
+        written = time.time() - age
+        os.utime(paths[-1], (written, written))
+    paths.append(live.postprocess(frame).path)  # the next frame: those past their seconds go
+    live.temp_files.add(paths[-1])
     assert [Path(path).exists() for path in paths] == [False, False, True, True]
     assert live.temp_files == set(paths[2:])
 

@@ -194,11 +194,11 @@ def write_whole_files(component: gr.Image, format: str) -> gr.Image:
 
 
 def write_short_lived_files(component: gr.Image, format: str, seconds: float) -> gr.Image:
-    """An image result that is one frame of many (a live stream's), each written to a folder of the
-    component's own in Gradio's cache and deleted `seconds` later, when the next frame is written:
-    the page fetches a frame as soon as it is answered, and a stream would otherwise leave every
-    frame on disk (and its name in Gradio's list of files to delete, which keeps a name whose file
-    is gone)."""
+    """An image result that is one frame of many (a live stream's, a clip's as it is annotated), each
+    written to a folder of the component's own in Gradio's cache and deleted `seconds` later, when
+    the next frame is written: the page fetches a frame as soon as it is answered, and a stream would
+    otherwise leave every frame on disk (and its name in Gradio's list of files to delete, which
+    keeps a name whose file is gone)."""
     from gradio.data_classes import ImageData
 
     folder = Path(component.GRADIO_CACHE) / f"short-lived-{component._id}"
