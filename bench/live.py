@@ -33,7 +33,7 @@ from tasks import detection, tokenizer
 from toolkit import video
 
 YOLO = "yolov8n.pt"
-SETTINGS = [0.25, 0.45, YOLO, None]  # confidence, IoU, model, the stream's state
+SETTINGS = [0.25, 0.45, YOLO, None, False, ""]  # confidence, IoU, model, the stream's state, tracking, shapes
 
 
 def camera_frame() -> np.ndarray:

@@ -111,7 +111,7 @@ def stream_live(url: str, deadline: float, failures: list[str]) -> int:
     while (left := deadline - time.perf_counter()) > 1:
         try:
             answered += len(
-                live_client.stream(url, frame, [0.25, 0.45, detection.TASK.default(), None], min(left, 280))
+                live_client.stream(url, frame, [0.25, 0.45, detection.TASK.default(), None, False, ""], min(left, 280))
             )
         except Exception as error:
             failures.append(f"live stream: {type(error).__name__}: {error}")

@@ -87,3 +87,66 @@ def street_clip(folder: Path | None = None, fps: int = 10) -> str:
         writer.release()
         partial.replace(path)  # complete or absent, even if two processes write it at once
     return str(path)
+
+
+# The counting example: the man at the left of the bus photo (his box there, x1, y1, x2, y2) cut out
+# twice, once mirrored, walking along known paths over a plain background, so that what crosses and
+# stays is known.
+COUNTING_FPS = 10
+COUNTING_FRAMES = 60
+_WALKER = (49, 399, 245, 903)
+_WALKER_HEIGHT = 170
+
+
+def counting_path(walker: str, frame: int) -> tuple[float, float]:
+    """Where a walker's centre is in a frame of the counting clip: the first walks right along the
+    top, across the middle; the second walks left along the bottom, then stands still."""
+    if walker == "left":
+        return 90 + 460 * frame / (COUNTING_FRAMES - 1), 120.0
+    return 555 - 420 * min(frame, 40) / 40, 360.0
+
+
+# The lines and zones the counting example comes with, and what they count on it (tests check it):
+# the door is crossed once each way (in: left to right), the corner entered once and stood in.
+COUNTING_SHAPES = {
+    "size": list(CLIP_SIZE),
+    "shapes": [
+        {"name": "Door", "kind": "line", "points": [[320, 20], [320, 460]]},
+        {"name": "Corner", "kind": "zone", "points": [[10, 250], [225, 250], [225, 470], [10, 470]]},
+    ],
+}
+
+
+def counting_clip(folder: Path | None = None) -> str:
+    """A 6-second WebM of two people walking known paths (counting_path), written once into the app's
+    cache."""
+    if folder is None:
+        from models.runtime import cache_dir
+
+        folder = cache_dir() / "examples"
+    path = Path(folder) / "counting.webm"
+    if not path.is_file():
+        import cv2
+        import numpy as np
+
+        photo = cv2.imread(bus())
+        x1, y1, x2, y2 = _WALKER
+        width = round((x2 - x1) * _WALKER_HEIGHT / (y2 - y1))
+        walker = cv2.resize(photo[y1:y2, x1:x2], (width, _WALKER_HEIGHT), interpolation=cv2.INTER_AREA)
+        walkers = {"left": walker, "right": walker[:, ::-1]}
+        # A floor darker towards the bottom, the same in every frame.
+        ramp = np.linspace(200, 120, CLIP_SIZE[1], dtype=np.float32)[:, None, None]
+        floor = np.broadcast_to(ramp * np.array([1.0, 0.97, 0.92], np.float32), (*CLIP_SIZE[::-1], 3)).astype(np.uint8)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part.webm")
+        writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"VP80"), COUNTING_FPS, CLIP_SIZE)
+        for frame in range(COUNTING_FRAMES):
+            canvas = floor.copy()
+            for name, patch in walkers.items():
+                x, y = counting_path(name, frame)
+                top, left = round(y - patch.shape[0] / 2), round(x - patch.shape[1] / 2)
+                canvas[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
+            writer.write(canvas)
+        writer.release()
+        partial.replace(path)
+    return str(path)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import json
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import gradio as gr
 import numpy as np
@@ -14,7 +16,7 @@ import examples
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from models.yolo import DATASET, Detections, Detector
-from toolkit import drawing, gradio_internals, ui, video
+from toolkit import counting, drawing, gradio_internals, shapes, ui, video
 from toolkit.inputs import open_image
 from toolkit.interface import t
 from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
@@ -28,6 +30,8 @@ LIVE_SECONDS = 300
 # A stream whose page sends no frame for this long after an answer has gone (a closed tab): it is
 # ended, and its slot freed for the next visitor.
 LIVE_IDLE_S = 5
+# A live stream's chart of counts is redrawn this often; its table with every frame.
+LIVE_CHART_EVERY_S = 2.0
 
 # Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
 CLASS = N_("class")
@@ -107,47 +111,170 @@ def run(image, confidence, iou, model_id):
     return found.image, with_columns_translated(found.table), ui.run_info(detector, found.ms, note)
 
 
+@dataclass
+class LiveStream:
+    """What a visitor's live stream keeps between frames: its frame rate, its last frame (to draw
+    shapes on), and its tracks and counts while they are asked for (kept when the stream ends)."""
+
+    rate: video.FrameRate = field(default_factory=video.FrameRate)
+    last_frame: np.ndarray | None = None
+    counting: counting.Counting | None = None
+    counting_for: tuple | None = None  # (model, shapes' JSON) the counts were made with
+    last_second: float | None = None
+    chart_at: float = 0.0
+
+    def counting_with(self, detector: Detector, drawn: shapes.Shapes, key: tuple) -> counting.Counting:
+        """The stream's counts; started again when the model or the shapes change."""
+        if self.counting is None or self.counting_for != key:
+            self.counting = counting.Counting(drawn, class_names(DATASET, detector.class_names))
+            self.counting_for, self.last_second = key, None
+        return self.counting
+
+
+def counts_wanted(track: bool, drawn: shapes.Shapes) -> bool:
+    """Lines and zones count the objects tracking follows: drawing one turns tracking on."""
+    return bool(track) or bool(drawn)
+
+
 @ui.user_errors
-def run_live(frame, confidence, iou, model_id, rate: video.FrameRate | None):
-    """One webcam frame of a live stream: the frame annotated, and the stream's frame rate so far."""
+def run_live(frame, confidence, iou, model_id, stream: LiveStream | None, track=False, shapes_json=""):
+    """One webcam frame of a live stream: the frame annotated, the stream's frame rate so far and,
+    when tracking or counting, the counts."""
+    stream = stream or LiveStream()
     if frame is None:  # the camera is still starting
-        return None, message("Waiting for the camera…"), rate
+        return None, message("Waiting for the camera…"), stream, gr.skip(), gr.skip()
     started = time.perf_counter()
     try:
         photo = open_image(frame, video.FRAME_SIDE)
-    except ShowcaseError as error:  # one bad frame is said beside the stream, which goes on
-        return gr.skip(), html.escape(in_visitor_language(error.text), quote=False), rate
+        drawn = shapes.read(shapes_json)
+    except ShowcaseError as error:  # one bad frame, or shapes, said beside the stream, which goes on
+        return gr.skip(), html.escape(in_visitor_language(error.text), quote=False), stream, gr.skip(), gr.skip()
     detector = TASK.load(model_id)
-    (found,) = detect(detector, [photo], confidence, iou)
-    rate = rate or video.FrameRate()
-    rate.add((time.perf_counter() - started) * 1000)
+    image = np.asarray(photo)
+    stream.last_frame = image
+    if not counts_wanted(track, drawn):
+        (found,) = detect(detector, [photo], confidence, iou)
+        annotated, described, ms, table, chart = found.image, describe(found.table), found.ms, gr.skip(), gr.skip()
+    else:
+        check_thresholds(confidence, iou)
+        counts = stream.counting_with(detector, drawn, (model_id, drawn.to_json()))
+        answers = detector.detect([photo], confidence, iou)
+        tracked = counts.track(answers[0], image)
+        now = time.monotonic()
+        # A frame lasts until the next: the time between them, at most a second (a stalled stream).
+        frame_s = min(now - stream.last_second, 1.0) if stream.last_second else LIVE_EVERY_S
+        second = counts.timeline[-1][0] + frame_s if counts.timeline else 0.0
+        stream.last_second = now
+        counts.add(tracked, image, second, frame_s)
+        annotated = counts.draw(image, tracked)
+        described, ms = describe(table_of(answers[0], detector)), answers.timings["forward"]
+        table = with_columns_translated(counts.table())
+        chart = gr.skip()
+        if now - stream.chart_at > LIVE_CHART_EVERY_S:
+            stream.chart_at, chart = now, counts.over_time()
+    stream.rate.add((time.perf_counter() - started) * 1000)
     note = message(
         "Live: {fps:.1f} frames/s, {p95_ms:.0f} ms per frame on the server (p95 of the last {count}) · {found}",
-        fps=rate.fps,
-        p95_ms=rate.p95_ms,
-        count=len(rate.recent),
-        found=describe(found.table),
+        fps=stream.rate.fps,
+        p95_ms=stream.rate.p95_ms,
+        count=len(stream.rate.recent),
+        found=described,
     )
-    return found.image, ui.run_info(detector, found.ms, note), rate
+    return annotated, ui.run_info(detector, ms, note), stream, table, chart
+
+
+def table_of(found: Detections, detector: Detector) -> pd.DataFrame:
+    return table(found, class_names(DATASET, detector.class_names))
+
+
+@dataclass
+class ClipRun:
+    """A clip being annotated: what was seen per frame so far, and its counts when asked for."""
+
+    clip: video.Clip
+    counts: counting.Counting | None
+    frames: video.ClipFrames
+    timeline: list[tuple[float, list[str]]] = field(default_factory=list)
+
+
+def start_clip(clip_path, confidence, iou, detector_id, track, shapes_json) -> tuple[ClipRun, Detector]:
+    """The clip and shapes checked, before a frame is decoded; shapes without a size are in pixels
+    of the video as uploaded."""
+    check_thresholds(confidence, iou)
+    drawn = shapes.read(shapes_json)
+    clip = video.open_clip(clip_path)
+    if drawn.size is None:
+        drawn = shapes.Shapes(drawn.items, (clip.width, clip.height))
+    drawn.checked_against((clip.width, clip.height))
+    detector = TASK.load(detector_id)
+    counts = (
+        counting.Counting(drawn, class_names(DATASET, detector.class_names)) if counts_wanted(track, drawn) else None
+    )
+    return ClipRun(clip, counts, video.ClipFrames(clip)), detector
+
+
+def annotated_frames(run: ClipRun, detector: Detector, confidence, iou) -> Iterator[np.ndarray]:
+    """Each frame of the clip annotated (tracked and counted when asked), in order."""
+    for second, frame in run.frames:
+        if run.counts is None:
+            (found,) = detect(detector, [frame], confidence, iou)
+            run.timeline.append((second, found.table[CLASS].tolist()))
+            yield found.image
+            continue
+        answers = detector.detect([frame], confidence, iou)
+        tracked = run.counts.track(answers[0], frame)
+        run.counts.add(tracked, frame, second, 1 / run.clip.fps)
+        run.timeline.append((second, table_of(answers[0], detector)[CLASS].tolist()))
+        yield run.counts.draw(frame, tracked)
+
+
+def clip_summary(run: ClipRun, seconds: float) -> str:
+    if not run.timeline:
+        raise ShowcaseError("The video has no frames that could be decoded.")
+    seen = ", ".join(sorted({label for _, labels in run.timeline for label in labels})) or message(
+        "nothing above the threshold"
+    )
+    note = message(
+        "{frames:,} frames ({video_s:.1f} s of video) in {seconds:.1f} s, {fps:.1f} frames/s · seen: {seen}",
+        frames=len(run.timeline),
+        video_s=run.timeline[-1][0] + 1 / run.clip.fps,
+        seconds=seconds,
+        fps=len(run.timeline) / seconds,
+        seen=seen,
+    )
+    if run.frames.cut:
+        note += " " + in_visitor_language(run.frames.cut)
+    return note
+
+
+def counts_outputs(counts: counting.Counting | None) -> tuple:
+    """The counts table, chart over time, heatmap and CSV of a finished run (None without counts)."""
+    if counts is None:
+        return None, None, None, None
+    return (
+        with_columns_translated(counts.table()),
+        counts.over_time(),
+        counts.heatmap(),
+        counts.write_csv(counting_titles()),
+    )
+
+
+def counting_titles() -> dict[str, str]:
+    return {column: message(column) for column in counting.COLUMNS}
 
 
 @ui.gpu_seconds(180)
 @ui.user_errors
-def run_video(clip_path, confidence, iou, model_id):
+def run_video(clip_path, confidence, iou, model_id, track=False, shapes_json=""):
     """Annotates every frame of a clip: shows frames as they are done, then the annotated video and
-    the objects per class over time."""
-    check_thresholds(confidence, iou)
-    clip = video.open_clip(clip_path)
-    detector = TASK.load(model_id)
-    with video.ClipWriter(clip.fps) as writer:
-        timeline = []
+    the objects per class over time; with tracking (or lines and zones given), each object's id and
+    trail, and the counts at the lines and zones."""
+    run, detector = start_clip(clip_path, confidence, iou, model_id, track, shapes_json)
+    with video.ClipWriter(run.clip.fps) as writer:
         began = time.perf_counter()
         shown = 0.0
-        frames = video.ClipFrames(clip)
-        for index, (second, frame) in enumerate(frames):
-            (found,) = detect(detector, [frame], confidence, iou)
-            writer.write(found.image)
-            timeline.append((second, found.table[CLASS].tolist()))
+        for index, image in enumerate(annotated_frames(run, detector, confidence, iou)):
+            writer.write(image)
             if time.monotonic() - shown > PREVIEW_EVERY_S:
                 shown = time.monotonic()
                 fps = (index + 1) / (time.perf_counter() - began)
@@ -156,37 +283,152 @@ def run_video(clip_path, confidence, iou, model_id):
                         "Frame {frame:,} of {frames:,} · {fps:.1f} frames/s",
                         frame=index + 1,
                         fps=fps,
-                        frames=min(clip.frames, video.MAX_CLIP_FRAMES),
+                        frames=min(run.clip.frames, video.MAX_CLIP_FRAMES),
                     )
-                    if clip.frames > index  # a container may claim fewer frames than it holds
+                    if run.clip.frames > index  # a container may claim fewer frames than it holds
                     else message("Frame {frame:,} · {fps:.1f} frames/s", frame=index + 1, fps=fps)
                 )
-                yield found.image, ui.run_info(detector, None, progress), gr.skip(), gr.skip()
-        if not timeline:
-            raise ShowcaseError("The video has no frames that could be decoded.")
-        seconds = time.perf_counter() - began
-        seen = ", ".join(sorted({label for _, labels in timeline for label in labels})) or message(
-            "nothing above the threshold"
-        )
-        note = message(
-            "{frames:,} frames ({video_s:.1f} s of video) in {seconds:.1f} s, {fps:.1f} frames/s · seen: {seen}",
-            frames=len(timeline),
-            video_s=timeline[-1][0] + 1 / clip.fps,
-            seconds=seconds,
-            fps=len(timeline) / seconds,
-            seen=seen,
-        )
-        if frames.cut:
-            note += " " + in_visitor_language(frames.cut)
+                table = with_columns_translated(run.counts.table()) if run.counts else gr.skip()
+                yield image, ui.run_info(detector, None, progress), gr.skip(), gr.skip(), table, *[gr.skip()] * 3
+        note = clip_summary(run, time.perf_counter() - began)
         # Gradio copies the file into its cache while handling this yield, before the folder goes.
-        yield found.image, ui.run_info(detector, None, note), str(writer.close()), video.counts_over_time(timeline)
+        yield (
+            image,
+            ui.run_info(detector, None, note),
+            str(writer.close()),
+            video.counts_over_time(run.timeline),
+            *counts_outputs(run.counts),
+        )
+
+
+@ui.gpu_seconds(180)
+@ui.user_errors
+def count_objects(clip_path, shapes_json, confidence=0.25, iou=0.45, model_id=None):
+    """Counts the objects that cross lines and stay in zones of a video, following each object across
+    frames (Ultralytics YOLO and ByteTrack).
+
+    Args:
+        clip_path: the video (MP4, MOV, WebM, MKV or AVI; up to 2 minutes)
+        shapes_json: the lines and zones, as JSON: {"size": [width, height], "shapes": [{"name": "Door",
+            "kind": "line", "points": [[x1, y1], [x2, y2]]}, {"name": "Corner", "kind": "zone", "points":
+            [[x, y], ...3 or more]}]}; points in pixels of a frame of that size (without "size", of the
+            video); at most 16 shapes. An object counts 'in' when its centre crosses a line towards the
+            left of the line walked from its first point to its second.
+        confidence: keep objects found with at least this confidence, 0 to 1 (0.25 is usual)
+        iou: boxes overlapping more than this are one object, 0 to 1 (0.45 is usual)
+        model_id: a model the tab offers (the API page lists them; the first is the default)
+
+    Returns:
+        a table per line and zone and class (in, out, inside at the end, entered, dwell median and
+            longest in seconds), the same as a CSV file, the info line
+    """
+    run, detector = start_clip(clip_path, confidence, iou, model_id or TASK.default(), True, shapes_json)
+    began = time.perf_counter()
+    for _ in annotated_frames(run, detector, confidence, iou):
+        pass
+    note = clip_summary(run, time.perf_counter() - began)
+    table, _, _, csv_path = counts_outputs(run.counts)
+    return table, csv_path, ui.run_info(detector, None, note)
+
+
+@ui.user_errors
+def take_clip_frame(clip_path, shapes_json):
+    """The clip's first frame to draw on, with the shapes drawn so far."""
+    frame = video.first_frame(video.open_clip(clip_path))
+    return frame, shapes_on(frame, shapes_json, []), ""
+
+
+@ui.user_errors
+def take_live_frame(stream: LiveStream | None, shapes_json):
+    """The webcam's last frame to draw on, with the shapes drawn so far."""
+    if stream is None or stream.last_frame is None:
+        raise ShowcaseError("Start the webcam first: its last frame is the one to draw on.")
+    return stream.last_frame, shapes_on(stream.last_frame, shapes_json, []), ""
+
+
+def shapes_on(frame: np.ndarray | None, shapes_json: str, pending: list) -> np.ndarray | None:
+    if frame is None:
+        return None
+    return shapes.draw(frame, shapes.read(shapes_json), pending)
+
+
+def frame_size(frame: np.ndarray) -> tuple[int, int]:
+    return frame.shape[1], frame.shape[0]
+
+
+@ui.user_errors
+def click_shape(frame, shapes_json, pending, kind, name, evt: gr.SelectData):
+    """A click on the frame: a point of the line or zone being drawn."""
+    if frame is None:
+        raise ShowcaseError("Take a frame first (the video's first, or the webcam's), then click on it.")
+    drawn, pending = shapes.with_click(
+        shapes.read(shapes_json), pending or [], kind, name, evt.index, frame_size(frame)
+    )
+    text = drawn.to_json() if drawn else ""
+    return shapes_on(frame, text, pending), text, pending, drawing_hint(kind, pending)
+
+
+@ui.user_errors
+def close_zone(frame, shapes_json, pending, name):
+    if frame is None:
+        raise ShowcaseError("Take a frame first (the video's first, or the webcam's), then click on it.")
+    drawn = shapes.with_zone_closed(shapes.read(shapes_json), pending or [], name, frame_size(frame))
+    return shapes_on(frame, drawn.to_json(), []), drawn.to_json(), [], ""
+
+
+@ui.user_errors
+def undo_shape(frame, shapes_json, pending):
+    drawn, pending = shapes.without_last(shapes.read(shapes_json), pending or [])
+    text = drawn.to_json() if drawn else ""
+    return shapes_on(frame, text, pending), text, pending, ""
+
+
+@ui.user_errors
+def redraw_shapes(frame, shapes_json):
+    """Shapes typed or pasted as JSON, drawn (or a message saying what is wrong with them)."""
+    return shapes_on(frame, shapes_json, []), [], ""
+
+
+def drawing_hint(kind: str, pending: list) -> str:
+    if kind == shapes.ZONE and pending:
+        return message("{count} points: click more, then **Close the zone** (3 or more).", count=len(pending))
+    if pending:
+        return message("Click the line's second point.")
+    return ""
+
+
+@ui.user_errors
+def counts_csv(stream: LiveStream | None):
+    if stream is None or stream.counting is None:
+        raise ShowcaseError("Nothing counted yet: turn on tracking or draw a line or zone, then start the webcam.")
+    return stream.counting.write_csv(counting_titles())
+
+
+def over_time(color: str, label, x_title, color_title) -> gr.LinePlot:
+    """A chart of counts (y) over seconds (x), a line per `color` column's value."""
+    return gr.LinePlot(
+        x="second",
+        y="count",
+        color=color,
+        label=label,
+        x_title=x_title,
+        y_title=t("objects"),
+        color_title=color_title,
+    )
+
+
+def counts_panel() -> tuple[gr.DataFrame, gr.LinePlot]:
+    """A mode's counts, beside its picture: the table and the chart over time."""
+    table = ui.table_with_columns(gr.DataFrame(label=t("Counts at the lines and zones"), wrap=True), counting.COLUMNS)
+    return table, over_time("series", t("Counts over time"), t("second"), t("line or zone"))
 
 
 def build_ui() -> None:
     gr.Markdown(
         t(
             "Finds and outlines objects of the 80 COCO classes with **Ultralytics YOLO**, in a photo, live from "
-            "your webcam or in a video. The `-seg` models also draw each object's mask."
+            "your webcam or in a video. The `-seg` models also draw each object's mask. On the webcam and in a "
+            "video it can follow each object and count what crosses your lines and stays in your zones."
         )
     )
     with gr.Row():
@@ -194,6 +436,37 @@ def build_ui() -> None:
         # Wide enough for a label beside its number: on a phone each goes on a line of its own.
         confidence = gr.Slider(0.0, 1.0, value=0.25, step=0.01, label=t("Confidence threshold"), min_width=260)
         iou = gr.Slider(0.0, 1.0, value=0.45, step=0.01, label=t("IoU threshold (overlap for NMS)"), min_width=260)
+    with gr.Accordion(t("Tracking, lines and zones (webcam and video)"), open=False) as panel:
+        gr.Markdown(
+            t(
+                "**Follow objects** gives each an id and a trail. To count, take a frame and click on it: a line "
+                "takes two clicks (an object crossing towards its arrow counts *in*, the other way *out*); a zone "
+                "takes three clicks or more, then **Close the zone**. Counting follows objects, so a line or zone "
+                "turns it on. Shapes keep their place if the frame size changes."
+            )
+        )
+        with gr.Row():
+            with gr.Column():
+                canvas = gr.Image(label=t("Click on the frame to draw"), type="numpy", interactive=False, format="jpeg")
+                with gr.Row():
+                    from_clip = gr.Button(t("Take the video's first frame"))
+                    from_webcam = gr.Button(t("Take the webcam's last frame"))
+            with gr.Column():
+                track = gr.Checkbox(value=False, label=t("Follow objects (ids and trails)"))
+                kind = ui.radio([shapes.LINE, shapes.ZONE], value=shapes.LINE, label=t("Draw a"))
+                name = gr.Textbox(label=t("Name of the next line or zone (optional)"), max_length=shapes.MAX_NAME)
+                with gr.Row():
+                    close = gr.Button(t("Close the zone"))
+                    undo = gr.Button(t("Undo"))
+                    clear = gr.Button(t("Clear all"))
+                drawing_note = gr.Markdown()
+                shapes_json = gr.Textbox(
+                    label=t("Lines and zones (JSON: edit it, or paste it into the API)"),
+                    lines=3,
+                    max_lines=8,
+                    max_length=shapes.MAX_JSON_CHARS,
+                )
+        canvas_frame, pending = gr.State(), gr.State([])
     with gr.Tabs():
         with gr.Tab(t("Photo")):
             with gr.Row():
@@ -220,7 +493,12 @@ def build_ui() -> None:
                     t("Webcam"), sources=["webcam"], streaming=True, webcam_options=gr.WebcamOptions(mirror=False)
                 )
                 live = ui.live_image_output(t("Detections, live"), elem_id="detection-live")
-            live_info, rate = ui.info_line(), gr.State()
+            live_info, stream = ui.info_line(), gr.State()
+            with gr.Row():
+                live_table, live_chart = counts_panel()
+            with gr.Row():
+                live_csv_button = gr.Button(t("Download the counts (CSV)"))
+                live_csv = gr.File(label=t("Counts (CSV)"))
         with gr.Tab(t("Video file")):
             with gr.Row():
                 with gr.Column():
@@ -229,27 +507,30 @@ def build_ui() -> None:
                     with gr.Row():
                         start = gr.Button(t("Detect in video"), variant="primary")
                         stop = gr.Button(t("Stop"), variant="stop")
-                    gr.Examples([[examples.street_clip()]], inputs=[clip])
+                    clip_examples = gr.Examples(
+                        [
+                            [examples.street_clip(), "", False],
+                            [examples.counting_clip(), json.dumps(examples.COUNTING_SHAPES), True],
+                        ],
+                        inputs=[clip, shapes_json, track],
+                    )
                 with gr.Column():
                     frame = ui.live_image_output(t("Frames as they are done"))
                     clip_info = ui.info_line()
             with gr.Row():
                 annotated_clip = gr.Video(label=t("Annotated video (WebM, with a download button)"))
-                counts = gr.LinePlot(
-                    x="second",
-                    y="count",
-                    color="class",
-                    label=t("Objects per class over time"),
-                    x_title=t("second of the video"),
-                    y_title=t("objects"),
-                    color_title=t("class"),
-                )
+                counts = over_time("class", t("Objects per class over time"), t("second of the video"), t("class"))
+            with gr.Row():
+                clip_table, clip_chart = counts_panel()
+            with gr.Row():
+                heatmap = ui.image_output(t("Where objects were (heatmap)"))
+                clip_csv = gr.File(label=t("Counts (CSV)"))
     ui.bind(TASK.endpoint("detect"), button.click, [image, confidence, iou, model_id], [annotated, objects, info])
     # Private: an API client sends one frame, not a stream; /detect answers that. Two streams at a time.
     live_stream = webcam.stream(
         run_live,
-        [webcam, confidence, iou, model_id, rate],
-        [live, live_info, rate],
+        [webcam, confidence, iou, model_id, stream, track, shapes_json],
+        [live, live_info, stream, live_table, live_chart],
         stream_every=LIVE_EVERY_S,
         time_limit=LIVE_SECONDS,
         concurrency_limit=2,
@@ -257,15 +538,46 @@ def build_ui() -> None:
         api_visibility="private",
     )
     gradio_internals.close_when_idle(live_stream, LIVE_IDLE_S)
+    live_csv_button.click(counts_csv, [stream], [live_csv], api_visibility="private")
     job = ui.bind(
         TASK.endpoint("detect_video"),
         start.click,
-        [clip, confidence, iou, model_id],
-        [frame, clip_info, annotated_clip, counts],
+        [clip, confidence, iou, model_id, track, shapes_json],
+        [frame, clip_info, annotated_clip, counts, clip_table, clip_chart, heatmap, clip_csv],
         concurrency_limit=1,
         concurrency_id="video",
     )
     stop.click(None, cancels=[job])
+    # The counting tool for API and MCP clients: the video's counts, without the frames.
+    count_info = ui.info_line()
+    count_info.visible = False
+    ui.bind(
+        TASK.endpoint("count_objects"),
+        gr.Button(visible=False).click,
+        [clip, shapes_json, confidence, iou, model_id],
+        [clip_table, clip_csv, count_info],
+        concurrency_limit=1,
+        concurrency_id="video",
+    )
+    # Drawing: every handler redraws the frame with the shapes; the JSON is what runs count with.
+    drawn = [canvas, shapes_json, pending, drawing_note]
+    for event, handler, inputs in (
+        (from_clip.click, take_clip_frame, [clip, shapes_json]),
+        (clip.upload, take_clip_frame, [clip, shapes_json]),
+        (from_webcam.click, take_live_frame, [stream, shapes_json]),
+    ):
+        event(handler, inputs, [canvas_frame, canvas, drawing_note], api_visibility="private")
+    canvas.select(click_shape, [canvas_frame, shapes_json, pending, kind, name], drawn, api_visibility="private")
+    close.click(close_zone, [canvas_frame, shapes_json, pending, name], drawn, api_visibility="private")
+    undo.click(undo_shape, [canvas_frame, shapes_json, pending], drawn, api_visibility="private")
+    clear.click(lambda frame: (frame, "", [], ""), [canvas_frame], drawn, api_visibility="private")
+    shapes_json.input(
+        redraw_shapes, [canvas_frame, shapes_json], [canvas, pending, drawing_note], api_visibility="private"
+    )
+    # An example's clip and shapes: shown on the drawing frame, the panel opened to show them.
+    clip_examples.dataset.click(
+        take_clip_frame, [clip, shapes_json], [canvas_frame, canvas, drawing_note], api_visibility="private"
+    ).then(lambda: gr.Accordion(open=True), None, [panel], api_visibility="private")
 
 
 TASK = Task(
@@ -275,5 +587,9 @@ TASK = Task(
     {"model": ("yolo",)},
     build_ui,
     # A video is long work for a person watching, not a tool an agent waits on.
-    endpoints=(Endpoint("detect", run), Endpoint("detect_video", run_video, tool=False)),
+    endpoints=(
+        Endpoint("detect", run),
+        Endpoint("detect_video", run_video, tool=False),
+        Endpoint("count_objects", count_objects),
+    ),
 )

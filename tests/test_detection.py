@@ -159,8 +159,8 @@ def test_a_clip_is_annotated_frame_by_frame(yolo, tmp_path):
         if "Frame " not in update[1]:
             break
         progress.append(update)
-    frame, info, annotated, counts = update
-    assert progress
+    frame, info, annotated, counts, *counted = update
+    assert progress and counted == [None] * 4  # no tracking asked for, no shapes: no counts
     assert "40 frames (4.0 s of video)" in info and "seen: bus, person" in info
     capture = cv2.VideoCapture(annotated)
     assert annotated.endswith(".webm") and capture.get(cv2.CAP_PROP_FRAME_COUNT) == 40
@@ -261,12 +261,13 @@ def test_a_clip_longer_than_its_container_says_is_cut_by_its_timestamps_and_says
 
 def test_live_frames_come_back_annotated_with_the_frame_rate(yolo):
     photo = np.asarray(Image.open(examples.bus()).convert("RGB"))  # 810x1080: shrunk to 640 px high
-    rate = None
+    stream = None
     for _ in range(3):
-        image, info, rate = detection.run_live(photo, 0.25, 0.45, "yolov8n.pt", rate)
-    assert image.shape == (640, 480, 3) and rate.frames == 3
+        image, info, stream, table, chart = detection.run_live(photo, 0.25, 0.45, "yolov8n.pt", stream)
+    assert image.shape == (640, 480, 3) and stream.rate.frames == 3 and stream.counting is None
     assert re.search(r"Live: [\d.]+ frames/s, \d+ ms per frame .* \d+ person, 1 bus", info)
-    assert detection.run_live(None, 0.25, 0.45, "yolov8n.pt", rate) == (None, "Waiting for the camera…", rate)
+    waiting = detection.run_live(None, 0.25, 0.45, "yolov8n.pt", stream)
+    assert waiting[:3] == (None, "Waiting for the camera…", stream)
 
 
 def test_frame_rate_counts_the_last_seconds_only():

@@ -17,7 +17,7 @@ from harness import live_client
 from harness.server import serve
 from tasks import detection
 
-SETTINGS = [0.25, 0.45, "yolov8n.pt", None]  # confidence, IoU, model, the stream's state
+SETTINGS = [0.25, 0.45, "yolov8n.pt", None, False, ""]  # confidence, IoU, model, the stream's state, tracking, shapes
 
 
 @pytest.fixture(scope="module")

@@ -160,6 +160,13 @@ class ClipFrames:
             capture.release()
 
 
+def first_frame(clip: Clip) -> np.ndarray:
+    """The clip's first frame as the tab sees it (RGB, shrunk to FRAME_SIDE)."""
+    for _, frame in ClipFrames(clip):
+        return frame
+    raise ShowcaseError("The video has no frames that could be decoded.")
+
+
 class ClipWriter:
     """RGB frames written as a WebM (VP8) file, which browsers play (OpenCV's wheels cannot write H.264),
     in a folder of its own that goes when the `with` block ends: hand the file over inside it."""
