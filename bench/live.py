@@ -121,6 +121,14 @@ def video_file(url: str) -> tuple:
     started = time.perf_counter()
     client.predict(handle_file(clip), 0.25, 0.45, YOLO, api_name="/detect_video")
     through_api = frames / (time.perf_counter() - started)
+    models.backend().forget()  # this process loads YOLO in the runtime the server runs
+    per_frame = clip_frame_ms(clip)
+    return frames, through_api, float(statistics.median(per_frame)), float(np.percentile(per_frame, 95))
+
+
+def clip_frame_ms(clip: str, *settings) -> np.ndarray:
+    """ms from each annotated frame of the clip to the next, annotated in this process by
+    detection.run_video (settings after the model: tracking, shapes)."""
     done, write = [], video.ClipWriter.write
 
     def timed_write(self, frame):
@@ -128,14 +136,12 @@ def video_file(url: str) -> tuple:
         done.append(time.perf_counter())
 
     video.ClipWriter.write = timed_write
-    models.backend().forget()  # this process loads YOLO in the runtime the server runs
     try:
-        for _ in detection.run_video(clip, 0.25, 0.45, YOLO):
+        for _ in detection.run_video(clip, 0.25, 0.45, YOLO, *settings):
             pass
     finally:
         video.ClipWriter.write = write
-    per_frame = np.diff(done) * 1000
-    return frames, through_api, float(statistics.median(per_frame)), float(np.percentile(per_frame, 95))
+    return np.diff(done) * 1000
 
 
 def main() -> None:

@@ -151,6 +151,8 @@ def stop_storm(url: str, deadline: float, failures: list[str]) -> int:
             0.25,
             0.45,
             detection.TASK.default(),
+            False,  # tracking
+            None,  # lines and zones
         ],
     }
     stopped = 0

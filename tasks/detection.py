@@ -30,7 +30,7 @@ LIVE_SECONDS = 300
 # A stream whose page sends no frame for this long after an answer has gone (a closed tab): it is
 # ended, and its slot freed for the next visitor.
 LIVE_IDLE_S = 5
-# A live stream's chart of counts is redrawn this often; its table with every frame.
+# A live stream's counts table, chart and heatmap are redrawn this often (the table also when a count changes).
 LIVE_CHART_EVERY_S = 2.0
 
 # Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
@@ -123,8 +123,9 @@ class LiveStream:
     last_second: float | None = None
     chart_at: float = 0.0
 
-    def counting_with(self, detector: Detector, drawn: shapes.Shapes, key: tuple) -> counting.Counting:
+    def counting_with(self, detector: Detector, drawn: shapes.Shapes) -> counting.Counting:
         """The stream's counts; started again when the model or the shapes change."""
+        key = (detector.model_id, drawn.to_json())
         if self.counting is None or self.counting_for != key:
             self.counting = counting.Counting(drawn, class_names(DATASET, detector.class_names))
             self.counting_for, self.last_second = key, None
@@ -139,39 +140,25 @@ def counts_wanted(track: bool, drawn: shapes.Shapes) -> bool:
 @ui.user_errors
 def run_live(frame, confidence, iou, model_id, stream: LiveStream | None, track=False, shapes_json=""):
     """One webcam frame of a live stream: the frame annotated, the stream's frame rate so far and,
-    when tracking or counting, the counts."""
+    when tracking or counting, the counts (the table when a count changes, and with the chart and
+    heatmap every LIVE_CHART_EVERY_S)."""
     stream = stream or LiveStream()
+    unchanged = (gr.skip(),) * 3  # the counts' table, chart and heatmap
     if frame is None:  # the camera is still starting
-        return None, message("Waiting for the camera…"), stream, gr.skip(), gr.skip()
+        return None, message("Waiting for the camera…"), stream, *unchanged
     started = time.perf_counter()
     try:
         photo = open_image(frame, video.FRAME_SIDE)
         drawn = shapes.read(shapes_json)
     except ShowcaseError as error:  # one bad frame, or shapes, said beside the stream, which goes on
-        return gr.skip(), html.escape(in_visitor_language(error.text), quote=False), stream, gr.skip(), gr.skip()
+        return gr.skip(), html.escape(in_visitor_language(error.text), quote=False), stream, *unchanged
     detector = TASK.load(model_id)
-    image = np.asarray(photo)
-    stream.last_frame = image
-    if not counts_wanted(track, drawn):
-        (found,) = detect(detector, [photo], confidence, iou)
-        annotated, described, ms, table, chart = found.image, describe(found.table), found.ms, gr.skip(), gr.skip()
+    stream.last_frame = np.asarray(photo)
+    if counts_wanted(track, drawn):
+        annotated, described, ms, counted = count_live_frame(stream, detector, drawn, confidence, iou)
     else:
-        check_thresholds(confidence, iou)
-        counts = stream.counting_with(detector, drawn, (model_id, drawn.to_json()))
-        answers = detector.detect([photo], confidence, iou)
-        tracked = counts.track(answers[0], image)
-        now = time.monotonic()
-        # A frame lasts until the next: the time between them, at most a second (a stalled stream).
-        frame_s = min(now - stream.last_second, 1.0) if stream.last_second else LIVE_EVERY_S
-        second = counts.timeline[-1][0] + frame_s if counts.timeline else 0.0
-        stream.last_second = now
-        counts.add(tracked, image, second, frame_s)
-        annotated = counts.draw(image, tracked)
-        described, ms = describe(table_of(answers[0], detector)), answers.timings["forward"]
-        table = with_columns_translated(counts.table())
-        chart = gr.skip()
-        if now - stream.chart_at > LIVE_CHART_EVERY_S:
-            stream.chart_at, chart = now, counts.over_time()
+        (found,) = detect(detector, [photo], confidence, iou)
+        annotated, described, ms, counted = found.image, describe(found.table), found.ms, unchanged
     stream.rate.add((time.perf_counter() - started) * 1000)
     note = message(
         "Live: {fps:.1f} frames/s, {p95_ms:.0f} ms per frame on the server (p95 of the last {count}) · {found}",
@@ -180,7 +167,30 @@ def run_live(frame, confidence, iou, model_id, stream: LiveStream | None, track=
         count=len(stream.rate.recent),
         found=described,
     )
-    return annotated, ui.run_info(detector, ms, note), stream, table, chart
+    return annotated, ui.run_info(detector, ms, note), stream, *counted
+
+
+def count_live_frame(stream: LiveStream, detector: Detector, drawn: shapes.Shapes, confidence, iou) -> tuple:
+    """The stream's last frame tracked and counted: the frame drawn, what it shows, the network's ms,
+    and the counts' table, chart and heatmap (the last two skipped between redraws)."""
+    check_thresholds(confidence, iou)
+    image = stream.last_frame
+    counts = stream.counting_with(detector, drawn)
+    answers = detector.detect([image], confidence, iou)
+    tracked = counts.track(answers[0], image)
+    now = time.monotonic()
+    # A frame lasts until the next: the time between them, at most a second (a stalled stream).
+    frame_s = min(now - stream.last_second, 1.0) if stream.last_second else LIVE_EVERY_S
+    stream.last_second = now
+    counts.add(tracked, image, counts.timeline[-1][0] + frame_s if counts.timeline else 0.0, frame_s)
+    described = describe(table_of(answers[0], detector)) + message(" · {count} followed", count=len(counts.followed))
+    counted = (gr.skip(),) * 3
+    if now - stream.chart_at > LIVE_CHART_EVERY_S:
+        stream.chart_at = now
+        counted = (with_columns_translated(counts.table()), counts.over_time(), counts.heatmap())
+    elif len(counts.timeline) < 2 or counts.timeline[-1][1] != counts.timeline[-2][1]:  # a count changed (or began)
+        counted = (with_columns_translated(counts.table()), gr.skip(), gr.skip())
+    return counts.draw(image, tracked), described, answers.timings["forward"], counted
 
 
 def table_of(found: Detections, detector: Detector) -> pd.DataFrame:
@@ -242,30 +252,28 @@ def clip_summary(run: ClipRun, seconds: float) -> str:
         fps=len(run.timeline) / seconds,
         seen=seen,
     )
+    if run.counts is not None:
+        note += message(" · {count} followed", count=len(run.counts.followed))
     if run.frames.cut:
         note += " " + in_visitor_language(run.frames.cut)
     return note
+
+
+def counts_file(table: pd.DataFrame) -> str:
+    return counting.write_csv(table, gradio_internals.new_cache_folder("showcase-counts-"))
 
 
 def counts_outputs(counts: counting.Counting | None) -> tuple:
     """The counts table, chart over time, heatmap and CSV of a finished run (None without counts)."""
     if counts is None:
         return None, None, None, None
-    return (
-        with_columns_translated(counts.table()),
-        counts.over_time(),
-        counts.heatmap(),
-        counts.write_csv(counting_titles()),
-    )
-
-
-def counting_titles() -> dict[str, str]:
-    return {column: message(column) for column in counting.COLUMNS}
+    table = with_columns_translated(counts.table())
+    return table, counts.over_time(), counts.heatmap(), counts_file(table)
 
 
 @ui.gpu_seconds(180)
 @ui.user_errors
-def run_video(clip_path, confidence, iou, model_id, track=False, shapes_json=""):
+def run_video(clip_path, confidence, iou, model_id, track=False, shapes_json=None):
     """Annotates every frame of a clip: shows frames as they are done, then the annotated video and
     the objects per class over time; with tracking (or lines and zones given), each object's id and
     trail, and the counts at the lines and zones."""
@@ -401,12 +409,13 @@ def drawing_hint(kind: str, pending: list) -> str:
 def counts_csv(stream: LiveStream | None):
     if stream is None or stream.counting is None:
         raise ShowcaseError("Nothing counted yet: turn on tracking or draw a line or zone, then start the webcam.")
-    return stream.counting.write_csv(counting_titles())
+    return counts_file(with_columns_translated(stream.counting.table()))
 
 
-def over_time(color: str, label, x_title, color_title) -> gr.LinePlot:
+def over_time(color: str, label, x_title, color_title, **kwargs) -> gr.LinePlot:
     """A chart of counts (y) over seconds (x), a line per `color` column's value."""
     return gr.LinePlot(
+        **kwargs,
         x="second",
         y="count",
         color=color,
@@ -417,10 +426,16 @@ def over_time(color: str, label, x_title, color_title) -> gr.LinePlot:
     )
 
 
-def counts_panel() -> tuple[gr.DataFrame, gr.LinePlot]:
+def counts_panel(mode: str) -> tuple[gr.DataFrame, gr.LinePlot]:
     """A mode's counts, beside its picture: the table and the chart over time."""
-    table = ui.table_with_columns(gr.DataFrame(label=t("Counts at the lines and zones"), wrap=True), counting.COLUMNS)
-    return table, over_time("series", t("Counts over time"), t("second"), t("line or zone"))
+    table = ui.table_with_columns(
+        gr.DataFrame(label=t("Counts at the lines and zones"), wrap=True, elem_id=f"detection-{mode}-counts"),
+        counting.COLUMNS,
+    )
+    chart = over_time(
+        "series", t("Counts over time"), t("second"), t("line or zone"), elem_id=f"detection-{mode}-chart"
+    )
+    return table, chart
 
 
 def build_ui() -> None:
@@ -447,7 +462,13 @@ def build_ui() -> None:
         )
         with gr.Row():
             with gr.Column():
-                canvas = gr.Image(label=t("Click on the frame to draw"), type="numpy", interactive=False, format="jpeg")
+                canvas = gr.Image(
+                    label=t("Click on the frame to draw"),
+                    type="numpy",
+                    interactive=False,
+                    format="jpeg",
+                    elem_id="detection-canvas",
+                )
                 with gr.Row():
                     from_clip = gr.Button(t("Take the video's first frame"))
                     from_webcam = gr.Button(t("Take the webcam's last frame"))
@@ -495,10 +516,12 @@ def build_ui() -> None:
                 live = ui.live_image_output(t("Detections, live"), elem_id="detection-live")
             live_info, stream = ui.info_line(), gr.State()
             with gr.Row():
-                live_table, live_chart = counts_panel()
+                live_table, live_chart = counts_panel("live")
             with gr.Row():
-                live_csv_button = gr.Button(t("Download the counts (CSV)"))
-                live_csv = gr.File(label=t("Counts (CSV)"))
+                live_heatmap = ui.live_image_output(t("Where objects were (heatmap)"), elem_id="detection-live-heatmap")
+                with gr.Column():
+                    live_csv_button = gr.Button(t("Download the counts (CSV)"))
+                    live_csv = gr.File(label=t("Counts (CSV)"), elem_id="detection-live-csv")
         with gr.Tab(t("Video file")):
             with gr.Row():
                 with gr.Column():
@@ -521,16 +544,16 @@ def build_ui() -> None:
                 annotated_clip = gr.Video(label=t("Annotated video (WebM, with a download button)"))
                 counts = over_time("class", t("Objects per class over time"), t("second of the video"), t("class"))
             with gr.Row():
-                clip_table, clip_chart = counts_panel()
+                clip_table, clip_chart = counts_panel("clip")
             with gr.Row():
-                heatmap = ui.image_output(t("Where objects were (heatmap)"))
-                clip_csv = gr.File(label=t("Counts (CSV)"))
+                heatmap = ui.image_output(t("Where objects were (heatmap)"), elem_id="detection-heatmap")
+                clip_csv = gr.File(label=t("Counts (CSV)"), elem_id="detection-clip-csv")
     ui.bind(TASK.endpoint("detect"), button.click, [image, confidence, iou, model_id], [annotated, objects, info])
     # Private: an API client sends one frame, not a stream; /detect answers that. Two streams at a time.
     live_stream = webcam.stream(
         run_live,
         [webcam, confidence, iou, model_id, stream, track, shapes_json],
-        [live, live_info, stream, live_table, live_chart],
+        [live, live_info, stream, live_table, live_chart, live_heatmap],
         stream_every=LIVE_EVERY_S,
         time_limit=LIVE_SECONDS,
         concurrency_limit=2,

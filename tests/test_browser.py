@@ -337,3 +337,91 @@ def test_a_third_language_shows_in_every_title_and_in_what_the_server_writes(pse
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "pseudo-language.png", full_page=True)
     context.close()
+
+
+def click_on_frame(canvas, points, frame_size=(640, 480)) -> None:
+    """Clicks at points given in the frame's pixels on the drawing frame as the page shows it."""
+    image = canvas.locator("img").first
+    box = image.bounding_box()
+    for x, y in points:
+        image.click(position={"x": x * box["width"] / frame_size[0], "y": y * box["height"] / frame_size[1]})
+
+
+def test_a_line_and_a_zone_drawn_on_the_example_clip_count_it(page):
+    """The counting example's clip, its shapes cleared and drawn again by clicking (a line across
+    the middle, a zone in the lower left corner): one person crosses each way, one stands in the
+    zone; the chart, the heatmap and a CSV to download come with the counts."""
+    from tasks import detection
+
+    panel = open_tab(page, detection.TASK)
+    panel.get_by_role("tab", name="Video file").click()
+    panel.locator("tr.tr-body", has_text="Door").click()
+    canvas = panel.locator("#detection-canvas")
+    sync_api.expect(canvas.locator("img")).to_be_visible(timeout=30_000)  # the clip's first frame, to draw on
+    panel.get_by_role("button", name="Clear all").click()
+    shapes_json = panel.get_by_label("Lines and zones (JSON: edit it, or paste it into the API)")
+    sync_api.expect(shapes_json).to_have_value("")
+    click_on_frame(canvas, [(320, 20), (320, 460)])
+    sync_api.expect(shapes_json).to_have_value(re.compile(r'"name": "Line 1", "kind": "line"'))
+    panel.get_by_label("zone", exact=True).check()
+    click_on_frame(canvas, [(10, 250), (225, 250), (225, 470), (10, 470)])
+    sync_api.expect(panel).to_contain_text("4 points: click more, then Close the zone")
+    panel.get_by_role("button", name="Close the zone").click()
+    sync_api.expect(shapes_json).to_have_value(re.compile(r'"name": "Zone 1", "kind": "zone"'))
+    panel.get_by_role("button", name="Detect in video").click()
+    counts = panel.locator("#detection-clip-counts")
+    # shape, kind, class, in, out; then shape, kind, class, inside now, entered, dwell median and longest.
+    # The table grows as the clip is annotated: the finished clip's counts are there once it is done.
+    sync_api.expect(panel.locator("#detection-clip-csv a[download]").first).to_be_visible(timeout=120_000)
+    sync_api.expect(counts).to_contain_text(re.compile(r"Line 1\s*line\s*person\s*1\s*1"))
+    sync_api.expect(panel).to_contain_text("seen: person · 2 followed")  # the two walkers, an id each
+    sync_api.expect(counts).to_contain_text(re.compile(r"Zone 1\s*zone\s*person\s*1\s*1\s*2\.8\s*2\.8"))
+    sync_api.expect(panel.locator("#detection-clip-chart")).to_contain_text("Zone 1 · inside now")
+    sync_api.expect(panel.locator("#detection-heatmap img")).to_be_visible()
+    with page.expect_download() as download:
+        panel.locator("#detection-clip-csv a[download]").first.click()
+    written = open(download.value.path(), encoding="utf-8-sig").read()
+    assert written.startswith("shape,kind,class,in,out") and "Line 1,line,person,1,1" in written
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "detection-counting.png", full_page=True)
+    panel.get_by_role("tab", name="Photo").click()
+
+
+def test_a_chinese_phone_counts_a_zone_drawn_on_the_webcams_frame(url, browser):
+    """At 390 px, in Chinese: tracking on, the webcam streams, a zone drawn on its frozen frame counts
+    the bus in it live; the counts download as a CSV in Chinese."""
+    zh = {
+        text: i18n.translate(text, "zh") for text in ("Webcam (live)", "Tracking, lines and zones (webcam and video)")
+    }
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, permissions=["camera"]
+    )
+    page = context.new_page()
+    page.goto(url + "?tab=detection")
+    panel = page.locator("#task-detection")
+    panel.wait_for(state="visible", timeout=30_000)
+    panel.get_by_text(zh["Tracking, lines and zones (webcam and video)"]).click()  # the panel opens
+    panel.get_by_label(i18n.translate("Follow objects (ids and trails)", "zh")).check()
+    panel.get_by_role("tab", name=zh["Webcam (live)"]).click()
+    panel.get_by_text("Click to Access Webcam").click()
+    panel.get_by_role("button", name="capture photo").click()
+    counts = panel.locator("#detection-live-counts")
+    sync_api.expect(panel).to_contain_text(re.compile(r"实时：.*1 公交车"), timeout=120_000)
+    panel.get_by_role("button", name=i18n.translate("Take the webcam's last frame", "zh")).click()
+    canvas = panel.locator("#detection-canvas")
+    sync_api.expect(canvas.locator("img")).to_be_visible(timeout=30_000)
+    panel.get_by_label(i18n.translate("zone", "zh"), exact=True).check()
+    panel.get_by_label(i18n.translate("Name of the next line or zone (optional)", "zh")).fill("车站")
+    click_on_frame(canvas, [(5, 5), (635, 5), (635, 475), (5, 475)])  # the whole frame
+    panel.get_by_role("button", name=i18n.translate("Close the zone", "zh")).click()
+    sync_api.expect(counts).to_contain_text(re.compile(r"车站\s*区域\s*公交车"), timeout=60_000)
+    sync_api.expect(panel.locator("#detection-live-chart")).to_contain_text("车站 · 当前在内", timeout=30_000)
+    panel.get_by_role("button", name="capture photo").click()  # the record button, now reading "Stop"
+    panel.get_by_role("button", name=i18n.translate("Download the counts (CSV)", "zh")).click()
+    with page.expect_download() as download:
+        panel.locator("#detection-live-csv a[download]").first.click()
+    written = open(download.value.path(), encoding="utf-8-sig").read()
+    assert written.startswith("图形,类型,类别") and "车站,区域,公交车" in written
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "detection-counting-zh-phone.png", full_page=True)
+    context.close()

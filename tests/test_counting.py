@@ -4,6 +4,7 @@ and zones a visitor draws, on a clip whose true crossings and dwell times are kn
 from __future__ import annotations
 
 import json
+import re
 
 import gradio as gr
 import numpy as np
@@ -61,7 +62,7 @@ def test_the_example_clip_is_counted_exactly(yolo):
     corner = rows["Corner", "person"]
     assert (corner["inside now"], corner["entered"]) == (expected["inside_now"], expected["entered"])
     assert corner["dwell median (s)"] == corner["dwell longest (s)"] == expected["dwell_s"]
-    assert "60 frames (6.0 s of video)" in info and "seen: person" in info
+    assert "60 frames (6.0 s of video)" in info and "seen: person · 2 followed" in info
     written = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert written.columns.tolist() == table.columns.tolist() and written["in"].tolist()[0] == expected["in"]
 
@@ -184,15 +185,21 @@ def test_a_live_stream_counts_and_keeps_its_counts_when_it_ends(yolo):
     """The webcam mode: tracking on, the stream's counts are in its state; a CSV of them can be had
     after the stream stopped; new shapes start the counts again."""
     frame = np.asarray(examples_photo())
-    stream = None
-    for _ in range(3):
-        image, info, stream, table, chart = detection.run_live(frame, 0.25, 0.45, "yolov8n.pt", stream, True, "")
+    answers = [detection.run_live(frame, 0.25, 0.45, "yolov8n.pt", None, True, "")]
+    for _ in range(2):
+        answers.append(detection.run_live(frame, 0.25, 0.45, "yolov8n.pt", answers[-1][2], True, ""))
+    image, info, stream, table, chart, heatmap = answers[0]
     assert stream.counting is not None and len(stream.counting.timeline) == 3
-    assert "#1" not in info and "bus" in info
+    assert heatmap.shape == image.shape and {"series", "count"} <= set(chart.columns)  # drawn on the first frame
+    assert [answer[5] for answer in answers[1:]] == [gr.skip()] * 2  # and again in LIVE_CHART_EVERY_S
+    assert re.search(r"1 bus.* · \d+ followed", answers[-1][1])
     zone = json.dumps([{"name": "All", "kind": "zone", "points": [[0, 0], [480, 0], [480, 640], [0, 640]]}])
     for _ in range(2):
-        image, info, stream, table, chart = detection.run_live(frame, 0.25, 0.45, "yolov8n.pt", stream, False, zone)
+        image, info, stream, table, chart, heatmap = detection.run_live(
+            frame, 0.25, 0.45, "yolov8n.pt", stream, False, zone
+        )
     assert len(stream.counting.timeline) == 2  # started again with the zone
+    table = stream.counting.table()
     assert table[table["class"] == "bus"]["inside now"].tolist() == [1]
     assert open(detection.counts_csv(stream), encoding="utf-8-sig").read().startswith("shape,kind,class")
     with pytest.raises(Exception, match="Nothing counted yet"):

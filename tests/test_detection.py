@@ -263,7 +263,7 @@ def test_live_frames_come_back_annotated_with_the_frame_rate(yolo):
     photo = np.asarray(Image.open(examples.bus()).convert("RGB"))  # 810x1080: shrunk to 640 px high
     stream = None
     for _ in range(3):
-        image, info, stream, table, chart = detection.run_live(photo, 0.25, 0.45, "yolov8n.pt", stream)
+        image, info, stream, table, chart, heatmap = detection.run_live(photo, 0.25, 0.45, "yolov8n.pt", stream)
     assert image.shape == (640, 480, 3) and stream.rate.frames == 3 and stream.counting is None
     assert re.search(r"Live: [\d.]+ frames/s, \d+ ms per frame .* \d+ person, 1 bus", info)
     waiting = detection.run_live(None, 0.25, 0.45, "yolov8n.pt", stream)

@@ -39,8 +39,8 @@ def mcp_url(tiny_defaults):
     demo.close()
 
 
-def data_url(path) -> str:
-    return "data:image/jpeg;base64," + base64.b64encode(open(path, "rb").read()).decode()
+def data_url(path, kind: str = "image/jpeg") -> str:
+    return f"data:{kind};base64," + base64.b64encode(open(path, "rb").read()).decode()
 
 
 def test_tools_are_named_described_and_exclude_training(mcp_url):
@@ -88,6 +88,10 @@ def test_every_tool_answers_a_call(mcp_url):
         "similarity": {"queries_text": "I can't log in", "sentences_text": "Reset my password\nThe cat sleeps"},
         "tokenize": {"text": "Hello world"},
         "attention": {"sentence": "The cat sleeps on the mat."},
+        "count_objects": {
+            "clip_path": data_url(examples.counting_clip(), "video/webm"),
+            "shapes_json": json.dumps(examples.COUNTING_SHAPES),
+        },
     }
     assert set(calls) == set(tasks.tools())
     _, answers = tools_and_calls(mcp_url, calls)
@@ -95,6 +99,11 @@ def test_every_tool_answers_a_call(mcp_url):
     assert [name for name, answer in answers.items() if answer.isError] == [], texts
     # compare_batch's summary row: model, top-1, top-5, agreement, ms per image, images, labelled.
     assert re.search(r"\['ResNet-50', [^\]]*, 2, 0\]", texts["compare_batch"]), texts["compare_batch"]
+    # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.
+    assert re.search(
+        r"\['Door', 'line', 'person', 1, 1, .*\['Corner', 'zone', 'person', .*1, 1, 2\.8, 2\.8\]",
+        texts["count_objects"],
+    ), texts["count_objects"]
 
 
 def test_a_url_the_server_will_not_fetch_gets_a_message_that_says_why(mcp_url):

@@ -47,7 +47,7 @@ def test_what_requests_leave_in_the_cache_is_swept_and_the_examples_stay(served,
         photo = tmp_path / f"{colour[0]}.png"
         photo.write_bytes(coloured(colour, 0))
         client.predict(handle_file(str(photo)), 0.25, 0.45, "yolov8n.pt", api_name="/detect")
-    _, _, clip, _ = client.predict(
+    _, _, clip, *_ = client.predict(
         handle_file(examples.street_clip()), 0.25, 0.45, "yolov8n.pt", api_name="/detect_video"
     )
     left = files_in(cache) - before

@@ -9,8 +9,6 @@ stream or clip: it holds that stream's tracks and counts.
 from __future__ import annotations
 
 import collections
-import csv
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,9 +84,10 @@ class Counting:
             for zone in drawn.zones
         }
         self.tallies = {name: ZoneTally() for name in self.zones}
-        self.track_class: dict[int, int] = {}  # track id -> its class at its last sighting
+        self.track_class: dict[int, int] = {}  # track id -> its class at its last sighting: every id followed
         self.trails = sv.TraceAnnotator(trace_length=TRAIL_FRAMES, position=shapes.ANCHOR)
         self.heat: sv.HeatMapAnnotator | None = None
+        self.heat_mask: np.ndarray | None = None
         self.last_frame: np.ndarray | None = None
         self.timeline: list[tuple[float, dict[str, int]]] = []
         self.checked = False
@@ -117,7 +116,7 @@ class Counting:
         if not self.checked:
             self.shapes.checked_against((width, height))
             self.checked = True
-        if self.heat is None:  # it starts again by itself when the frame's size changes
+        if self.heat is None:
             self.heat = sv.HeatMapAnnotator(position=shapes.ANCHOR, radius=max(8, width // 40), kernel_size=25)
         objects = followed_objects(tracked)
         scale = self.shapes.scale_to((width, height))
@@ -128,9 +127,20 @@ class Counting:
             self.tally(self.tallies[name], zone.trigger(in_shape_pixels), in_shape_pixels, frame_s)
         for track_id, class_id in zip(objects.tracker_id, objects.class_id):
             self.track_class[int(track_id)] = int(class_id)
-        self.heat.annotate(frame.copy(), objects)
+        self.add_heat(objects, (height, width))
         self.last_frame = frame
         self.timeline.append((second, self.totals()))
+
+    def add_heat(self, objects: sv.Detections, shape: tuple[int, int]) -> None:
+        """Each object's spot added to the heat, as HeatMapAnnotator.annotate adds it, without drawing
+        the heatmap (which costs more than the rest of counting a frame; bench/RESULTS.md, section 14):
+        it is drawn when shown. A new frame size starts the heat again."""
+        if self.heat_mask is None or self.heat_mask.shape != shape:
+            self.heat_mask = np.zeros(shape, dtype=np.float32)
+        spots = np.zeros(shape, dtype=np.float32)
+        for x, y in objects.get_anchors_coordinates(shapes.ANCHOR):
+            cv2.circle(spots, (int(x), int(y)), self.heat.radius, (1,), thickness=-1)
+        self.heat_mask += spots
 
     @staticmethod
     def tally(tally: ZoneTally, inside: np.ndarray, objects: sv.Detections, frame_s: float) -> None:
@@ -143,6 +153,11 @@ class Counting:
                 tally.dwell[track_id] += frame_s
                 tally.now[int(class_id)] += 1
             tally.inside[track_id] = bool(is_inside)
+
+    @property
+    def followed(self) -> list[int]:
+        """The ids of every object followed so far."""
+        return list(self.track_class)
 
     def totals(self) -> dict[str, int]:
         """Each series of the chart now: per line, in and out so far; per zone, objects inside."""
@@ -157,7 +172,7 @@ class Counting:
     def labels(self) -> dict[str, str]:
         """The count written beside each shape's name on the picture."""
         labels = {
-            name: message("in {crossed_in} · out {crossed_out}", crossed_in=line.in_count, crossed_out=line.out_count)
+            name: message("in {crossed_in}, out {crossed_out}", crossed_in=line.in_count, crossed_out=line.out_count)
             for name, line in self.lines.items()
         }
         labels.update({name: str(sum(tally.now.values())) for name, tally in self.tallies.items()})
@@ -228,16 +243,17 @@ class Counting:
         """Where objects were, over the last frame."""
         if self.heat is None or self.last_frame is None:
             return None
+        self.heat.heat_mask = self.heat_mask.copy()  # drawing adds an empty frame's heat: none
         scene = cv2.cvtColor(self.last_frame, cv2.COLOR_RGB2BGR)
         return cv2.cvtColor(self.heat.annotate(scene, sv.Detections.empty()), cv2.COLOR_BGR2RGB)
 
-    def write_csv(self, titles: dict[str, str]) -> str:
-        """The counts table as a CSV (UTF-8 with a BOM, so that Excel reads Chinese), columns titled
-        as `titles` says; returns its path."""
-        path = Path(tempfile.mkdtemp(prefix="showcase-counts-")) / "counts.csv"
-        table = self.table().rename(columns=titles)
-        table.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL)
-        return str(path)
+
+def write_csv(table: pd.DataFrame, folder: Path) -> str:
+    """A counts table as counts.csv in the folder (UTF-8 with a BOM, so that Excel reads Chinese);
+    returns its path."""
+    path = Path(folder) / "counts.csv"
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    return str(path)
 
 
 def followed_objects(tracked: Tracked, scale: np.ndarray | None = None) -> sv.Detections:

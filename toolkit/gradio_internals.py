@@ -18,6 +18,7 @@ import base64
 import binascii
 import json
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -266,6 +267,15 @@ def _sweep(root: str, kept: set[str], age_s: float) -> set[str]:
             except OSError:  # not empty, or removed meanwhile
                 continue
     return removed
+
+
+def new_cache_folder(prefix: str) -> Path:
+    """A new folder in Gradio's cache for a file a handler returns: swept with the rest
+    (sweep_cache), where one in the system's temporary folder would stay."""
+    from gradio.utils import get_upload_folder
+
+    Path(get_upload_folder()).mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=get_upload_folder()))
 
 
 def cache_folders() -> set[str]:
