@@ -139,7 +139,10 @@ def greet_in_visitors_language(demo: gr.Blocks) -> None:
     def greet():
         language = visitor_language()
         values = [value_for(language) for _, value_for in greetings]
-        return values + [gr.Dataset(headers=[message(header) for header in table.headers]) for table in tables]
+        return values + [
+            gr.Dataset(headers=[interface.in_language(header, language) for header in table.headers])
+            for table in tables
+        ]
 
     demo.load(greet, None, [component for component, _ in greetings] + tables, api_visibility="private")
 

@@ -266,6 +266,10 @@ def test_a_chinese_visitor_starts_with_chinese_inputs_models_and_example_titles(
     objects = page.locator("#task-detection")
     objects.wait_for(state="visible", timeout=30_000)
     sync_api.expect(objects.get_by_text(i18n.translate("confidence", "zh"), exact=True).first).to_be_visible()
+    # A title with a value filled in: the example table's first column, the video's label.
+    objects.get_by_role("tab", name=i18n.translate("Video file", "zh")).click()
+    video = i18n.Text("Video (up to {minutes} minutes)", {"minutes": 2}).render("zh")
+    sync_api.expect(objects.locator("thead th", has_text=video).first).to_be_visible()
     context.close()
 
 
@@ -339,6 +343,13 @@ def test_a_third_language_shows_in_every_title_and_in_what_the_server_writes(pse
     context.close()
 
 
+def downloaded(page, link) -> str:
+    """The text of the file a click on the link downloads (a CSV with a BOM)."""
+    with page.expect_download() as download:
+        link.click()
+    return open(download.value.path(), encoding="utf-8-sig").read()
+
+
 def click_on_frame(canvas, points, frame_size=(640, 480)) -> None:
     """Clicks at points given in the frame's pixels on the drawing frame as the page shows it."""
     image = canvas.locator("img").first
@@ -378,9 +389,7 @@ def test_a_line_and_a_zone_drawn_on_the_example_clip_count_it(page):
     sync_api.expect(counts).to_contain_text(re.compile(r"Zone 1\s*zone\s*person\s*1\s*1\s*2\.8\s*2\.8"))
     sync_api.expect(panel.locator("#detection-clip-chart")).to_contain_text("Zone 1 · inside now")
     sync_api.expect(panel.locator("#detection-heatmap img")).to_be_visible()
-    with page.expect_download() as download:
-        panel.locator("#detection-clip-csv a[download]").first.click()
-    written = open(download.value.path(), encoding="utf-8-sig").read()
+    written = downloaded(page, panel.locator("#detection-clip-csv a[download]").first)
     assert written.startswith("shape,kind,class,in,out") and "Line 1,line,person,1,1" in written
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "detection-counting.png", full_page=True)
@@ -418,9 +427,7 @@ def test_a_chinese_phone_counts_a_zone_drawn_on_the_webcams_frame(url, browser):
     sync_api.expect(panel.locator("#detection-live-chart")).to_contain_text("车站 · 当前在内", timeout=30_000)
     panel.get_by_role("button", name="capture photo").click()  # the record button, now reading "Stop"
     panel.get_by_role("button", name=i18n.translate("Download the counts (CSV)", "zh")).click()
-    with page.expect_download() as download:
-        panel.locator("#detection-live-csv a[download]").first.click()
-    written = open(download.value.path(), encoding="utf-8-sig").read()
+    written = downloaded(page, panel.locator("#detection-live-csv a[download]").first)
     assert written.startswith("图形,类型,类别") and "车站,区域,公交车" in written
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "detection-counting-zh-phone.png", full_page=True)

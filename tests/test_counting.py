@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -15,7 +16,7 @@ import examples
 from models.errors import ShowcaseError
 from models.yolo import Detections
 from tasks import detection
-from toolkit import counting, shapes
+from toolkit import counting, gradio_internals, shapes
 
 SHAPES = json.dumps(examples.COUNTING_SHAPES)
 
@@ -63,6 +64,8 @@ def test_the_example_clip_is_counted_exactly(yolo):
     assert (corner["inside now"], corner["entered"]) == (expected["inside_now"], expected["entered"])
     assert corner["dwell median (s)"] == corner["dwell longest (s)"] == expected["dwell_s"]
     assert "60 frames (6.0 s of video)" in info and "seen: person · 2 followed" in info
+    # In Gradio's cache, where the sweeper deletes it.
+    assert str(Path(csv_path).resolve().parent.parent) in gradio_internals.cache_folders()
     written = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert written.columns.tolist() == table.columns.tolist() and written["in"].tolist()[0] == expected["in"]
 

@@ -37,6 +37,12 @@ def t(text: Any, **values: Any) -> Any:
     return I18N(key)
 
 
+def in_language(text: str, language: str) -> str:
+    """Interface text as t() registered it (its values filled in) in a language; text t() never saw,
+    through the catalogs."""
+    return I18N.translations.get(language, {}).get(text) or i18n.translate(text, language)
+
+
 def choices(values: list[str]) -> list[tuple[Any, str]]:
     """A picker's choices shown in the visitor's language; the handler still gets the English value."""
     return [(t(value), value) for value in values]
