@@ -4,6 +4,7 @@ instance of 2 CPUs serving YOLO and MiniLM (real weights) and a tiny GPT-2 stand
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import time
 
@@ -70,6 +71,19 @@ def test_yolo_and_minilm_on_serve_answer_as_embedded(embedded, on_serve):
     assert ranking() == embedded["ranking"]
     _, _, info = similarity.run(QUERY, SENTENCES, MINILM)
     assert "OpenVINO" in info  # the replica's runtime, named in the tab's info line
+
+
+def test_objects_are_tracked_and_counted_in_the_app_on_what_the_replica_detects(on_serve):
+    """Each stream's tracker lives in the app, fed the detections the replica returns: the counting
+    example counts as exactly on Ray Serve as embedded (tests/test_counting.py)."""
+    table, _, info = detection.count_objects(
+        examples.counting_clip(), json.dumps(examples.COUNTING_SHAPES), 0.25, 0.45, YOLO
+    )
+    assert table.astype(object).where(table.notna(), None).values.tolist() == [
+        ["Door", "line", "person", 1, 1, None, None, None, None],
+        ["Corner", "zone", "person", None, None, 1, 1, 2.8, 2.8],
+    ]
+    assert "2 followed" in info
 
 
 def test_concurrent_calls_joined_in_a_replica_each_get_their_own_rows(minilm, on_serve):
