@@ -213,9 +213,7 @@ def start_clip(clip_path, confidence, iou, detector_id, track, shapes_json) -> t
     check_thresholds(confidence, iou)
     drawn = shapes.read(shapes_json)
     clip = video.open_clip(clip_path)
-    if drawn.size is None:
-        drawn = shapes.Shapes(drawn.items, (clip.width, clip.height))
-    drawn.checked_against((clip.width, clip.height))
+    drawn = drawn.checked_against((clip.width, clip.height))
     detector = TASK.load(detector_id)
     counts = (
         counting.Counting(drawn, class_names(DATASET, detector.class_names)) if counts_wanted(track, drawn) else None

@@ -165,6 +165,15 @@ def test_shapes_outside_the_frame_are_refused_before_a_frame_is_decoded(yolo):
         next(detection.run_video(examples.counting_clip(), 0.25, 0.45, "yolov8n.pt", False, outside))
 
 
+def test_a_zone_reaching_far_outside_the_frame_is_cut_to_it():
+    """supervision makes a zone's mask as large as its farthest corner: a corner at 10^9 pixels asked
+    for 10^18 bytes."""
+    far = json.dumps([{"name": "Far", "kind": "zone", "points": [[0, 0], [1e9, 0], [1e9, 1e9], [0, 1e9]]}])
+    counts = count_walk(shapes.read(far), (640, 480), [100, 110, 120], 150)
+    assert counts.zones["Far"].mask.shape == (482, 642)
+    assert counts.table()["inside now"].tolist() == [1]
+
+
 def test_clicks_draw_lines_and_zones_scaled_to_the_shapes_pixels():
     size = (640, 480)
     drawn, pending = shapes.with_click(shapes.Shapes(), [], shapes.LINE, "", (100, 50), size)

@@ -79,18 +79,14 @@ class Counting:
             )
             for line in drawn.lines
         }
-        self.zones = {
-            zone.name: sv.PolygonZone(np.round(zone.points).astype(int), triggering_anchors=[shapes.ANCHOR])
-            for zone in drawn.zones
-        }
-        self.tallies = {name: ZoneTally() for name in self.zones}
+        self.zones: dict[str, sv.PolygonZone] = {}  # made with the first frame, cut to its size
+        self.tallies = {zone.name: ZoneTally() for zone in drawn.zones}
         self.track_class: dict[int, int] = {}  # track id -> its class at its last sighting: every id followed
         self.trails = sv.TraceAnnotator(trace_length=TRAIL_FRAMES, position=shapes.ANCHOR)
         self.heat: sv.HeatMapAnnotator | None = None
         self.heat_mask: np.ndarray | None = None
         self.last_frame: np.ndarray | None = None
         self.timeline: list[tuple[float, dict[str, int]]] = []
-        self.checked = False
 
     def track(self, found: Detections, frame: np.ndarray) -> Tracked:
         """The frame's detections with their track ids."""
@@ -113,9 +109,12 @@ class Counting:
     def add(self, tracked: Tracked, frame: np.ndarray, second: float, frame_s: float) -> None:
         """Counts one frame (RGB, at `second` of the stream, lasting `frame_s`)."""
         height, width = frame.shape[:2]
-        if not self.checked:
-            self.shapes.checked_against((width, height))
-            self.checked = True
+        if not self.timeline:  # the first frame
+            self.shapes = self.shapes.checked_against((width, height))
+            self.zones = {
+                zone.name: sv.PolygonZone(np.round(zone.points).astype(int), triggering_anchors=[shapes.ANCHOR])
+                for zone in self.shapes.zones
+            }
         if self.heat is None:
             self.heat = sv.HeatMapAnnotator(position=shapes.ANCHOR, radius=max(8, width // 40), kernel_size=25)
         objects = followed_objects(tracked)

@@ -75,9 +75,11 @@ class Shapes:
         return np.asarray(size, dtype=float) / np.asarray(self.size, dtype=float)
 
     def checked_against(self, size: tuple[int, int]) -> Shapes:
-        """The shapes, if each reaches into a frame of `size` (width, height); otherwise a message
-        naming the first that lies wholly outside it. Run once per clip or stream."""
+        """The shapes for frames of `size` (width, height), if each reaches into the frame: zones cut
+        to it (a zone's mask is as large as its farthest corner), and the size set if it was not;
+        otherwise a message naming the first that lies wholly outside. Run once per clip or stream."""
         width, height = self.size or size
+        items = []
         for shape in self.items:
             x, y = shape.points[:, 0], shape.points[:, 1]
             if shape.kind == ZONE:
@@ -92,7 +94,10 @@ class Shapes:
                     width=width,
                     height=height,
                 )
-        return self
+            if shape.kind == ZONE:
+                shape = Shape(shape.name, ZONE, np.clip(shape.points, 0, [width, height]))
+            items.append(shape)
+        return Shapes(tuple(items), (width, height))
 
 
 def _number(value) -> float:
@@ -175,15 +180,16 @@ def checked_points(name: str, kind: str, points: np.ndarray) -> np.ndarray:
             count=len(points),
             limit=MAX_POINTS,
         )
-    if cv2.contourArea(points.astype(np.float32)) < 1:
+    if cv2.contourArea(np.clip(points, -1e7, 1e7).astype(np.float32)) < 1:  # float32 holds no 1e300
         raise ShowcaseError("The zone '{name}' encloses no area: its points lie on one line.", name=name)
     return points
 
 
-def in_side(line: Shape) -> np.ndarray:
-    """A unit vector across the line towards the side objects cross to when counted 'in': supervision's
-    left of the line walked from its first point to its second (y grows downwards)."""
-    (x1, y1), (x2, y2) = line.points
+def in_side(points: np.ndarray) -> np.ndarray:
+    """A unit vector across a line (its two points) towards the side objects cross to when counted
+    'in': supervision's left of the line walked from its first point to its second (y grows
+    downwards)."""
+    (x1, y1), (x2, y2) = np.asarray(points, dtype=float)
     normal = np.array([y2 - y1, x1 - x2])
     return normal / np.linalg.norm(normal)
 
@@ -201,7 +207,9 @@ def draw(
     fill = image.copy()
     anchors, names, colours = [], [], []
     for index, shape in enumerate(shapes.items):
-        points = np.round(shape.points * scale).astype(np.int32)
+        # Far-off points drawn at ten frames away: their direction is what shows, and they fit in int32.
+        reach = 10 * max(width, height)
+        points = np.round(np.clip(shape.points * scale, -reach, reach)).astype(np.int32)
         if shape.kind == ZONE:
             colour = ZONE_COLOURS[index % len(ZONE_COLOURS)]
             cv2.fillPoly(fill, [points], colour)
@@ -211,7 +219,7 @@ def draw(
             colour = LINE_COLOURS[index % len(LINE_COLOURS)]
             cv2.line(canvas, tuple(points[0]), tuple(points[1]), colour, thickness, cv2.LINE_AA)
             middle = points.mean(axis=0)
-            tip = middle + in_side(shape) * 20 * thickness
+            tip = middle + in_side(points) * 20 * thickness
             cv2.arrowedLine(
                 canvas,
                 tuple(np.round(middle).astype(int)),
