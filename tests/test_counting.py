@@ -134,6 +134,7 @@ def test_a_zone_counts_entries_and_dwell_by_the_frames_inside():
     "text, said",
     [
         ("{not json", "not valid JSON"),
+        ("[" * 9000 + "]" * 9000, "not valid JSON: maximum recursion depth exceeded"),
         ('[{"kind": "zone", "points": [[0, 0], [10, 10]]}]', "has 2 points; a zone needs at least 3"),
         ('[{"name": "Gate", "kind": "line", "points": [[5, 5], [5, 5]]}]', "'Gate' has zero length"),
         ('[{"kind": "zone", "points": [[0, 0], [10, 10], [20, 20]]}]', "encloses no area"),

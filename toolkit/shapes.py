@@ -118,7 +118,7 @@ def read(text: str | None) -> Shapes:
         )
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:  # "[[[[...": nested past Python's stack
         raise ShowcaseError("The shapes are not valid JSON: {error}.", error=str(error)) from None
     if isinstance(data, list):
         data = {"shapes": data}
