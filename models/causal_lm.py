@@ -11,7 +11,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import torch
-from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+from transformers import (
+    LogitsProcessor,
+    LogitsProcessorList,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TextIteratorStreamer,
+)
 
 from models import kv_decoder, runtime
 from models.decoding import GREEDY, Decoding
@@ -21,12 +27,54 @@ from models.hub import HubModel, from_hub
 from models.runtime import Runner
 
 FROM_HUB = True
+# What a generated token could have been: the likeliest tokens at its step, this many.
+ALTERNATIVES = 5
 
 # Long-lived workers: a fresh thread per request builds a fresh OpenMP pool, which slowed GPT-2's
 # tokens/s on 2 cores (bench/RESULTS.md, section 2). Two, so a stopping run never delays the next.
 _WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="showcase-generate")
 _in_flight: set[Future] = set()
 _stops: dict[int, threading.Event] = {}  # worker thread -> the stop event of the request it runs
+
+
+@dataclass(frozen=True)
+class TokenChoice:
+    """A generated token: its text, the probability decoding gave it (from the distribution it was
+    picked from: after penalties, temperature, top-k and top-p), and the step's likeliest tokens with
+    theirs, best first."""
+
+    text: str
+    probability: float
+    alternatives: tuple[tuple[str, float], ...]
+
+
+class ChoiceRecorder(LogitsProcessor):
+    """Records each step's distribution as decoding picks from it; last among the processors, it
+    changes nothing. A step's pick is known at the next step (the last token of its input), or from
+    `choices`; only the last step's full distribution is kept."""
+
+    def __init__(self) -> None:
+        self.tops: list[tuple[list[int], list[float]]] = []  # per step: the likeliest ids, their probabilities
+        self.picked: list[float] = []  # per step, once known: the probability of the token picked
+        self.last: torch.Tensor | None = None
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        if scores.shape[0] != 1:  # beam search: several texts at once, none of them the answer yet
+            return scores
+        if self.last is not None:
+            self.picked.append(float(self.last[int(input_ids[0, -1])]))
+        self.last = scores[0].float().softmax(-1)
+        top = self.last.topk(ALTERNATIVES)
+        self.tops.append((top.indices.tolist(), top.values.tolist()))
+        return scores
+
+    def choices(self, new_ids: list[int], decode: Callable[[list[int]], str]) -> tuple[TokenChoice, ...]:
+        """Each new token's choice, given the new tokens' ids."""
+        picked = self.picked + ([float(self.last[new_ids[-1]])] if self.last is not None and new_ids else [])
+        return tuple(
+            TokenChoice(decode([token]), round(probability, 6), tuple((decode([i]), round(p, 6)) for i, p in zip(*top)))
+            for token, probability, top in zip(new_ids, picked, self.tops)
+        )
 
 
 @dataclass
@@ -40,6 +88,7 @@ class Generation:
     prompt_tokens: int = 0  # in the prompt as given
     cut_tokens: int = 0  # cut from its start to fit the context
     done: bool = False
+    choices: tuple[TokenChoice, ...] = ()  # once done, with greedy decoding or sampling: each new token's
 
     @property
     def tokens_per_second(self) -> float:
@@ -72,11 +121,15 @@ class CountingStreamer(TextIteratorStreamer):
 
     def __init__(self, tokenizer) -> None:
         super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
-        self.new_tokens = 0
+        self.new_ids: list[int] = []
+
+    @property
+    def new_tokens(self) -> int:
+        return len(self.new_ids)
 
     def put(self, value) -> None:
         if not self.next_tokens_are_prompt:
-            self.new_tokens += value.numel()
+            self.new_ids += value.flatten().tolist()
         super().put(value)
 
 
@@ -137,10 +190,13 @@ class CausalLM(HubModel):
         """Tokens the model sees at most, prompt and answer together."""
         return self.config.max_position_embeddings
 
-    def stream(self, prompt: str, decoding: Decoding, heartbeat: float = 0.5) -> Iterator[Generation]:
+    def stream(
+        self, prompt: str, decoding: Decoding, heartbeat: float = 0.5, record: bool = True
+    ) -> Iterator[Generation]:
         """The text as it is written: a Generation after each new piece of text (beam search, which
         cannot show its text before the end, yields one every `heartbeat` seconds while it runs),
-        then the last, done. A prompt too long for the context loses its start.
+        then the last, done, with each token's choice when `record` (greedy decoding and sampling).
+        A prompt too long for the context loses its start.
 
         Closing this iterator early (Stop button, client gone) stops generation between two tokens.
         """
@@ -160,11 +216,14 @@ class CausalLM(HubModel):
                 yield now(text=self.decode(new), tokens=len(new), done=True)
             return
         text, tokens = "", 0
-        for piece, tokens in self._tokens(ids, decoding):
+        recorder = ChoiceRecorder() if record else None
+        for piece, new_ids in self._tokens(ids, decoding, recorder):
+            tokens = len(new_ids)
             if piece:
                 text += piece
                 yield now(text=tidy(text), tokens=tokens)
-        yield now(text=tidy(text), tokens=tokens, done=True)
+        choices = recorder.choices(new_ids, self.token_text) if recorder else ()
+        yield now(text=tidy(text), tokens=tokens, done=True, choices=choices)
 
     def prompt_ids(self, prompt: str) -> torch.Tensor:
         # No special tokens: a BERT vocabulary (Chinese GPT-2) would end the prompt with [SEP].
@@ -185,6 +244,12 @@ class CausalLM(HubModel):
     def decode(self, ids) -> str:
         return tidy(self.tokenizer.decode(ids, skip_special_tokens=True))
 
+    def token_text(self, ids: list[int]) -> str:
+        """A token as text on its own: a WordPiece continuation (Chinese GPT-2's BERT vocabulary)
+        without the ## that marks it."""
+        text = self.tokenizer.decode(ids)
+        return text[2:] if text.startswith("##") and len(text) > 2 else text
+
     def forward(self, ids: torch.Tensor, decoding: Decoding, **extra) -> torch.Tensor:
         """The bare model.generate call with the decoding's settings, seeded first for sampling."""
         if decoding.sampling and decoding.seed is not None:
@@ -197,8 +262,7 @@ class CausalLM(HubModel):
                 pad_token_id=self.tokenizer.pad_token_id
                 if self.tokenizer.eos_token_id is None
                 else self.tokenizer.eos_token_id,
-                **decoding.generate_kwargs(),
-                **extra,
+                **{**decoding.generate_kwargs(), **extra},
             )
 
     @contextmanager
@@ -231,20 +295,29 @@ class CausalLM(HubModel):
             if workers is not _WORKERS:
                 workers.shutdown(wait=False)
 
-    def _tokens(self, ids: torch.Tensor, decoding: Decoding) -> Iterator[tuple[str, int]]:
-        """Greedy decoding or sampling: yields (new text, new tokens so far) as tokens arrive; the
-        last pair, once generation has ended, carries the final count (its text may be empty)."""
+    def _tokens(
+        self, ids: torch.Tensor, decoding: Decoding, recorder: ChoiceRecorder | None = None
+    ) -> Iterator[tuple[str, list[int]]]:
+        """Greedy decoding or sampling: yields (new text, the new tokens' ids so far) as tokens arrive;
+        the last pair, once generation has ended, carries them all (its text may be empty). The
+        recorder, if given, sees each step's distribution."""
         streamer = CountingStreamer(self.tokenizer)
+        recorders = LogitsProcessorList([recorder] if recorder else [])
 
         def work(stopping: StoppingCriteriaList) -> None:
             try:
                 if self.decoder is None:
-                    self.forward(ids, decoding, streamer=streamer, stopping_criteria=stopping)
+                    self.forward(
+                        ids, decoding, streamer=streamer, stopping_criteria=stopping, **ours(decoding, recorders)
+                    )
                     return
                 if decoding.sampling and decoding.seed is not None:
                     torch.manual_seed(decoding.seed)
                 streamer.put(ids)  # the prompt, which the streamer skips
-                for token in self.decoder.tokens(ids, stopping, decoding, eos_token_id=self.tokenizer.eos_token_id):
+                tokens = self.decoder.tokens(
+                    ids, stopping, decoding, eos_token_id=self.tokenizer.eos_token_id, recorders=recorders
+                )
+                for token in tokens:
                     streamer.put(torch.tensor([token]))
             finally:
                 streamer.end()  # also on failure, so the loop below ends; the error comes from result()
@@ -252,9 +325,9 @@ class CausalLM(HubModel):
         with self._in_worker(work) as job:
             for piece in streamer:
                 if piece:
-                    yield piece, streamer.new_tokens
+                    yield piece, list(streamer.new_ids)
             job.result()
-            yield "", streamer.new_tokens
+            yield "", list(streamer.new_ids)
 
     def _search(self, ids: torch.Tensor, decoding: Decoding, heartbeat: float) -> Iterator[torch.Tensor | None]:
         """Beam search, which cannot stream: yields None every `heartbeat` seconds while it runs,
@@ -269,6 +342,22 @@ class CausalLM(HubModel):
                 if output is not None:
                     yield output
                 return
+
+
+def ours(decoding: Decoding, recorders: LogitsProcessorList) -> dict:
+    """generate's arguments that make it apply the decoding's processors, then the recorders, in
+    that order: given its own settings, generate adds temperature, top-k and top-p after any
+    processor it is handed, and a recorder would see the scores before them."""
+    if not recorders:
+        return {}
+    arguments = dict(
+        logits_processor=LogitsProcessorList([*decoding.logits_processors(), *recorders]),
+        repetition_penalty=1.0,
+        no_repeat_ngram_size=0,
+    )
+    if decoding.sampling:
+        arguments.update(temperature=1.0, top_k=0, top_p=1.0)
+    return arguments
 
 
 def running() -> int:

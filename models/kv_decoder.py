@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import torch
-from transformers import StoppingCriteriaList
+from transformers import LogitsProcessorList, StoppingCriteriaList
 
 from models.decoding import Decoding
 from models.runtime import Runner
@@ -104,11 +104,18 @@ class Decoder:
         )
 
     def tokens(
-        self, ids: torch.Tensor, stopping: StoppingCriteriaList, decoding: Decoding, eos_token_id: int | None
+        self,
+        ids: torch.Tensor,
+        stopping: StoppingCriteriaList,
+        decoding: Decoding,
+        eos_token_id: int | None,
+        recorders: LogitsProcessorList | None = None,
     ) -> Iterator[int]:
         """Yields each new token id; ends after the decoding's max_new_tokens, at the end-of-text
-        token, or when stopping says so (checked before every step)."""
+        token, or when stopping says so (checked before every step). `recorders` see each step's
+        scores last, as in transformers' generate."""
         processors = decoding.logits_processors()
+        processors.extend(recorders or [])
         sequence = ids.cpu()
         logits, keys, values = self.run(sequence, 0, self.empty_cache, self.empty_cache)
         for made in range(decoding.max_new_tokens):

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import gradio as gr
+import pandas as pd
 
 import models
-from i18n import Text
-from models.causal_lm import CausalLM, Generation
+from i18n import N_, Text
+from models.causal_lm import CausalLM, Generation, TokenChoice
 from models.decoding import BEAM_SEARCH, SAMPLING, STRATEGIES, Decoding
 from models.errors import ShowcaseError
 from toolkit import ui
 from toolkit.inputs import clean_text, number
 from toolkit.interface import t
-from toolkit.messages import message
+from toolkit.messages import message, with_columns_translated
 from toolkit.task import Endpoint, Task
 
 MAX_NEW_TOKENS = 512
 MAX_PROMPT_CHARS = 100_000
 MAX_SEED = 2**63 - 1  # torch's generator takes a 64-bit seed
+# Column titles of the explanation's tables: English here, in the visitor's language on screen.
+POSITION = N_("position")
+TOKEN = N_("token")
+PROBABILITY = N_("probability")
+ALTERNATIVES = N_("the likeliest tokens at that step")
 EXAMPLES = [
     "In a shocking finding, scientists discovered a herd of unicorns living in a remote valley in the Andes.",
     "The three most important things to know about machine learning are",
@@ -102,6 +109,22 @@ def stats(update: Update) -> str:
     return "\n\n".join([line, *update.notes])
 
 
+def decoding_from(
+    max_new_tokens, strategy, temperature, top_k, top_p, no_repeat_ngram_size, repetition_penalty, seed
+) -> Decoding:
+    """The decoding settings from the tab's controls, each checked."""
+    return Decoding(
+        strategy,
+        number(max_new_tokens, "Max new tokens", whole=True),
+        number(temperature, "Temperature"),
+        number(top_k, "Top-k", 0, whole=True),
+        number(top_p, "Top-p"),
+        number(no_repeat_ngram_size, "No-repeat n-gram size", 0, whole=True),
+        number(repetition_penalty, "Repetition penalty"),
+        seed=read_seed(seed),
+    )
+
+
 @ui.user_errors
 @ui.gpu_seconds(120)  # up to 512 tokens, or a beam search
 def run(
@@ -133,16 +156,23 @@ def run(
     Returns:
         the text so far, growing as tokens arrive, and the speed in tokens per second
     """
-    decoding = Decoding(
-        strategy,
-        number(max_new_tokens, "Max new tokens", whole=True),
-        number(temperature, "Temperature"),
-        number(top_k, "Top-k", 0, whole=True),
-        number(top_p, "Top-p"),
-        number(no_repeat_ngram_size, "No-repeat n-gram size", 0, whole=True),
-        number(repetition_penalty, "Repetition penalty"),
-        seed=read_seed(seed),
-    )
+    settings = (max_new_tokens, strategy, temperature, top_k, top_p, no_repeat_ngram_size, repetition_penalty, seed)
+    for text, info, _ in texts_and_choices(prompt, model_id, *settings):
+        yield text, info
+
+
+@ui.user_errors
+@ui.gpu_seconds(120)
+def run_on_page(*inputs):
+    """The page's generation: what /generate gives, and each token's choice for Explain to show (kept
+    in the page's state, which an API or MCP client does not get)."""
+    yield from texts_and_choices(*inputs)
+
+
+def texts_and_choices(prompt, model_id, *settings) -> Iterator[tuple]:
+    """The text so far, the info line, and once done each token's choice; `settings` as decoding_from
+    takes them."""
+    decoding = decoding_from(*settings)
     generator = TASK.load(model_id)
     note = TASK.language_note(model_id, [prompt])
     if decoding.strategy == BEAM_SEARCH and generator.decoder:
@@ -150,7 +180,99 @@ def run(
     head = None
     for update in stream(generator, prompt, decoding):
         head = head or ui.run_info(generator, None, note.strip())  # after the first token: a conversion is done by then
-        yield update.prompt + update.text, f"{head}\n\n{stats(update)}"
+        yield update.prompt + update.text, f"{head}\n\n{stats(update)}", update.choices
+
+
+def percent(probability: float) -> str:
+    return f"{probability:.1%}" if probability >= 0.001 else f"{probability:.2g}"
+
+
+def alternatives(choice: TokenChoice) -> pd.DataFrame:
+    """The likeliest tokens at a token's step with their probabilities, the one picked marked."""
+    rows = [{TOKEN: repr(text)[1:-1], PROBABILITY: percent(p)} for text, p in choice.alternatives]
+    if choice.text not in [text for text, _ in choice.alternatives]:  # sampling can pick outside them
+        rows.append({TOKEN: repr(choice.text)[1:-1], PROBABILITY: percent(choice.probability)})
+    table = pd.DataFrame(rows, columns=[TOKEN, PROBABILITY])
+    table[""] = ["← " + message("picked") if text == repr(choice.text)[1:-1] else "" for text in table[TOKEN]]
+    return with_columns_translated(table)
+
+
+@ui.user_errors
+def explain_choices(choices: tuple[TokenChoice, ...] | None) -> tuple:
+    """The answer on screen explained: its tokens coloured by probability, the alternatives of the
+    least likely one, and a line saying how to see another's."""
+    if not choices:
+        raise ShowcaseError(
+            "There is no answer to explain yet: generate a text with greedy decoding or sampling first (beam "
+            "search keeps several texts at once, so no single token has one probability)."
+        )
+    least = min(range(len(choices)), key=lambda i: choices[i].probability)
+    note = message(
+        "Click a token to see what else it could have been. Least likely: “{token}”, {probability} (token {position}).",
+        token=choices[least].text.strip() or repr(choices[least].text),
+        probability=percent(choices[least].probability),
+        position=least + 1,
+    )
+    highlighted = [(choice.text, round(choice.probability, 3)) for choice in choices]
+    return highlighted, alternatives(choices[least]), note
+
+
+@ui.user_errors
+def explain_token(choices, evt: gr.SelectData):
+    """A clicked token's alternatives."""
+    if not choices or not 0 <= evt.index < len(choices):
+        raise ShowcaseError("That token is no longer on screen: explain the answer again.")
+    choice = choices[evt.index]
+    note = message(
+        "Token {position}: “{token}”, {probability}.",
+        position=evt.index + 1,
+        token=choice.text.strip() or repr(choice.text),
+        probability=percent(choice.probability),
+    )
+    return alternatives(choice), note
+
+
+@ui.user_errors
+@ui.gpu_seconds(120)
+def explain_generate(prompt, model_id, *settings):
+    """Generates as /generate does and explains each new token: its probability and the five tokens
+    it could have been (greedy decoding and sampling; with a seed, the same text as /generate).
+
+    Args:
+        prompt: the text to continue
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+        max_new_tokens: this and the settings after it as /generate takes them, the strategy "greedy" or
+            "sampling" (beam search keeps several texts, so no token has one probability)
+
+    Returns:
+        a table with a row per new token (position, token, its probability, the likeliest tokens at
+            that step with theirs), the info line
+    """
+    decoding = decoding_from(*settings)
+    if not decoding.streams:
+        raise ShowcaseError(
+            "Beam search keeps several texts at once, so no single token has one probability: explain greedy "
+            "decoding or sampling."
+        )
+    generator = TASK.load(model_id)
+    *_, last = stream(generator, prompt, decoding)
+    table = pd.DataFrame(
+        [
+            {
+                POSITION: i + 1,
+                TOKEN: repr(choice.text)[1:-1],
+                PROBABILITY: percent(choice.probability),
+                ALTERNATIVES: " · ".join(f"{repr(text)[1:-1]} {percent(p)}" for text, p in choice.alternatives),
+            }
+            for i, choice in enumerate(last.choices)
+        ],
+        columns=[POSITION, TOKEN, PROBABILITY, ALTERNATIVES],
+    )
+    return with_columns_translated(table), ui.run_info(generator, None, stats(last))
+
+
+# The API page and MCP clients see /generate's parameters, by name.
+explain_generate.__signature__ = inspect.signature(run)
 
 
 def build_ui() -> None:
@@ -193,14 +315,54 @@ def build_ui() -> None:
         with gr.Column():
             output = gr.Textbox(label=t("Text"), lines=14, autoscroll=True)
             info = ui.info_line()
+            explain = gr.Button(t("Explain"))
+    with gr.Row():
+        tokens = gr.HighlightedText(
+            label=t("Each new token, the darker the likelier (click one)"),
+            combine_adjacent=False,
+            show_legend=False,  # Gradio's scale reads -1 to +1; a probability is 0 to 1
+            elem_id="generation-tokens",
+        )
+        with gr.Column():
+            explained = gr.Markdown()
+            could_be = ui.table_with_columns(
+                gr.DataFrame(label=t("What it could have been"), elem_id="generation-alternatives"),
+                [TOKEN, PROBABILITY],
+            )
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[prompt, model_id])
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]
+    choices = gr.State()
     # One generation at a time per process: the seed sets torch's global generator, and the CPU is saturated
     # anyway. On Ray Serve the replicas generate, one each, and this process only waits for them.
-    event = ui.bind(
-        TASK.endpoint("generate"), button.click, inputs, [output, info], concurrency_limit=models.requests_at_once(1)
+    on_page = button.click(
+        run_on_page,
+        inputs,
+        [output, info, choices],
+        concurrency_limit=models.requests_at_once(1),
+        concurrency_id="generation",
+        api_visibility="private",
     )
-    stop.click(None, None, None, cancels=[event], api_visibility="private")
+    stop.click(None, None, None, cancels=[on_page], api_visibility="private")
+    ui.bind(
+        TASK.endpoint("generate"),
+        gr.Button(visible=False).click,
+        inputs,
+        [output, info],
+        concurrency_limit=models.requests_at_once(1),
+        concurrency_id="generation",
+    )
+    # The answer on screen, explained from what its decoding recorded: nothing runs again.
+    explain.click(explain_choices, [choices], [tokens, could_be, explained], api_visibility="private")
+    tokens.select(explain_token, [choices], [could_be, explained], api_visibility="private")
+    # For API and MCP clients, who have no answer on screen: generate and explain in one call.
+    ui.bind(
+        TASK.endpoint("explain_generate"),
+        gr.Button(visible=False).click,
+        inputs,
+        [gr.DataFrame(label=t("Each new token"), visible=False), gr.Markdown(visible=False)],
+        concurrency_limit=models.requests_at_once(1),
+        concurrency_id="generation",
+    )
 
 
 TASK = Task(
@@ -209,5 +371,5 @@ TASK = Task(
     "Language",
     {"model": ("causal_lm",)},
     build_ui,
-    endpoints=(Endpoint("generate", run),),
+    endpoints=(Endpoint("generate", run), Endpoint("explain_generate", explain_generate)),
 )

@@ -432,3 +432,38 @@ def test_a_chinese_phone_counts_a_zone_drawn_on_the_webcams_frame(url, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "detection-counting-zh-phone.png", full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_a_generated_text_is_explained_token_by_token(url, browser, locale):
+    """Explain under a generation colours each new token by its probability; a click on one shows
+    the five it could have been, the one picked marked, in the visitor's language."""
+    language = "zh" if locale == "zh-CN" else "en"
+    context = browser.new_context(locale=locale, viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.goto(url + "?tab=generation")
+    panel = page.locator("#task-generation")
+    panel.wait_for(state="visible", timeout=30_000)
+    explain = panel.get_by_role("button", name=i18n.translate("Explain", language), exact=True)
+    explain.click()  # nothing generated yet: said so
+    nothing = i18n.translate(
+        "There is no answer to explain yet: generate a text with greedy decoding or sampling first (beam search keeps "
+        "several texts at once, so no single token has one probability).",
+        language,
+    )
+    sync_api.expect(page.get_by_text(nothing[:20]).first).to_be_visible(timeout=30_000)
+    panel.get_by_role("button", name=i18n.translate("Generate", language), exact=True).click()
+    sync_api.expect(panel).to_contain_text(" · " + i18n.translate("done", language), timeout=60_000)
+    explain.click()
+    tokens = panel.locator("#generation-tokens span.token")
+    sync_api.expect(tokens.first).to_be_visible(timeout=30_000)
+    assert tokens.count() == 60  # the tab's default: 60 new tokens
+    tokens.nth(3).click()
+    clicked = i18n.Text("Token {position}: “{token}”, {probability}.", {"position": 4, "token": "", "probability": ""})
+    sync_api.expect(panel).to_contain_text(clicked.render(language).split("“")[0])
+    alternatives = panel.locator("#generation-alternatives")
+    sync_api.expect(alternatives).to_contain_text("← " + i18n.translate("picked", language))
+    sync_api.expect(alternatives).to_contain_text(re.compile(r"(\d%.*){5}", re.S))  # five, with probabilities
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"generation-explained-{locale}.png", full_page=True)
+    context.close()

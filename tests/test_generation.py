@@ -1,7 +1,9 @@
 import pytest
 
+import models
 from harness import stand_ins
 from models import causal_lm
+from models.backend import Embedded
 from models.decoding import Decoding
 from models.errors import ModelUnavailable, ShowcaseError
 from tasks import generation
@@ -153,3 +155,62 @@ def test_impossible_seeds_say_why(seed, message):
     with pytest.raises(ShowcaseError, match=message):
         generation.read_seed(seed)
     assert generation.read_seed(-1) is None and generation.read_seed(2**63 - 1) == 2**63 - 1
+
+
+# ---------------------------------------------------------------- explaining an answer
+
+
+@pytest.mark.parametrize("accelerated", [True, False], ids=["decode step", "generate"])
+def test_each_token_carries_its_probability_and_the_tokens_it_could_have_been(accelerated, monkeypatch):
+    """Greedy picks the likeliest token, so each token heads its own alternatives; sampling's
+    probabilities are those of the distribution it drew from (top-k 5 here: they add up to 1). Both
+    decoding paths, the accelerated decode step and transformers' generate, record the same."""
+    if not accelerated:
+        monkeypatch.setenv("SHOWCASE_RUNTIME", "torch")
+    generator = stand_ins.gpt2()
+    assert (generator.decoder is not None) == accelerated
+    greedy = list(generator.stream("Once upon a time", Decoding("greedy", max_new_tokens=12)))[-1]
+    assert len(greedy.choices) == greedy.tokens == 12
+    for choice in greedy.choices:
+        probabilities = [p for _, p in choice.alternatives]
+        assert len(choice.alternatives) == 5 and probabilities == sorted(probabilities, reverse=True)
+        assert choice.alternatives[0] == (choice.text, choice.probability)
+    assert "".join(choice.text for choice in greedy.choices) == greedy.text
+    sampled = list(generator.stream("Once upon a time", Decoding("sampling", max_new_tokens=12, top_k=5, seed=3)))[-1]
+    for choice in sampled.choices:
+        assert sum(p for _, p in choice.alternatives) == pytest.approx(1, abs=1e-3)
+        assert (choice.text, choice.probability) in choice.alternatives
+    assert [c.probability for c in sampled.choices] != [c.alternatives[0][1] for c in sampled.choices]  # not all top
+    beams = list(generator.stream("Once upon a time", Decoding("beam search", max_new_tokens=5)))[-1]
+    assert beams.choices == ()
+
+
+@pytest.fixture
+def tab_gpt2(tiny_gpt2, monkeypatch):
+    """tiny_gpt2 as the tab's default model, in a model layer of this test's own."""
+    monkeypatch.setattr(models, "_backend", Embedded())
+    stand_ins.install({"openai-community/gpt2": tiny_gpt2})
+
+
+def test_the_answer_on_screen_is_explained_token_by_token(tab_gpt2, chinese_request):
+    *_, (text, info, choices) = generation.run_on_page(
+        "Hello there", "openai-community/gpt2", 8, "greedy", 1, 50, 1, 0, 1, 1
+    )
+    highlighted, table, note = generation.explain_choices(choices)
+    assert [token for token, _ in highlighted] == [choice.text for choice in choices] and len(highlighted) == 8
+    assert table.columns.tolist() == ["token", "概率", ""] and table.iloc[0, 2] == "← 选中"
+    assert note.startswith("点击一个词元，查看它本可能是什么。最不确定的：")
+    with pytest.raises(Exception, match="还没有可解释的回答"):
+        generation.explain_choices(None)
+
+
+def test_the_api_generates_and_explains_in_one_call(tab_gpt2):
+    table, info = generation.explain_generate(
+        "Hello there", "openai-community/gpt2", 6, "sampling", 0.8, 50, 0.95, 0, 1, 9
+    )
+    assert table["position"].tolist() == list(range(1, 7)) and table["probability"].str.endswith("%").all()
+    assert table["the likeliest tokens at that step"].str.count(" · ").eq(4).all()
+    streamed = list(generation.run("Hello there", "openai-community/gpt2", 6, "sampling", 0.8, 50, 0.95, 0, 1, 9))
+    assert "".join(table["token"]) in streamed[-1][0]  # the same text as /generate with the same seed
+    with pytest.raises(Exception, match="Beam search keeps several texts at once"):
+        generation.explain_generate("Hello", "openai-community/gpt2", 6, "beam search", 0.8, 50, 0.95, 0, 1, 9)

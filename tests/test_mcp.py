@@ -84,6 +84,7 @@ def test_every_tool_answers_a_call(mcp_url):
         "compare": {"image": lion, "labels_text": ""},
         "compare_batch": {"files": [lion, bus], "labels_text": ""},
         "generate": {"prompt": "Once upon a time", "max_new_tokens": 5},
+        "explain_generate": {"prompt": "Once upon a time", "max_new_tokens": 5},
         "classify_text": {"text": "I loved every minute of it."},
         "similarity": {"queries_text": "I can't log in", "sentences_text": "Reset my password\nThe cat sleeps"},
         "tokenize": {"text": "Hello world"},
@@ -99,6 +100,9 @@ def test_every_tool_answers_a_call(mcp_url):
     assert [name for name, answer in answers.items() if answer.isError] == [], texts
     # compare_batch's summary row: model, top-1, top-5, agreement, ms per image, images, labelled.
     assert re.search(r"\['ResNet-50', [^\]]*, 2, 0\]", texts["compare_batch"]), texts["compare_batch"]
+    # A row per new token: position, token, probability, the likeliest five (" · " between them, escaped).
+    explained = texts["explain_generate"]
+    assert re.search(r"\[5, '[^']*', '[\d.]+%'", explained) and explained.count("\\u00b7") >= 5 * 4, explained
     # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.
     assert re.search(
         r"\['Door', 'line', 'person', 1, 1, .*\['Corner', 'zone', 'person', .*1, 1, 2\.8, 2\.8\]",
