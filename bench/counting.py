@@ -27,6 +27,7 @@ from harness import offline  # noqa: F401  (first: offline model caches, before 
 # isort: split
 
 import examples
+from bench import cpu_flags
 from bench.live import YOLO, camera_frame, clip_frame_ms, latency
 from harness import live_client
 from harness.server import local_client, spawned
@@ -58,16 +59,6 @@ CONDITIONS = {
     "tracking": (True, ""),
     "tracking + a line and a zone": (True, None),  # None: the mode's shapes
 }
-
-
-def cpu_flags() -> str:
-    """The CPU's vector extensions that matter to these figures."""
-    try:
-        flags = set(open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0].split())
-    except (OSError, IndexError):
-        return "flags unknown"
-    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
-    return ", ".join(flag for flag in wanted if flag in flags) or "no AVX2"
 
 
 def webcam(url: str, seconds: float, track: bool, shapes: str, every: float | None) -> tuple[float, float, float]:

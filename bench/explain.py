@@ -22,7 +22,7 @@ from harness import offline  # noqa: F401  (first: offline model caches, before 
 
 # isort: split
 
-from bench.counting import cpu_flags
+from bench import cpu_flags
 from harness import stand_ins
 from models import runtime
 from models.decoding import Decoding

@@ -308,7 +308,11 @@ class CausalLM(HubModel):
             try:
                 if self.decoder is None:
                     self.forward(
-                        ids, decoding, streamer=streamer, stopping_criteria=stopping, **ours(decoding, recorders)
+                        ids,
+                        decoding,
+                        streamer=streamer,
+                        stopping_criteria=stopping,
+                        **recording_arguments(decoding, recorders),
                     )
                     return
                 if decoding.sampling and decoding.seed is not None:
@@ -344,7 +348,7 @@ class CausalLM(HubModel):
                 return
 
 
-def ours(decoding: Decoding, recorders: LogitsProcessorList) -> dict:
+def recording_arguments(decoding: Decoding, recorders: LogitsProcessorList) -> dict:
     """generate's arguments that make it apply the decoding's processors, then the recorders, in
     that order: given its own settings, generate adds temperature, top-k and top-p after any
     processor it is handed, and a recorder would see the scores before them."""

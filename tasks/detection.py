@@ -82,9 +82,9 @@ def detect(detector: Detector, images: list, confidence: float = 0.25, iou: floa
     ]
 
 
-def describe(table: pd.DataFrame) -> str:
-    """What was found, by class: "4 person, 1 bus"."""
-    return ", ".join(f"{n} {name}" for name, n in table[CLASS].value_counts().items()) or message(
+def describe(labels) -> str:
+    """What was found, by class, from each object's class name: "4 person, 1 bus"."""
+    return ", ".join(f"{n} {name}" for name, n in pd.Series(labels).value_counts().items()) or message(
         "nothing above the threshold"
     )
 
@@ -105,7 +105,7 @@ def run(image, confidence, iou, model_id):
     photo = open_image(image)
     detector = TASK.load(model_id)
     (found,) = detect(detector, [photo], confidence, iou)
-    note = message("Found {found}.", found=describe(found.table)) + (
+    note = message("Found {found}.", found=describe(found.table[CLASS])) + (
         message(" Masks drawn.") if detector.segments else ""
     )
     return found.image, with_columns_translated(found.table), ui.run_info(detector, found.ms, note)
@@ -120,7 +120,7 @@ class LiveStream:
     last_frame: np.ndarray | None = None
     counting: counting.Counting | None = None
     counting_for: tuple | None = None  # (model, shapes' JSON) the counts were made with
-    last_second: float | None = None
+    counted_at: float | None = None  # when its last frame was counted (monotonic seconds)
     chart_at: float = 0.0
 
     def counting_with(self, detector: Detector, drawn: shapes.Shapes) -> counting.Counting:
@@ -128,7 +128,7 @@ class LiveStream:
         key = (detector.model_id, drawn.to_json())
         if self.counting is None or self.counting_for != key:
             self.counting = counting.Counting(drawn, class_names(DATASET, detector.class_names))
-            self.counting_for, self.last_second = key, None
+            self.counting_for, self.counted_at = key, None
         return self.counting
 
 
@@ -158,7 +158,7 @@ def run_live(frame, confidence, iou, model_id, stream: LiveStream | None, track=
         annotated, described, ms, counted = count_live_frame(stream, detector, drawn, confidence, iou)
     else:
         (found,) = detect(detector, [photo], confidence, iou)
-        annotated, described, ms, counted = found.image, describe(found.table), found.ms, unchanged
+        annotated, described, ms, counted = found.image, describe(found.table[CLASS]), found.ms, unchanged
     stream.rate.add((time.perf_counter() - started) * 1000)
     note = message(
         "Live: {fps:.1f} frames/s, {p95_ms:.0f} ms per frame on the server (p95 of the last {count}) · {found}",
@@ -180,10 +180,10 @@ def count_live_frame(stream: LiveStream, detector: Detector, drawn: shapes.Shape
     tracked = counts.track(answers[0], image)
     now = time.monotonic()
     # A frame lasts until the next: the time between them, at most a second (a stalled stream).
-    frame_s = min(now - stream.last_second, 1.0) if stream.last_second else LIVE_EVERY_S
-    stream.last_second = now
+    frame_s = min(now - stream.counted_at, 1.0) if stream.counted_at else LIVE_EVERY_S
+    stream.counted_at = now
     counts.add(tracked, image, counts.timeline[-1][0] + frame_s if counts.timeline else 0.0, frame_s)
-    described = describe(table_of(answers[0], detector)) + message(" · {count} followed", count=len(counts.followed))
+    described = describe(counts.class_names(answers[0])) + message(" · {count} followed", count=len(counts.followed))
     counted = (gr.skip(),) * 3
     if now - stream.chart_at > LIVE_CHART_EVERY_S:
         stream.chart_at = now
@@ -191,10 +191,6 @@ def count_live_frame(stream: LiveStream, detector: Detector, drawn: shapes.Shape
     elif len(counts.timeline) < 2 or counts.timeline[-1][1] != counts.timeline[-2][1]:  # a count changed (or began)
         counted = (with_columns_translated(counts.table()), gr.skip(), gr.skip())
     return counts.draw(image, tracked), described, answers.timings["forward"], counted
-
-
-def table_of(found: Detections, detector: Detector) -> pd.DataFrame:
-    return table(found, class_names(DATASET, detector.class_names))
 
 
 @dataclass
@@ -232,7 +228,7 @@ def annotated_frames(run: ClipRun, detector: Detector, confidence, iou) -> Itera
         answers = detector.detect([frame], confidence, iou)
         tracked = run.counts.track(answers[0], frame)
         run.counts.add(tracked, frame, second, 1 / run.clip.fps)
-        run.timeline.append((second, table_of(answers[0], detector)[CLASS].tolist()))
+        run.timeline.append((second, run.counts.class_names(answers[0])))
         yield run.counts.draw(frame, tracked)
 
 
@@ -358,15 +354,16 @@ def shapes_on(frame: np.ndarray | None, shapes_json: str, pending: list) -> np.n
     return shapes.draw(frame, shapes.read(shapes_json), pending)
 
 
-def frame_size(frame: np.ndarray) -> tuple[int, int]:
+def frame_size(frame: np.ndarray | None) -> tuple[int, int]:
+    """The size (width, height) of the frame being drawn on; a message if none was taken."""
+    if frame is None:
+        raise ShowcaseError("Take a frame first (the video's first, or the webcam's), then click on it.")
     return frame.shape[1], frame.shape[0]
 
 
 @ui.user_errors
 def click_shape(frame, shapes_json, pending, kind, name, evt: gr.SelectData):
     """A click on the frame: a point of the line or zone being drawn."""
-    if frame is None:
-        raise ShowcaseError("Take a frame first (the video's first, or the webcam's), then click on it.")
     drawn, pending = shapes.with_click(
         shapes.read(shapes_json), pending or [], kind, name, evt.index, frame_size(frame)
     )
@@ -376,8 +373,6 @@ def click_shape(frame, shapes_json, pending, kind, name, evt: gr.SelectData):
 
 @ui.user_errors
 def close_zone(frame, shapes_json, pending, name):
-    if frame is None:
-        raise ShowcaseError("Take a frame first (the video's first, or the webcam's), then click on it.")
     drawn = shapes.with_zone_closed(shapes.read(shapes_json), pending or [], name, frame_size(frame))
     return shapes_on(frame, drawn.to_json(), []), drawn.to_json(), [], ""
 
@@ -570,13 +565,11 @@ def build_ui() -> None:
     )
     stop.click(None, cancels=[job])
     # The counting tool for API and MCP clients: the video's counts, without the frames.
-    count_info = ui.info_line()
-    count_info.visible = False
     ui.bind(
         TASK.endpoint("count_objects"),
         gr.Button(visible=False).click,
         [clip, shapes_json, confidence, iou, model_id],
-        [clip_table, clip_csv, count_info],
+        [clip_table, clip_csv, ui.info_line(visible=False)],
         concurrency_limit=1,
         concurrency_id="video",
     )

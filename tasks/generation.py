@@ -187,13 +187,23 @@ def percent(probability: float) -> str:
     return f"{probability:.1%}" if probability >= 0.001 else f"{probability:.2g}"
 
 
+def shown(token: str) -> str:
+    """A token as a table cell: a newline or tab visible as \\n or \\t."""
+    return repr(token)[1:-1]
+
+
 def alternatives(choice: TokenChoice) -> pd.DataFrame:
     """The likeliest tokens at a token's step with their probabilities, the one picked marked."""
-    rows = [{TOKEN: repr(text)[1:-1], PROBABILITY: percent(p)} for text, p in choice.alternatives]
-    if choice.text not in [text for text, _ in choice.alternatives]:  # sampling can pick outside them
-        rows.append({TOKEN: repr(choice.text)[1:-1], PROBABILITY: percent(choice.probability)})
-    table = pd.DataFrame(rows, columns=[TOKEN, PROBABILITY])
-    table[""] = ["← " + message("picked") if text == repr(choice.text)[1:-1] else "" for text in table[TOKEN]]
+    rows = list(choice.alternatives)
+    if choice.text not in [text for text, _ in rows]:  # sampling can pick outside them
+        rows.append((choice.text, choice.probability))
+    table = pd.DataFrame(
+        {
+            TOKEN: [shown(text) for text, _ in rows],
+            PROBABILITY: [percent(p) for _, p in rows],
+            "": ["← " + message("picked") if text == choice.text else "" for text, _ in rows],
+        }
+    )
     return with_columns_translated(table)
 
 
@@ -260,9 +270,9 @@ def explain_generate(prompt, model_id, *settings):
         [
             {
                 POSITION: i + 1,
-                TOKEN: repr(choice.text)[1:-1],
+                TOKEN: shown(choice.text),
                 PROBABILITY: percent(choice.probability),
-                ALTERNATIVES: " · ".join(f"{repr(text)[1:-1]} {percent(p)}" for text, p in choice.alternatives),
+                ALTERNATIVES: " · ".join(f"{shown(text)} {percent(p)}" for text, p in choice.alternatives),
             }
             for i, choice in enumerate(last.choices)
         ],
@@ -343,6 +353,8 @@ def build_ui() -> None:
         api_visibility="private",
     )
     stop.click(None, None, None, cancels=[on_page], api_visibility="private")
+    # A new text: the last one's explanation goes.
+    button.click(lambda: (None, None, ""), None, [tokens, could_be, explained], queue=False, api_visibility="private")
     ui.bind(
         TASK.endpoint("generate"),
         gr.Button(visible=False).click,

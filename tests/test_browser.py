@@ -466,4 +466,6 @@ def test_a_generated_text_is_explained_token_by_token(url, browser, locale):
     sync_api.expect(alternatives).to_contain_text(re.compile(r"(\d%.*){5}", re.S))  # five, with probabilities
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"generation-explained-{locale}.png", full_page=True)
+    panel.get_by_role("button", name=i18n.translate("Generate", language), exact=True).click()
+    sync_api.expect(tokens).to_have_count(0)  # a new text: the last one's explanation goes
     context.close()

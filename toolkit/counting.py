@@ -51,10 +51,12 @@ def tracker():
 
 @dataclass
 class Tracked:
-    """One frame's detections, each with its track id (None: not followed yet)."""
+    """One frame's detections, each with its track id (None: not followed yet), and those followed
+    as supervision's detections (in the frame's pixels)."""
 
     found: Detections
     ids: list[int | None]
+    objects: sv.Detections
 
 
 @dataclass
@@ -104,7 +106,11 @@ class Counting:
         ids: list[int | None] = [None] * len(found.class_ids)
         for row in followed:  # [x1, y1, x2, y2, track id, score, class, index of the detection]
             ids[int(row[-1])] = int(row[4])
-        return Tracked(found, ids)
+        return Tracked(found, ids, followed_objects(found, ids))
+
+    def class_names(self, found: Detections) -> list[str]:
+        """Each object's class, as shown."""
+        return [self.names[class_id] for class_id in found.class_ids]
 
     def add(self, tracked: Tracked, frame: np.ndarray, second: float, frame_s: float) -> None:
         """Counts one frame (RGB, at `second` of the stream, lasting `frame_s`)."""
@@ -115,11 +121,13 @@ class Counting:
                 zone.name: sv.PolygonZone(np.round(zone.points).astype(int), triggering_anchors=[shapes.ANCHOR])
                 for zone in self.shapes.zones
             }
-        if self.heat is None:
             self.heat = sv.HeatMapAnnotator(position=shapes.ANCHOR, radius=max(8, width // 40), kernel_size=25)
-        objects = followed_objects(tracked)
-        scale = self.shapes.scale_to((width, height))
-        in_shape_pixels = followed_objects(tracked, 1 / scale)
+        objects = tracked.objects
+        in_shape_pixels = sv.Detections(
+            xyxy=objects.xyxy / np.tile(self.shapes.scale_to((width, height)), 2),
+            class_id=objects.class_id,
+            tracker_id=objects.tracker_id,
+        )
         for line in self.lines.values():
             line.trigger(in_shape_pixels)
         for name, zone in self.zones.items():
@@ -180,10 +188,9 @@ class Counting:
     def draw(self, image: np.ndarray, tracked: Tracked) -> np.ndarray:
         """The frame with the shapes and their counts, each object's trail, box, id and class."""
         canvas = shapes.draw(image, self.shapes, labels=self.labels()) if self.shapes else image
-        objects = followed_objects(tracked)
-        if len(objects):
+        if len(tracked.objects):
             canvas = cv2.cvtColor(
-                self.trails.annotate(cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR), objects), cv2.COLOR_BGR2RGB
+                self.trails.annotate(cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR), tracked.objects), cv2.COLOR_BGR2RGB
             )
         return drawing.draw(canvas, tracked.found, self.names, ids=tracked.ids)
 
@@ -255,15 +262,12 @@ def write_csv(table: pd.DataFrame, folder: Path) -> str:
     return str(path)
 
 
-def followed_objects(tracked: Tracked, scale: np.ndarray | None = None) -> sv.Detections:
-    """The tracked detections as supervision's, boxes optionally scaled by (x, y)."""
-    keep = [i for i, track_id in enumerate(tracked.ids) if track_id is not None]
-    boxes = np.asarray(tracked.found.boxes, dtype=np.float32).reshape(-1, 4)[keep]
-    if scale is not None:
-        boxes = boxes * np.tile(np.asarray(scale, dtype=np.float32), 2)
+def followed_objects(found: Detections, ids: list[int | None]) -> sv.Detections:
+    """The detections that have a track id, as supervision's."""
+    keep = [i for i, track_id in enumerate(ids) if track_id is not None]
     return sv.Detections(
-        xyxy=boxes.reshape(-1, 4),
-        confidence=np.asarray(tracked.found.confidences, dtype=np.float32)[keep] if keep else np.zeros(0, np.float32),
-        class_id=np.asarray(tracked.found.class_ids, dtype=int)[keep] if keep else np.zeros(0, int),
-        tracker_id=np.asarray([tracked.ids[i] for i in keep], dtype=int),
+        xyxy=np.asarray(found.boxes, dtype=np.float32).reshape(-1, 4)[keep],
+        confidence=np.asarray(found.confidences, dtype=np.float32)[keep],
+        class_id=np.asarray(found.class_ids, dtype=int)[keep],
+        tracker_id=np.asarray([ids[i] for i in keep], dtype=int),
     )

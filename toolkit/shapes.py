@@ -18,6 +18,7 @@ import supervision as sv
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from toolkit import drawing
+from toolkit.messages import message
 
 LINE = N_("line")
 ZONE = N_("zone")
@@ -205,10 +206,10 @@ def draw(
     thickness = max(2, round((width + height) / 500))
     canvas = image.copy()
     fill = image.copy()
+    # Far-off points drawn at ten frames away: their direction is what shows, and they fit in int32.
+    reach = 10 * max(width, height)
     anchors, names, colours = [], [], []
     for index, shape in enumerate(shapes.items):
-        # Far-off points drawn at ten frames away: their direction is what shows, and they fit in int32.
-        reach = 10 * max(width, height)
         points = np.round(np.clip(shape.points * scale, -reach, reach)).astype(np.int32)
         if shape.kind == ZONE:
             colour = ZONE_COLOURS[index % len(ZONE_COLOURS)]
@@ -234,9 +235,10 @@ def draw(
         colours.append(colour)
         names.append(shape.name + (f": {labels[shape.name]}" if labels and shape.name in labels else ""))
     canvas = cv2.addWeighted(fill, 0.25, canvas, 0.75, 0) if shapes.zones else canvas
-    for x, y in pending or []:
-        cv2.circle(canvas, (round(x * scale[0]), round(y * scale[1])), thickness * 3, (255, 255, 255), -1, cv2.LINE_AA)
-        cv2.circle(canvas, (round(x * scale[0]), round(y * scale[1])), thickness * 3, (0, 0, 0), 1, cv2.LINE_AA)
+    for point in pending or []:
+        centre = tuple(np.round(np.asarray(point) * scale).astype(int))
+        cv2.circle(canvas, centre, thickness * 3, (255, 255, 255), -1, cv2.LINE_AA)
+        cv2.circle(canvas, centre, thickness * 3, (0, 0, 0), 1, cv2.LINE_AA)
     if not names:
         return canvas
     boxes = np.array([[x - 1, y - 1, x + 1, y + 1] for x, y in anchors], dtype=np.float32)
@@ -247,8 +249,6 @@ def draw(
 def named(drawn: Shapes, kind: str, name: str | None) -> str:
     """The name for the next shape: the visitor's, else "Line 2", "Zone 1"... in their language;
     made unique with a number."""
-    from toolkit.messages import message
-
     typed = (name or "").strip()[:MAX_NAME]
     taken = {shape.name for shape in drawn.items}
     if typed and typed not in taken:

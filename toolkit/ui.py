@@ -200,9 +200,9 @@ def take_greetings() -> list[tuple[Any, Callable[[str], Any]]]:
     return taken
 
 
-def info_line() -> gr.Markdown:
+def info_line(**kwargs) -> gr.Markdown:
     """The output that shows run_info; labelled so that the API page and MCP tools name it."""
-    return gr.Markdown(label=t("Info: the model, where and how it ran, and how long it took"))
+    return gr.Markdown(label=t("Info: the model, where and how it ran, and how long it took"), **kwargs)
 
 
 def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | None = None) -> str:
