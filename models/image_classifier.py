@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from PIL import Image
 
@@ -37,9 +38,19 @@ def categories(model_id: str) -> list[str]:
 
 
 @dataclass
+class ClassMap:
+    """The evidence for one class over one image: positive where the class's score rises."""
+
+    class_index: int
+    probability: float
+    evidence: np.ndarray  # [rows, columns] of the last convolution's grid, in logit units
+    region: tuple[int, int, int, int]  # the part of the photo the grid covers, x1, y1, x2, y2
+
+
+@dataclass
 class ImageClassifier(LoadedModel):
-    body: Runner  # every layer but the head: the pooled features (2,048 for ResNet-50)
-    head: torch.nn.Module  # the last layer: features -> logits
+    body: Runner  # every layer before the pooling: feature maps (2,048 channels of 7x7 for ResNet-50)
+    head: torch.nn.Linear  # the last layer: pooled features -> logits
     transform: Callable[[Image.Image], torch.Tensor]  # exactly weights.transforms()
     categories: list[str]
     weights_name: str  # e.g. IMAGENET1K_V2
@@ -50,9 +61,13 @@ class ImageClassifier(LoadedModel):
     def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
         return torch.stack([self.transform(image) for image in images])
 
+    def feature_maps(self, batch: torch.Tensor) -> torch.Tensor:
+        """The last convolution's maps for a preprocessed batch: [images, channels, rows, columns]."""
+        return chunked(lambda chunk: self.body(input=chunk), batch, IMAGES_PER_PASS)
+
     def features(self, batch: torch.Tensor) -> torch.Tensor:
         """The pooled features the classification head reads, for a preprocessed batch."""
-        return chunked(lambda chunk: self.body(input=chunk).flatten(1), batch, IMAGES_PER_PASS)
+        return self.feature_maps(batch).mean(dim=(2, 3))
 
     def forward(self, batch: torch.Tensor) -> torch.Tensor:
         """Logits for a preprocessed batch."""
@@ -71,6 +86,35 @@ class ImageClassifier(LoadedModel):
             rows = [Ranking.of(row, k) for row in logits.softmax(dim=-1).cpu()]
         return Answers(rows, timings)
 
+    def class_maps(self, images: list[Image.Image], classes: list[int]) -> Answers[ClassMap]:
+        """Where in each image the evidence for a class lies: the class activation map (Zhou et al.,
+        2016), the head's weights for the class over the last convolution's maps. With the global
+        average pooling and single linear layer of these networks it is exactly Grad-CAM at that
+        layer (the gradient of the logit is the class's weight, divided by the grid's size), computed
+        without gradients: the accelerated runtime answers it, in one forward pass."""
+        timings = Timings()
+        with timings.measure("preprocess"):
+            batch = self.preprocess(images)
+        with timings.measure("forward", self.device):
+            maps = self.feature_maps(batch)
+        with timings.measure("postprocess"), torch.inference_mode():
+            weights = self.head.weight.float().cpu()[classes]  # [images, channels]
+            logits = self.head(maps.mean(dim=(2, 3)).to(device=self.device, dtype=self.dtype)).float().cpu()
+            evidence = torch.einsum("ic,ichw->ihw", weights, maps.float().cpu())
+            rows = [
+                ClassMap(index, float(logits[row].softmax(-1)[index]), evidence[row].numpy(), self.crop_box(image.size))
+                for row, (index, image) in enumerate(zip(classes, images))
+            ]
+        return Answers(rows, timings)
+
+    def crop_box(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """The part of a photo (width, height) the network sees: the preprocessing resizes its short
+        side and keeps the centre square."""
+        width, height = size
+        side = min(width, height) * self.transform.crop_size[0] / self.transform.resize_size[0]
+        x1, y1 = (width - side) / 2, (height - side) / 2
+        return round(x1), round(y1), round(x1 + side), round(y1 + side)
+
     def embed_images(self, images: list[Image.Image]) -> torch.Tensor:
         """Unit feature vectors: a frozen backbone for classes it was never trained on."""
         return unit(self.features(self.preprocess(images)))
@@ -84,8 +128,8 @@ def wrap(network: torch.nn.Module, model_id: str) -> ImageClassifier:
     weights = weights_for(model_id)
     # Channels-last convolutions: faster batches on CPU (oneDNN), the layout tensor cores want on CUDA.
     network, device, dtype = place(network, channels_last=True)
-    *body, head = network.children()
-    features = Runner(torch.nn.Sequential(*body), model_id, "features", device, dtype)
+    *body, _pooling, head = network.children()  # the pooling is a mean, taken in features()
+    features = Runner(torch.nn.Sequential(*body), model_id, "feature-maps", device, dtype)
     return ImageClassifier(
         model_id, device, dtype, features, head, weights.transforms(), categories(model_id), weights.name
     )

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 from i18n import Text
-from models import runtime
+from models import box_saliency, runtime
 from models.base import Answers, LoadedModel, Timings
+from models.box_saliency import BoxSaliency
 from models.device import inference_dtype, pick_device
 from models.errors import unavailable
 
@@ -65,8 +68,14 @@ class Detections:
 @dataclass
 class Detector(LoadedModel):
     model: object  # ultralytics.YOLO: the PyTorch weights, or their OpenVINO export
+    network: torch.nn.Module  # the PyTorch network, for explanations (gradients)
     openvino: bool = False  # `model` is the OpenVINO export
     converted_s: float | None = None  # this process exported it, in so many seconds
+    # One explanation at a time per model: Grad-CAM hooks its layers for the call.
+    explain_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        box_saliency.differentiated_from(self.network)
 
     @property
     def runtime(self) -> str:
@@ -102,6 +111,19 @@ class Detector(LoadedModel):
         with timings.measure("postprocess"):
             rows = [self.postprocess(result) for result in results]
         return Answers(rows, timings)
+
+    def explain_box(self, image: Image.Image | np.ndarray, found: Detections, picked: int) -> Answers[BoxSaliency]:
+        """Why the detector found the picked box of `found` (its detections in the RGB image): the
+        pixels its class score rests on (box_saliency.explain), and every box's runner-up classes."""
+        timings = Timings()
+        with timings.measure("forward", self.device), self.explain_lock:
+            row = box_saliency.explain(self.network, np.asarray(image), found.boxes, found.class_ids, picked)
+        return Answers([row], timings)
+
+    def box_score(self, image: Image.Image | np.ndarray, box: list[float], class_id: int) -> float:
+        """How sure the PyTorch network is of a box of a class in the RGB image (box_saliency.score_of)."""
+        with self.explain_lock:
+            return box_saliency.score_of(self.network, np.asarray(image), box, class_id)
 
     @staticmethod
     def preprocess(image: Image.Image | np.ndarray) -> np.ndarray:
@@ -193,7 +215,9 @@ def load(model_id: str) -> Detector:
             ),
         ) from error
     device = pick_device()
+    network = model.model.eval()
     if runtime.wanted(device):
-        return Detector(model_id, device, inference_dtype(device), *accelerated(model, model_id))
+        exported, openvino, seconds = accelerated(model, model_id)
+        return Detector(model_id, device, inference_dtype(device), exported, network, openvino, seconds)
     model.to(device)
-    return Detector(model_id, device, inference_dtype(device), model)
+    return Detector(model_id, device, inference_dtype(device), model, network)

@@ -16,8 +16,8 @@ import examples
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from models.yolo import DATASET, Detections, Detector
-from toolkit import counting, drawing, gradio_internals, shapes, ui, video
-from toolkit.inputs import open_image
+from toolkit import box_explanations, counting, drawing, gradio_internals, heatmaps, shapes, ui, video
+from toolkit.inputs import number, open_image
 from toolkit.interface import t
 from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
 from toolkit.task import Endpoint, Task
@@ -109,6 +109,49 @@ def run(image, confidence, iou, model_id):
         message(" Masks drawn.") if detector.segments else ""
     )
     return found.image, with_columns_translated(found.table), ui.run_info(detector, found.ms, note)
+
+
+@ui.user_errors
+def explain(image, confidence, iou, model_id, box: int = 1, opacity: float = heatmaps.OPACITY):
+    """Detects as /detect does, then shows why one of the objects was found: the pixels its class
+    score rests on (HiResCAM), and every object's next likeliest classes.
+
+    Args:
+        image: the photo (JPEG, PNG, WebP or HEIC)
+        confidence: as /detect takes it
+        iou: as /detect takes it
+        model_id: as /detect takes it
+        box: which object to explain: its row in /detect's table, 1 for the first (the most confident)
+        opacity: how strongly the heat covers the photo, 0 to 1
+
+    Returns:
+        the photo with the heat over it and the object outlined, a table of the objects with their next
+        likeliest classes, and a line naming the object, the method and the time it took
+    """
+    box = int(number(box, "The object's number", 1, 10_000, whole=True))
+    opacity = number(opacity, "The opacity", 0, 1)
+    photo, detector = open_image(image), TASK.load(model_id)
+    check_thresholds(confidence, iou)
+    (found,) = detector.detect([photo], confidence, iou)
+    names = class_names(DATASET, detector.class_names)
+    result = box_explanations.explained(detector, photo, found, list(range(len(found.class_ids))), box - 1, names)
+    return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info
+
+
+@ui.user_errors
+def explain_on_page(image, confidence, iou, model_id, objects, which, opacity):
+    """The answer on screen explained: the object on row `which` of its table."""
+    if objects is None or len(objects) == 0:
+        raise ShowcaseError("There is no object to explain yet: detect the objects in a photo first.")
+    picked = int(number(which, "The object's number", 1, 10_000, whole=True)) - 1
+    photo, detector = open_image(image), TASK.load(model_id)
+    check_thresholds(confidence, iou)
+    (found,) = detector.detect([photo], confidence, iou)
+    if len(found.class_ids) != len(objects):
+        raise ShowcaseError("The objects on screen are not this photo's at these settings any more: detect again.")
+    names = class_names(DATASET, detector.class_names)
+    result = box_explanations.explained(detector, photo, found, list(range(len(found.class_ids))), picked, names)
+    return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info, result.heatmap
 
 
 @dataclass
@@ -490,7 +533,24 @@ def build_ui() -> None:
                 with gr.Column():
                     annotated = ui.image_output(t("Detections"))
                     info = ui.info_line()
-            objects = ui.table_with_columns(gr.DataFrame(label=t("Objects"), wrap=True), TABLE_COLUMNS[:-1])
+            objects = ui.table_with_columns(
+                gr.DataFrame(
+                    label=t("Objects"),
+                    wrap=True,
+                    interactive=False,
+                    elem_id="detection-objects",
+                ),
+                TABLE_COLUMNS[:-1],
+            )
+            with gr.Row():
+                which = ui.whole_number(1, t("Object to explain (its row)"), minimum=1)
+                explain_button = gr.Button(t("Explain"))
+            with gr.Row():
+                with gr.Column():
+                    shown, opacity, heat = ui.heatmap_output(image, "detection-explanation")
+                with gr.Column():
+                    explained = ui.info_line()
+                    runner_ups = gr.DataFrame(label=t("Each object's next likeliest classes"), wrap=True)
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
         with gr.Tab(t("Webcam (live)")):
             gr.Markdown(
@@ -542,6 +602,19 @@ def build_ui() -> None:
                 heatmap = ui.image_output(t("Where objects were (heatmap)"), elem_id="detection-heatmap")
                 clip_csv = gr.File(label=t("Counts (CSV)"), elem_id="detection-clip-csv")
     ui.bind(TASK.endpoint("detect"), button.click, [image, confidence, iou, model_id], [annotated, objects, info])
+    explanation = [shown, runner_ups, explained, heat]
+    # A new photo or answer: the last explanation no longer belongs to what is on screen.
+    for changed in (image.change, button.click):
+        changed(lambda: (None, None, "", None), None, explanation, queue=False, api_visibility="private")
+    image.change(lambda: None, None, objects, queue=False, api_visibility="private")
+    on_screen = [image, confidence, iou, model_id, objects, which, opacity]
+    explain_button.click(explain_on_page, on_screen, explanation, api_visibility="private")
+    ui.bind(
+        TASK.endpoint("explain_detect"),
+        gr.Button(visible=False).click,
+        [image, confidence, iou, model_id, which, opacity],
+        [gr.Image(visible=False, label=t("Explanation")), gr.DataFrame(visible=False), ui.info_line(visible=False)],
+    )
     # Private: an API client sends one frame, not a stream; /detect answers that. Two streams at a time.
     live_stream = webcam.stream(
         run_live,
@@ -603,6 +676,7 @@ TASK = Task(
     # A video is long work for a person watching, not a tool an agent waits on.
     endpoints=(
         Endpoint("detect", run),
+        Endpoint("explain_detect", explain),
         Endpoint("detect_video", run_video, tool=False),
         Endpoint("count_objects", count_objects),
     ),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gradio as gr
+
 import examples
 import models
+from models.errors import ShowcaseError
 from models.image_classifier import DATASET, ImageClassifier
-from toolkit import ui
-from toolkit.inputs import open_image
+from toolkit import heatmaps, ui
+from toolkit.inputs import number, open_image
 from toolkit.interface import t
 from toolkit.messages import class_names, message
 from toolkit.task import Endpoint, Task
@@ -51,9 +54,62 @@ run = ui.one_request(
 )
 
 
-def build_ui() -> None:
-    import gradio as gr
+def explanation(classifier: ImageClassifier, image, rank: int) -> tuple[heatmaps.Heatmap, str]:
+    """Where the evidence for the photo's class number `rank` of the top 5 lies, and the line that says so."""
+    (ranking,) = classifier.top_k([image], TOP_K)
+    index = ranking.indices[rank - 1]
+    answer = classifier.class_maps([image], [index])
+    (found,) = answer
+    name = class_names(DATASET, classifier.categories)[index]
+    evidence = heatmaps.normalised(found.evidence)
+    if not evidence.any():
+        note = message("Nothing in the photo raises the score of “{name}”: the map is empty.", name=name)
+    else:
+        note = message(
+            "The brighter, the more that part of the photo raises the score of “{name}” ({probability:.1%}, "
+            "number {rank} of the top 5): its class activation map, which is Grad-CAM for this network. "
+            "The frame is the square the model sees.",
+            name=name,
+            probability=found.probability,
+            rank=rank,
+        )
+    heatmap = heatmaps.Heatmap(evidence, found.region)
+    return heatmap, ui.run_info(classifier, answer.timings.total_ms, note)
 
+
+@ui.user_errors
+def explain(image, model_id: str, rank: int = 1, opacity: float = heatmaps.OPACITY):
+    """Shows where in a photo the evidence for one of its top 5 classes lies: a heatmap over the photo
+    (the class activation map, which for these networks equals Grad-CAM at their last convolution).
+
+    Args:
+        image: the photo (JPEG, PNG, WebP or HEIC)
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+        rank: which of the top 5 classes to explain, 1 (the likeliest) to 5
+        opacity: how strongly the heat covers the photo, 0 to 1
+
+    Returns:
+        the photo with the heat over it, and a line naming the class, the method and the time it took
+    """
+    rank = int(number(rank, "The rank", 1, TOP_K, whole=True))
+    opacity = number(opacity, "The opacity", 0, 1)
+    classifier, photo = TASK.load(model_id), open_image(image)
+    heatmap, info = explanation(classifier, photo, rank)
+    return heatmaps.overlay(photo, heatmap, opacity), info
+
+
+@ui.user_errors
+def explain_on_page(image, model_id, answer, rank, opacity):
+    """The answer on screen explained: its class of that rank."""
+    if not isinstance(answer, dict) or not answer:  # gr.Label hands over {class: probability}
+        raise ShowcaseError("There is no answer to explain yet: classify a photo first.")
+    rank = int(number(rank, "The rank", 1, len(answer), whole=True))
+    classifier, photo = TASK.load(model_id), open_image(image)
+    heatmap, info = explanation(classifier, photo, rank)
+    return heatmaps.overlay(photo, heatmap, opacity), info, heatmap
+
+
+def build_ui() -> None:
     gr.Markdown(
         t(
             "Names the main object in a photo among the 1,000 ImageNet classes with a **torchvision "
@@ -66,10 +122,28 @@ def build_ui() -> None:
             model_id = ui.model_dropdown(TASK)
             button = gr.Button(t("Classify"), variant="primary")
         with gr.Column():
-            label = gr.Label(num_top_classes=TOP_K, label=t("Top 5"))
+            label = gr.Label(num_top_classes=TOP_K, label=t("Top 5"), elem_id="image-classification-top")
             info = ui.info_line()
+            with gr.Row():
+                rank = ui.whole_number(1, t("Class to explain (its rank)"), minimum=1, maximum=TOP_K)
+                explain_button = gr.Button(t("Explain"))
+            shown, opacity, heatmap = ui.heatmap_output(image, "image-classification-explanation")
+            explained = ui.info_line()
     gr.Examples([[examples.cheetah()], [examples.lion()], [examples.bus()]], inputs=[image])
     ui.bind(TASK.endpoint("classify_image"), button.click, [image, model_id], [label, info])
+    # A new photo or answer: the last explanation no longer belongs to what is on screen.
+    explanation = [shown, heatmap, explained]
+    for changed in (image.change, button.click):
+        changed(lambda: (None, None, ""), None, explanation, queue=False, api_visibility="private")
+    image.change(lambda: None, None, label, queue=False, api_visibility="private")
+    on_screen = [image, model_id, label, rank, opacity]
+    explain_button.click(explain_on_page, on_screen, [shown, explained, heatmap], api_visibility="private")
+    ui.bind(
+        TASK.endpoint("explain_classify_image"),
+        gr.Button(visible=False).click,
+        [image, model_id, rank, opacity],
+        [gr.Image(visible=False, label=t("Explanation")), ui.info_line(visible=False)],
+    )
 
 
 TASK = Task(
@@ -78,5 +152,8 @@ TASK = Task(
     "Vision",
     {"model": ("image_classifier",)},
     build_ui,
-    endpoints=(Endpoint("classify_image", run, batched=(prepare, predict)),),
+    endpoints=(
+        Endpoint("classify_image", run, batched=(prepare, predict)),
+        Endpoint("explain_classify_image", explain),
+    ),
 )

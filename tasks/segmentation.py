@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import gradio as gr
 import numpy as np
 import pandas as pd
 
@@ -11,9 +12,9 @@ import examples
 import i18n
 from i18n import N_, Text
 from models.errors import ShowcaseError
-from models.yolo import DATASET, Detector
-from toolkit import drawing, ui
-from toolkit.inputs import open_image, parse_labels
+from models.yolo import DATASET, Detections, Detector
+from toolkit import box_explanations, drawing, heatmaps, ui
+from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import class_names, message, with_columns_translated
 from toolkit.task import Endpoint, Task
@@ -31,6 +32,8 @@ class CutOut:
     mask: np.ndarray  # 0 or 255 per pixel, the size of the photo
     table: pd.DataFrame  # one row per kept object
     ms: float
+    found: Detections  # every object found
+    rows: list[int]  # the objects of `found` kept, one per row of the table
 
 
 def kept_classes(names: list[str], english: list[str], keep: str | None) -> set[int] | None:
@@ -67,15 +70,16 @@ def cut_out(segmenter: Detector, photo, keep: str | None = None, confidence: flo
     answers = segmenter.detect([photo], confidence, 0.45)
     (found,) = answers
     mask = np.zeros(rgb.shape[:2], np.uint8)
-    rows = []
-    for outline, class_id, score in zip(found.outlines or [], found.class_ids, found.confidences):
+    rows, kept = [], []
+    for index, (outline, class_id, score) in enumerate(zip(found.outlines or [], found.class_ids, found.confidences)):
         if (wanted is not None and class_id not in wanted) or len(outline) < 3:
             continue
         one = drawing.outline_mask(outline, (rgb.shape[1], rgb.shape[0]))
         mask[one] = 255
         rows.append({CLASS: names[class_id], CONFIDENCE: score, AREA: round(100 * float(one.mean()), 1)})
+        kept.append(index)
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    return CutOut(np.dstack([rgb, mask]), mask, table, answers.timings["forward"])
+    return CutOut(np.dstack([rgb, mask]), mask, table, answers.timings["forward"], found, kept)
 
 
 @ui.user_errors
@@ -104,9 +108,50 @@ def run(image, keep, confidence, model_id):
     return result.image, result.mask, with_columns_translated(result.table), ui.run_info(segmenter, result.ms, note)
 
 
-def build_ui() -> None:
-    import gradio as gr
+@ui.user_errors
+def explain(image, keep, confidence, model_id, box: int = 1, opacity: float = heatmaps.OPACITY):
+    """Cuts out as /cut_out does, then shows why one of the kept objects was found: the pixels its
+    class score rests on (HiResCAM), and every kept object's next likeliest classes.
 
+    Args:
+        image: the photo (JPEG, PNG, WebP or HEIC)
+        keep: as /cut_out takes it
+        confidence: as /cut_out takes it
+        model_id: as /cut_out takes it
+        box: which kept object to explain: its row in /cut_out's table, 1 for the first
+        opacity: how strongly the heat covers the photo, 0 to 1
+
+    Returns:
+        the photo with the heat over it and the object outlined, a table of the kept objects with their
+        next likeliest classes, and a line naming the object, the method and the time it took
+    """
+    box = int(number(box, "The object's number", 1, 10_000, whole=True))
+    opacity = number(opacity, "The opacity", 0, 1)
+    photo, segmenter = open_image(image), TASK.load(model_id)
+    result = explained(segmenter, photo, keep, confidence, box - 1)
+    return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info
+
+
+def explained(segmenter: Detector, photo, keep, confidence, picked: int) -> box_explanations.BoxExplanation:
+    result = cut_out(segmenter, photo, keep, confidence)
+    names = class_names(DATASET, segmenter.class_names)
+    return box_explanations.explained(segmenter, photo, result.found, result.rows, picked, names)
+
+
+@ui.user_errors
+def explain_on_page(image, keep, confidence, model_id, kept, which, opacity):
+    """The answer on screen explained: the kept object on row `which` of its table."""
+    if kept is None or len(kept) == 0:
+        raise ShowcaseError("There is no object to explain yet: cut out the objects of a photo first.")
+    photo, segmenter = open_image(image), TASK.load(model_id)
+    picked = int(number(which, "The object's number", 1, 10_000, whole=True)) - 1
+    result = explained(segmenter, photo, keep, confidence, picked)
+    if len(result.table) != len(kept):
+        raise ShowcaseError("The objects on screen are not this photo's at these settings any more: cut out again.")
+    return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info, result.heatmap
+
+
+def build_ui() -> None:
     gr.Markdown(
         t(
             "Instance segmentation outlines every object pixel by pixel. Name the classes to keep (any of "
@@ -127,9 +172,36 @@ def build_ui() -> None:
             info = ui.info_line()
             with gr.Row():
                 mask = ui.image_output(t("Mask"), "png")
-                table = ui.table_with_columns(gr.DataFrame(label=t("Kept objects")), TABLE_COLUMNS)
+                table = ui.table_with_columns(
+                    gr.DataFrame(
+                        label=t("Kept objects"),
+                        interactive=False,
+                        elem_id="segmentation-kept",
+                    ),
+                    TABLE_COLUMNS,
+                )
+            with gr.Row():
+                which = ui.whole_number(1, t("Object to explain (its row)"), minimum=1)
+                explain_button = gr.Button(t("Explain"))
+            shown, opacity, heatmap = ui.heatmap_output(image, "segmentation-explanation")
+            explained_info = ui.info_line()
+            runner_ups = gr.DataFrame(label=t("Each object's next likeliest classes"), wrap=True)
     gr.Examples([[examples.zidane(), "person"], [examples.bus(), "bus"], [examples.bus(), ""]], inputs=[image, keep])
-    ui.bind(TASK.endpoint("cut_out"), button.click, [image, keep, confidence, model_id], [cut, mask, table, info])
+    inputs = [image, keep, confidence, model_id]
+    ui.bind(TASK.endpoint("cut_out"), button.click, inputs, [cut, mask, table, info])
+    explanation = [shown, runner_ups, explained_info, heatmap]
+    # A new photo or answer: the last explanation no longer belongs to what is on screen.
+    for changed in (image.change, button.click):
+        changed(lambda: (None, None, "", None), None, explanation, queue=False, api_visibility="private")
+    image.change(lambda: None, None, table, queue=False, api_visibility="private")
+    on_screen = [*inputs, table, which, opacity]
+    explain_button.click(explain_on_page, on_screen, explanation, api_visibility="private")
+    ui.bind(
+        TASK.endpoint("explain_cut_out"),
+        gr.Button(visible=False).click,
+        [*inputs, which, opacity],
+        [gr.Image(visible=False, label=t("Explanation")), gr.DataFrame(visible=False), ui.info_line(visible=False)],
+    )
 
 
 TASK = Task(
@@ -138,5 +210,5 @@ TASK = Task(
     "Vision",
     {"model": ("yolo",)},
     build_ui,
-    endpoints=(Endpoint("cut_out", run),),
+    endpoints=(Endpoint("cut_out", run), Endpoint("explain_cut_out", explain)),
 )

@@ -469,3 +469,53 @@ def test_a_generated_text_is_explained_token_by_token(url, browser, locale):
     panel.get_by_role("button", name=i18n.translate("Generate", language), exact=True).click()
     sync_api.expect(tokens).to_have_count(0)  # a new text: the last one's explanation goes
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "locale", "width"),
+    [
+        ("image_classification", "#image-classification-top", "en-US", 1300),
+        ("image_classification", "#image-classification-top", "zh-CN", 390),
+        ("detection", "#detection-objects", "en-US", 1300),
+        ("detection", "#detection-objects", "zh-CN", 390),
+        ("segmentation", "#segmentation-kept", "en-US", 390),
+        ("segmentation", "#segmentation-kept", "zh-CN", 1300),
+    ],
+)
+def test_an_image_answer_is_explained_with_heat_over_the_photo(url, browser, key, answer, locale, width):
+    """Explain under the first example's answer lays the heat over the photo; another object's row
+    explains that one, in the visitor's language."""
+    language = "zh" if locale == "zh-CN" else "en"
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(url + f"?tab={key}")
+    panel = page.locator(f"#task-{key}")
+    panel.wait_for(state="visible", timeout=30_000)
+    explain = panel.get_by_role("button", name=i18n.translate("Explain", language), exact=True)
+    explain.click()  # nothing answered yet: said so
+    sync_api.expect(page.locator(".toast-body").first).to_be_visible(timeout=30_000)
+    panel.locator("tr.tr-body td, button.gallery-item").first.click()
+    panel.locator(".image-frame img").first.wait_for()  # the example's photo has landed in the input
+    panel.locator("button.primary:visible").first.click()
+    dataset, index, english = {
+        "image_classification": ("ImageNet", 293, "cheetah"),
+        "detection": ("COCO", 5, "bus"),
+        "segmentation": ("COCO", 0, "person"),
+    }[key]
+    shown = i18n.translate(english, language, i18n.class_context(dataset, index))
+    sync_api.expect(panel.locator(answer)).to_contain_text(shown, timeout=60_000)
+    explain.click()
+    sync_api.expect(panel.locator(f"#{key.replace('_', '-')}-explanation img")).to_be_visible(timeout=60_000)
+    if key == "image_classification":
+        # The stand-in's head answers cheetah by its bias alone: nothing in the photo raises it.
+        said = i18n.Text("Nothing in the photo raises the score of “{name}”: the map is empty.", {"name": ""})
+        sync_api.expect(panel).to_contain_text(said.render(language).split("“")[0], timeout=30_000)
+    else:
+        sync_api.expect(panel).to_contain_text("HiResCAM", timeout=30_000)
+        panel.get_by_label(i18n.translate("Object to explain (its row)", language)).fill("2")
+        explain.click()
+        second = "第 2 个对象" if language == "zh" else "object 2,"
+        sync_api.expect(panel).to_contain_text(second, timeout=60_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{key}-explained-{locale}-{width}.png", full_page=True)
+    context.close()

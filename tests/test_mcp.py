@@ -78,8 +78,11 @@ def test_every_tool_answers_a_call(mcp_url):
     bus, lion = data_url(examples.bus()), data_url(examples.lion())
     calls = {
         "detect": {"image": bus},
+        "explain_detect": {"image": bus, "box": 2},
         "cut_out": {"image": bus},
+        "explain_cut_out": {"image": bus, "keep": "bus"},
         "classify_image": {"image": lion},
+        "explain_classify_image": {"image": lion, "rank": 2},
         "zero_shot": {"image": lion, "labels_text": "lion, house cat"},
         "compare": {"image": lion, "labels_text": ""},
         "compare_batch": {"files": [lion, bus], "labels_text": ""},
@@ -103,6 +106,12 @@ def test_every_tool_answers_a_call(mcp_url):
     # A row per new token: position, token, probability, the likeliest five (" · " between them, escaped).
     explained = texts["explain_generate"]
     assert re.search(r"\[5, '[^']*', '[\d.]+%'", explained) and explained.count("\\u00b7") >= 5 * 4, explained
+    # Each object's next likeliest classes (" · " between them); the picked object named.
+    assert "object 2, \\u201cperson\\u201d" in texts["explain_detect"], texts["explain_detect"]
+    assert re.search(r"\[1, 'bus', 0\.\d+, '[^']+ \d", texts["explain_cut_out"]), texts["explain_cut_out"]
+    assert (
+        "number 2 of the top 5" in texts["explain_classify_image"] or "map is empty" in texts["explain_classify_image"]
+    )
     # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.
     assert re.search(
         r"\['Door', 'line', 'person', 1, 1, .*\['Corner', 'zone', 'person', .*1, 1, 2\.8, 2\.8\]",

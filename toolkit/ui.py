@@ -19,7 +19,8 @@ import models
 from models.base import LoadedModel
 from models.device import on_zero_gpu
 from models.errors import ShowcaseError
-from toolkit import gradio_internals
+from toolkit import gradio_internals, heatmaps
+from toolkit.inputs import open_image
 from toolkit.interface import choices, t
 from toolkit.messages import in_visitor_language, message
 from toolkit.task import Endpoint, Task
@@ -151,6 +152,22 @@ def live_image_output(label: Any, **kwargs) -> gr.Image:
     as soon as it is answered."""
     component = gr.Image(type="numpy", label=label, format="jpeg", **kwargs)
     return gradio_internals.write_short_lived_files(component, "jpeg", LIVE_FRAME_SECONDS)
+
+
+def heatmap_output(photo: gr.Image, elem_id: str) -> tuple[gr.Image, gr.Slider, gr.State]:
+    """An explanation's picture: the heat over the photo, an opacity slider that redraws it without
+    running the model again, and the state that keeps the heat for the slider."""
+    shown = image_output(t("Explanation"), elem_id=elem_id)
+    opacity = gr.Slider(0, 1, value=heatmaps.OPACITY, step=0.05, label=t("Opacity of the heat"))
+    heatmap = gr.State()
+
+    def redraw(image, kept: heatmaps.Heatmap | None, value: float):
+        if kept is None:
+            return gr.skip()
+        return heatmaps.overlay(open_image(image), kept, value)
+
+    opacity.change(user_errors(redraw), [photo, heatmap, opacity], shown, api_visibility="private", queue=False)
+    return shown, opacity, heatmap
 
 
 def model_dropdown(task: Task, role: str = "model", label: Any = None) -> gr.Dropdown:

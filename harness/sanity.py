@@ -1,0 +1,91 @@
+"""Whether explanations mean something, on models with real weights (tests and bench.explain_images):
+deletion (blanking what an explanation calls most important should hurt the answer more than
+blanking as much at random) and model randomisation (Adebayo et al., 2018: an explanation of random
+weights should look unlike that of the trained ones)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+
+import numpy as np
+import torch
+from PIL import Image
+from scipy.stats import spearmanr
+
+from models.box_saliency import PAD_VALUE
+from models.yolo import Detections, Detector
+from toolkit import heatmaps
+
+FRACTION = 0.2
+
+
+def heat_over(detector: Detector, photo: Image.Image, found: Detections, picked: int) -> np.ndarray:
+    """The picked box's saliency at the photo's pixel size."""
+    (saliency,) = detector.explain_box(photo, found, picked)
+    return heatmaps.Heatmap(saliency.heat, (0, 0, *photo.size)).over(photo.size)
+
+
+def random_pixels(shape: tuple[int, int], box: list[float], fraction: float, seed: int) -> np.ndarray:
+    """A mask of a random `fraction` of the box's pixels."""
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    rows, columns = y2 - y1, x2 - x1
+    picked = np.random.default_rng(seed).choice(rows * columns, round(rows * columns * fraction), replace=False)
+    mask = np.zeros(shape, bool)
+    mask[y1 + picked // columns, x1 + picked % columns] = True
+    return mask
+
+
+def blanked(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    out = rgb.copy()
+    out[mask] = PAD_VALUE
+    return out
+
+
+def box_deletion(detector: Detector, photo: Image.Image, found: Detections, picked: int, seed: int = 0):
+    """How much the box's confidence drops when the FRACTION of its pixels the saliency ranks highest
+    are blanked grey, and when as many random ones are: (salient drop, random drop)."""
+    rgb = np.asarray(photo)
+    heat = heat_over(detector, photo, found, picked)
+    box, class_id = found.boxes[picked], found.class_ids[picked]
+    before = detector.box_score(rgb, box, class_id)
+    salient = blanked(rgb, heatmaps.most_salient(heat, box, FRACTION))
+    random = blanked(rgb, random_pixels(heat.shape, box, FRACTION, seed))
+    return before - detector.box_score(salient, box, class_id), before - detector.box_score(random, box, class_id)
+
+
+def randomised(detector: Detector, seed: int = 0) -> Detector:
+    """The detector with its PyTorch network's weights drawn again at random (as at initialisation)."""
+    network = copy.deepcopy(detector.network)
+    torch.manual_seed(seed)
+    for module in network.modules():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.BatchNorm2d)):
+            module.reset_parameters()
+    return dataclasses.replace(detector, network=network, explain_lock=threading.Lock())
+
+
+def on_shared_photos(detector: Detector, boxes_per_photo: int = 3) -> tuple[np.ndarray, list[float]]:
+    """Both checks over the shared photos' most confident boxes: each box's (salient, random) drop,
+    and the rank correlation of its heat with that of re-randomised weights."""
+    from harness.offline import PHOTOS
+    from toolkit.inputs import open_image
+
+    randomised_detector = randomised(detector)
+    drops, correlations = [], []
+    for path in sorted(PHOTOS.glob("*.jpg")):
+        photo = open_image(path)
+        (found,) = detector.detect([photo], 0.25, 0.45)
+        for picked in range(min(boxes_per_photo, len(found.class_ids))):
+            drops.append(box_deletion(detector, photo, found, picked))
+            trained = heat_over(detector, photo, found, picked)
+            correlations.append(rank_correlation(trained, heat_over(randomised_detector, photo, found, picked)))
+    return np.array(drops), correlations
+
+
+def rank_correlation(a: np.ndarray, b: np.ndarray, cells: int = 64) -> float:
+    """Spearman's rank correlation of two heatmaps, on a cells x cells grid."""
+    import cv2
+
+    small = [cv2.resize(h.astype(np.float32), (cells, cells), interpolation=cv2.INTER_AREA).ravel() for h in (a, b)]
+    return float(spearmanr(*small).statistic)

@@ -1,0 +1,121 @@
+"""Explain on the image tabs: what each explanation computes, that it means something on real
+weights (deletion, model randomisation), and its refusals."""
+
+import cv2
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import examples
+import models
+from harness import sanity, stand_ins
+from models.errors import ShowcaseError
+from models.yolo import Detections
+from tasks import detection, image_classification, segmentation
+from toolkit import box_explanations, heatmaps
+from toolkit.inputs import open_image
+
+
+def test_the_class_activation_map_is_grad_cam_of_the_same_network():
+    """For a network that pools its last maps and has one linear layer, Grad-CAM at the last
+    convolution reduces to the class activation map: grad-cam's own GradCAM is the reference."""
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    from torchvision.models import resnet18
+
+    classifier = stand_ins.resnet()  # resnet18, seed 0: the same weights as below
+    photo = open_image(examples.bus())
+    (ranking,) = classifier.top_k([photo])
+    for index in ranking.indices[:3]:
+        (found,) = classifier.class_maps([photo], [index])
+        torch.manual_seed(0)
+        network = resnet18().eval()
+        reference = GradCAM(model=network, target_layers=[network.layer4])(
+            input_tensor=classifier.preprocess([photo]), targets=[ClassifierOutputTarget(index)]
+        )[0]
+        ours = cv2.resize(heatmaps.normalised(found.evidence), (224, 224))
+        ours = (ours - ours.min()) / (ours.max() - ours.min())
+        assert np.abs(ours - reference).max() < 0.01
+        assert found.probability == pytest.approx(ranking.probabilities[ranking.indices.index(index)], abs=1e-4)
+
+
+def test_the_map_covers_the_square_the_network_sees():
+    classifier = stand_ins.resnet()
+    (found,) = classifier.class_maps([Image.new("RGB", (800, 400))], [0])
+    # ResNet-50's weights resize the short side to 232 and keep the centre 224.
+    side = 400 * 224 / 232
+    assert found.region == (round(400 - side / 2), round(200 - side / 2), round(400 + side / 2), round(200 + side / 2))
+
+
+def test_image_classification_explains_the_class_asked_for(tiny_defaults):
+    stand_ins.install(tiny_defaults)
+    shown, info = image_classification.explain(examples.lion(), "resnet50", 1, 0.5)
+    assert shown.shape == np.asarray(open_image(examples.lion())).shape
+    # The stand-in's head has no weights, only a bias for cheetah: nothing in a photo raises it.
+    assert "Nothing in the photo raises the score of “cheetah”" in info
+    heatmap, info = image_classification.explanation(stand_ins.resnet(), open_image(examples.lion()), 2)
+    assert "number 2 of the top 5" in info and heatmap.heat.max() == 1.0
+    with pytest.raises(gr.Error, match="The rank must be from 1 to 5, got 6"):
+        image_classification.explain(examples.lion(), "resnet50", 6, 0.5)
+    with pytest.raises(gr.Error, match="no answer to explain yet: classify a photo first"):
+        image_classification.explain_on_page(examples.lion(), "resnet50", None, 1, 0.5)
+
+
+def test_the_heat_is_placed_over_its_region_and_clipped_to_the_photo():
+    heat = heatmaps.Heatmap(np.ones((2, 2), np.float32), (-10, 5, 30, 25))
+    over = heat.over((20, 20))
+    assert over[5:20, 0:20].all() and not over[:5].any()
+    assert heatmaps.most_salient(np.arange(100.0).reshape(10, 10), (0, 0, 10, 10), 0.1).sum() == 10
+
+
+def test_blanking_the_salient_pixels_of_a_box_hurts_it_more_than_random_ones(yolo):
+    """Deletion on the 12 shared photos (their three most confident boxes each), with real YOLOv8n
+    weights; and model randomisation: the saliency of re-randomised weights looks unlike it."""
+    drops, correlations = sanity.on_shared_photos(yolo)
+    salient, random = np.median(drops, axis=0)
+    assert len(drops) >= 20
+    assert salient > random + 0.1
+    assert np.median(correlations) < 0.3
+
+
+def test_a_box_is_explained_by_its_own_candidate_with_runner_ups(yolo):
+    photo = open_image(examples.bus())
+    (found,) = yolo.detect([photo], 0.25, 0.45)
+    bus = found.class_ids.index(5)
+    (saliency,) = yolo.explain_box(photo, found, bus)
+    assert saliency.score == pytest.approx(found.confidences[bus], abs=0.02)
+    assert len(saliency.runner_ups) == len(found.class_ids)
+    assert all(len(row) == 3 and 5 not in [c for c, _ in row] for row in saliency.runner_ups[bus : bus + 1])
+    heat = heatmaps.Heatmap(saliency.heat, (0, 0, *photo.size)).over(photo.size)
+    x1, y1, x2, y2 = (int(v) for v in found.boxes[bus])
+    assert heat[y1:y2, x1:x2].mean() > 2 * heat[:y1].mean()  # hotter on the bus than above it
+
+
+def test_detection_explains_a_picked_object_and_refuses_a_missing_one(yolo):
+    shown, table, info = detection.explain(examples.bus(), 0.25, 0.45, "yolov8n.pt", 1, 0.5)
+    assert shown.shape == np.asarray(open_image(examples.bus())).shape
+    assert table["class"].iloc[0] == "bus" and len(table) >= 5
+    assert table["next likeliest classes"].str.count("·").eq(2).all()
+    assert "object 1, “bus”" in info and "HiResCAM" in info
+    with pytest.raises(gr.Error, match="There is no object 40 in the answer: it has \\d+"):
+        detection.explain(examples.bus(), 0.25, 0.45, "yolov8n.pt", 40, 0.5)
+    with pytest.raises(gr.Error, match="no object to explain yet"):
+        detection.explain_on_page(examples.bus(), 0.25, 0.45, "yolov8n.pt", None, 1, 0.5)
+
+
+def test_cut_out_explains_only_the_objects_it_kept():
+    segmenter = models.load("yolov8n-seg.pt")
+    kept = segmentation.cut_out(segmenter, open_image(examples.bus()), "bus")
+    shown, table, info = segmentation.explain(examples.bus(), "bus", 0.25, "yolov8n-seg.pt", 1, 0.5)
+    assert len(table) == len(kept.table) == 1 and table["class"].iloc[0] == "bus"
+    with pytest.raises(gr.Error, match="There is no object 2 in the answer: it has 1"):
+        segmentation.explain(examples.bus(), "bus", 0.25, "yolov8n-seg.pt", 2, 0.5)
+    with pytest.raises(gr.Error, match="nothing was found above the threshold"):
+        segmentation.explain(examples.bus(), "bus", 0.99, "yolov8n-seg.pt", 1, 0.5)
+
+
+def test_an_empty_detection_list_has_nothing_to_explain(yolo):
+    with pytest.raises(ShowcaseError, match="nothing was found"):
+        box_explanations.explained(yolo, open_image(examples.bus()), Detections([], [], []), [], 0, [])
