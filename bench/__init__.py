@@ -1,5 +1,13 @@
 """Benchmarks: each module prints a table (README, Benchmarks); what they share is here."""
 
+import os
+import platform
+
+
+def machine() -> str:
+    """The machine a table's figures come from: its cores, vector extensions and architecture."""
+    return f"{os.cpu_count()} CPU cores ({cpu_flags()}), {platform.machine()}"
+
 
 def cpu_flags() -> str:
     """The CPU's vector extensions that matter to these figures."""

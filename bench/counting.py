@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
 
@@ -27,7 +25,7 @@ from harness import offline  # noqa: F401  (first: offline model caches, before 
 # isort: split
 
 import examples
-from bench import cpu_flags
+from bench import machine
 from bench.live import YOLO, camera_frame, clip_frame_ms, latency
 from harness import live_client
 from harness.server import local_client, spawned
@@ -85,7 +83,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     print(
-        f"{os.cpu_count()} CPU cores ({cpu_flags()}), {platform.machine()}, OpenVINO {runtime.openvino_version()} "
+        f"{machine()}, OpenVINO {runtime.openvino_version()} "
         f"({runtime.default_precision()} here); {YOLO}, frames at most {video.FRAME_SIDE} px; medians of "
         f"{args.rounds} rounds\n"
     )

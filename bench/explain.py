@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
 
@@ -22,7 +21,7 @@ from harness import offline  # noqa: F401  (first: offline model caches, before 
 
 # isort: split
 
-from bench import cpu_flags
+from bench import machine
 from harness import stand_ins
 from models import runtime
 from models.decoding import Decoding
@@ -42,7 +41,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     print(
-        f"{os.cpu_count()} CPU cores ({cpu_flags()}), {platform.machine()}, OpenVINO {runtime.openvino_version()}; "
+        f"{machine()}, OpenVINO {runtime.openvino_version()}; "
         f"GPT-2 124M, random weights; {args.tokens} new tokens; medians of {args.rounds} rounds\n"
     )
     print("| decoding path | strategy | ms per token | with token choices | extra |")

@@ -15,8 +15,6 @@ and of re-randomised weights.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 
@@ -29,8 +27,9 @@ import torch
 
 import examples
 import models
-from bench import cpu_flags
+from bench import machine
 from harness import sanity, stand_ins
+from models import runtime
 from toolkit.inputs import open_image
 
 
@@ -86,8 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {cpu_flags()}")
-    print()
+    print(f"{machine()}, OpenVINO {runtime.openvino_version()}; the bus photo; medians of {args.rounds} rounds\n")
     print("| model: explanation | PyTorch fp32 predict ms | app's answer ms | explain ms | explain / PyTorch predict |")
     print("|---|---:|---:|---:|---:|")
     for name, pytorch_ms, answer_ms, explain_ms in timing_rows(args.rounds):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import threading
 import time
@@ -26,6 +25,7 @@ from harness import offline  # noqa: F401  (first: offline model caches, before 
 
 import examples
 import models
+from bench import machine
 from harness import live_client
 from harness.server import local_client, spawned
 from models import runtime
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
     print(
-        f"{os.cpu_count()} CPU cores, {platform.machine()}, OpenVINO {runtime.openvino_version()} "
+        f"{machine()}, OpenVINO {runtime.openvino_version()} "
         f"({runtime.default_precision()} here); {YOLO}, frames at most {video.FRAME_SIDE} px\n"
     )
     started = time.perf_counter()

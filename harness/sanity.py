@@ -9,14 +9,17 @@ import copy
 import dataclasses
 import threading
 
+import cv2
 import numpy as np
 import torch
 from PIL import Image
 from scipy.stats import spearmanr
 
+from harness.offline import PHOTOS
 from models.box_saliency import PAD_VALUE
 from models.yolo import Detections, Detector
 from toolkit import heatmaps
+from toolkit.inputs import open_image
 
 FRACTION = 0.2
 
@@ -68,9 +71,6 @@ def randomised(detector: Detector, seed: int = 0) -> Detector:
 def on_shared_photos(detector: Detector, boxes_per_photo: int = 3) -> tuple[np.ndarray, list[float]]:
     """Both checks over the shared photos' most confident boxes: each box's (salient, random) drop,
     and the rank correlation of its heat with that of re-randomised weights."""
-    from harness.offline import PHOTOS
-    from toolkit.inputs import open_image
-
     randomised_detector = randomised(detector)
     drops, correlations = [], []
     for path in sorted(PHOTOS.glob("*.jpg")):
@@ -85,7 +85,5 @@ def on_shared_photos(detector: Detector, boxes_per_photo: int = 3) -> tuple[np.n
 
 def rank_correlation(a: np.ndarray, b: np.ndarray, cells: int = 64) -> float:
     """Spearman's rank correlation of two heatmaps, on a cells x cells grid."""
-    import cv2
-
     small = [cv2.resize(h.astype(np.float32), (cells, cells), interpolation=cv2.INTER_AREA).ravel() for h in (a, b)]
     return float(spearmanr(*small).statistic)

@@ -1,5 +1,5 @@
-"""Why a YOLO detector found a box: Grad-CAM (the `grad-cam` package) of the box's class score at
-the feature maps its detection head reads, and the classes that box came next to.
+"""Why a YOLO detector found a box: HiResCAM (the `grad-cam` package) of the box's class logit at
+the feature map its detection head read it from, and the classes that box came next to.
 
 It runs the PyTorch network, which the detector keeps beside its OpenVINO export (a nano model's
 weights are about 13 MB): gradients need PyTorch. Only the layers from the first map the head reads
@@ -79,28 +79,18 @@ class Candidates(torch.nn.Module):
         return output[:, : 4 + self.classes]
 
 
-def corners(candidates: torch.Tensor) -> torch.Tensor:
-    """[4, n] centre/size boxes as [n, 4] corners."""
-    x, y, w, h = candidates
-    return torch.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], dim=1)
+def overlaps(box: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+    """The IoU of a box (corners) with each candidate's box (centre and size)."""
+    # Imported here, as Ultralytics is: torchvision's package import costs seconds of start-up.
+    from torchvision.ops import box_convert, box_iou
 
-
-def overlaps(box: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
-    """IoU of one box with each of [n, 4]."""
-    x1 = torch.maximum(boxes[:, 0], box[0])
-    y1 = torch.maximum(boxes[:, 1], box[1])
-    x2 = torch.minimum(boxes[:, 2], box[2])
-    y2 = torch.minimum(boxes[:, 3], box[3])
-    inter = (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / (area + areas - inter).clamp(min=1e-9)
+    return box_iou(box[None], box_convert(candidates[:4].T, "cxcywh", "xyxy"))[0]
 
 
 def candidate_for(candidates: torch.Tensor, box: torch.Tensor, class_id: int) -> int:
     """The candidate that stands for a box: of those overlapping it at least SAME_BOX_IOU, the one
     most sure of its class (the one non-maximum suppression kept); else the one overlapping it most."""
-    iou = overlaps(box, corners(candidates[:4]))
+    iou = overlaps(box, candidates)
     same = iou >= SAME_BOX_IOU
     if not same.any():
         return int(iou.argmax())
@@ -110,7 +100,7 @@ def candidate_for(candidates: torch.Tensor, box: torch.Tensor, class_id: int) ->
 def box_score(candidates: torch.Tensor, box: torch.Tensor, class_id: int) -> float:
     """How sure the network is of a box: the best score for its class among the candidates
     overlapping it at least SAME_BOX_IOU (0 when none does)."""
-    same = overlaps(box, corners(candidates[:4])) >= SAME_BOX_IOU
+    same = overlaps(box, candidates) >= SAME_BOX_IOU
     return float(candidates[4 + class_id][same].max()) if same.any() else 0.0
 
 

@@ -128,13 +128,8 @@ def explain(image, confidence, iou, model_id, box: int = 1, opacity: float = hea
         the photo with the heat over it and the object outlined, a table of the objects with their next
         likeliest classes, and a line naming the object, the method and the time it took
     """
-    box = int(number(box, "The object's number", 1, 10_000, whole=True))
     opacity = number(opacity, "The opacity", 0, 1)
-    photo, detector = open_image(image), TASK.load(model_id)
-    check_thresholds(confidence, iou)
-    (found,) = detector.detect([photo], confidence, iou)
-    names = class_names(DATASET, detector.class_names)
-    result = box_explanations.explained(detector, photo, found, list(range(len(found.class_ids))), box - 1, names)
+    photo, result = explanation(image, confidence, iou, model_id, box)
     return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info
 
 
@@ -143,15 +138,21 @@ def explain_on_page(image, confidence, iou, model_id, objects, which, opacity):
     """The answer on screen explained: the object on row `which` of its table."""
     if objects is None or len(objects) == 0:
         raise ShowcaseError("There is no object to explain yet: detect the objects in a photo first.")
-    picked = int(number(which, "The object's number", 1, 10_000, whole=True)) - 1
+    photo, result = explanation(image, confidence, iou, model_id, which, len(objects))
+    return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info, result.heatmap
+
+
+def explanation(image, confidence, iou, model_id, which, shown: int | None = None) -> tuple:
+    """The photo and the explanation of its object on row `which` (1 for the first) of what /detect
+    finds in it; `shown`: how many objects the page shows, which must still be what it finds."""
+    picked = box_explanations.row_index(which)
     photo, detector = open_image(image), TASK.load(model_id)
     check_thresholds(confidence, iou)
     (found,) = detector.detect([photo], confidence, iou)
-    if len(found.class_ids) != len(objects):
+    if shown is not None and len(found.class_ids) != shown:
         raise ShowcaseError("The objects on screen are not this photo's at these settings any more: detect again.")
     names = class_names(DATASET, detector.class_names)
-    result = box_explanations.explained(detector, photo, found, list(range(len(found.class_ids))), picked, names)
-    return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info, result.heatmap
+    return photo, box_explanations.explained(detector, photo, found, picked, names)
 
 
 @dataclass
@@ -550,7 +551,7 @@ def build_ui() -> None:
                     shown, opacity, heat = ui.heatmap_output(image, "detection-explanation")
                 with gr.Column():
                     explained = ui.info_line()
-                    runner_ups = gr.DataFrame(label=t("Each object's next likeliest classes"), wrap=True)
+                    runner_ups = box_explanations.runner_ups_output()
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
         with gr.Tab(t("Webcam (live)")):
             gr.Markdown(
@@ -602,13 +603,11 @@ def build_ui() -> None:
                 heatmap = ui.image_output(t("Where objects were (heatmap)"), elem_id="detection-heatmap")
                 clip_csv = gr.File(label=t("Counts (CSV)"), elem_id="detection-clip-csv")
     ui.bind(TASK.endpoint("detect"), button.click, [image, confidence, iou, model_id], [annotated, objects, info])
-    explanation = [shown, runner_ups, explained, heat]
-    # A new photo or answer: the last explanation no longer belongs to what is on screen.
-    for changed in (image.change, button.click):
-        changed(lambda: (None, None, "", None), None, explanation, queue=False, api_visibility="private")
-    image.change(lambda: None, None, objects, queue=False, api_visibility="private")
+    explained_outputs = [shown, runner_ups, explained, heat]
+    ui.cleared_by([image.change, button.click], explained_outputs)
+    ui.cleared_by([image.change], [objects])
     on_screen = [image, confidence, iou, model_id, objects, which, opacity]
-    explain_button.click(explain_on_page, on_screen, explanation, api_visibility="private")
+    explain_button.click(explain_on_page, on_screen, explained_outputs, api_visibility="private")
     ui.bind(
         TASK.endpoint("explain_detect"),
         gr.Button(visible=False).click,

@@ -354,7 +354,7 @@ def build_ui() -> None:
     )
     stop.click(None, None, None, cancels=[on_page], api_visibility="private")
     # A new text: the last one's explanation goes.
-    button.click(lambda: (None, None, ""), None, [tokens, could_be, explained], queue=False, api_visibility="private")
+    ui.cleared_by([button.click], [tokens, could_be, explained])
     ui.bind(
         TASK.endpoint("generate"),
         gr.Button(visible=False).click,

@@ -56,11 +56,9 @@ run = ui.one_request(
 
 def explanation(classifier: ImageClassifier, image, rank: int) -> tuple[heatmaps.Heatmap, str]:
     """Where the evidence for the photo's class number `rank` of the top 5 lies, and the line that says so."""
-    (ranking,) = classifier.top_k([image], TOP_K)
-    index = ranking.indices[rank - 1]
-    answer = classifier.class_maps([image], [index])
+    answer = classifier.class_maps([image], [rank - 1])
     (found,) = answer
-    name = class_names(DATASET, classifier.categories)[index]
+    name = class_names(DATASET, classifier.categories)[found.class_index]
     evidence = heatmaps.normalised(found.evidence)
     if not evidence.any():
         note = message("Nothing in the photo raises the score of “{name}”: the map is empty.", name=name)
@@ -131,11 +129,8 @@ def build_ui() -> None:
             explained = ui.info_line()
     gr.Examples([[examples.cheetah()], [examples.lion()], [examples.bus()]], inputs=[image])
     ui.bind(TASK.endpoint("classify_image"), button.click, [image, model_id], [label, info])
-    # A new photo or answer: the last explanation no longer belongs to what is on screen.
-    explanation = [shown, heatmap, explained]
-    for changed in (image.change, button.click):
-        changed(lambda: (None, None, ""), None, explanation, queue=False, api_visibility="private")
-    image.change(lambda: None, None, label, queue=False, api_visibility="private")
+    ui.cleared_by([image.change, button.click], [shown, heatmap, explained])
+    ui.cleared_by([image.change], [label])
     on_screen = [image, model_id, label, rank, opacity]
     explain_button.click(explain_on_page, on_screen, [shown, explained, heatmap], api_visibility="private")
     ui.bind(

@@ -125,17 +125,9 @@ def explain(image, keep, confidence, model_id, box: int = 1, opacity: float = he
         the photo with the heat over it and the object outlined, a table of the kept objects with their
         next likeliest classes, and a line naming the object, the method and the time it took
     """
-    box = int(number(box, "The object's number", 1, 10_000, whole=True))
     opacity = number(opacity, "The opacity", 0, 1)
-    photo, segmenter = open_image(image), TASK.load(model_id)
-    result = explained(segmenter, photo, keep, confidence, box - 1)
+    photo, result = explanation(image, keep, confidence, model_id, box)
     return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info
-
-
-def explained(segmenter: Detector, photo, keep, confidence, picked: int) -> box_explanations.BoxExplanation:
-    result = cut_out(segmenter, photo, keep, confidence)
-    names = class_names(DATASET, segmenter.class_names)
-    return box_explanations.explained(segmenter, photo, result.found, result.rows, picked, names)
 
 
 @ui.user_errors
@@ -143,12 +135,20 @@ def explain_on_page(image, keep, confidence, model_id, kept, which, opacity):
     """The answer on screen explained: the kept object on row `which` of its table."""
     if kept is None or len(kept) == 0:
         raise ShowcaseError("There is no object to explain yet: cut out the objects of a photo first.")
-    photo, segmenter = open_image(image), TASK.load(model_id)
-    picked = int(number(which, "The object's number", 1, 10_000, whole=True)) - 1
-    result = explained(segmenter, photo, keep, confidence, picked)
-    if len(result.table) != len(kept):
-        raise ShowcaseError("The objects on screen are not this photo's at these settings any more: cut out again.")
+    photo, result = explanation(image, keep, confidence, model_id, which, len(kept))
     return heatmaps.overlay(photo, result.heatmap, opacity), result.table, result.info, result.heatmap
+
+
+def explanation(image, keep, confidence, model_id, which, shown: int | None = None) -> tuple:
+    """The photo and the explanation of its kept object on row `which` (1 for the first) of what
+    /cut_out keeps; `shown`: how many objects the page shows, which must still be what it keeps."""
+    picked = box_explanations.row_index(which)
+    photo, segmenter = open_image(image), TASK.load(model_id)
+    result = cut_out(segmenter, photo, keep, confidence)
+    if shown is not None and len(result.rows) != shown:
+        raise ShowcaseError("The objects on screen are not this photo's at these settings any more: cut out again.")
+    names = class_names(DATASET, segmenter.class_names)
+    return photo, box_explanations.explained(segmenter, photo, result.found, picked, names, result.rows)
 
 
 def build_ui() -> None:
@@ -185,17 +185,15 @@ def build_ui() -> None:
                 explain_button = gr.Button(t("Explain"))
             shown, opacity, heatmap = ui.heatmap_output(image, "segmentation-explanation")
             explained_info = ui.info_line()
-            runner_ups = gr.DataFrame(label=t("Each object's next likeliest classes"), wrap=True)
+            runner_ups = box_explanations.runner_ups_output()
     gr.Examples([[examples.zidane(), "person"], [examples.bus(), "bus"], [examples.bus(), ""]], inputs=[image, keep])
     inputs = [image, keep, confidence, model_id]
     ui.bind(TASK.endpoint("cut_out"), button.click, inputs, [cut, mask, table, info])
-    explanation = [shown, runner_ups, explained_info, heatmap]
-    # A new photo or answer: the last explanation no longer belongs to what is on screen.
-    for changed in (image.change, button.click):
-        changed(lambda: (None, None, "", None), None, explanation, queue=False, api_visibility="private")
-    image.change(lambda: None, None, table, queue=False, api_visibility="private")
+    explained_outputs = [shown, runner_ups, explained_info, heatmap]
+    ui.cleared_by([image.change, button.click], explained_outputs)
+    ui.cleared_by([image.change], [table])
     on_screen = [*inputs, table, which, opacity]
-    explain_button.click(explain_on_page, on_screen, explanation, api_visibility="private")
+    explain_button.click(explain_on_page, on_screen, explained_outputs, api_visibility="private")
     ui.bind(
         TASK.endpoint("explain_cut_out"),
         gr.Button(visible=False).click,

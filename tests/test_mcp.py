@@ -109,9 +109,8 @@ def test_every_tool_answers_a_call(mcp_url):
     # Each object's next likeliest classes (" · " between them); the picked object named.
     assert "object 2, \\u201cperson\\u201d" in texts["explain_detect"], texts["explain_detect"]
     assert re.search(r"\[1, 'bus', 0\.\d+, '[^']+ \d", texts["explain_cut_out"]), texts["explain_cut_out"]
-    assert (
-        "number 2 of the top 5" in texts["explain_classify_image"] or "map is empty" in texts["explain_classify_image"]
-    )
+    # The stand-in ResNet's head has only a bias: nothing in a photo raises a class's score.
+    assert "the map is empty" in texts["explain_classify_image"], texts["explain_classify_image"]
     # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.
     assert re.search(
         r"\['Door', 'line', 'person', 1, 1, .*\['Corner', 'zone', 'person', .*1, 1, 2\.8, 2\.8\]",

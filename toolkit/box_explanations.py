@@ -4,7 +4,9 @@ score rests on, and for every box the classes it came next to (models.box_salien
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import gradio as gr
 import pandas as pd
 from PIL import Image
 
@@ -12,6 +14,8 @@ from i18n import N_
 from models.errors import ShowcaseError
 from models.yolo import Detections, Detector
 from toolkit import heatmaps, ui
+from toolkit.inputs import number
+from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
 
 # Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
@@ -29,15 +33,32 @@ class BoxExplanation:
     info: str
 
 
+def runner_ups_output() -> gr.DataFrame:
+    """The table of each object's next likeliest classes, its column titles shown before the first explanation."""
+    table = gr.DataFrame(label=t("Each object's next likeliest classes"), wrap=True, interactive=False)
+    return ui.table_with_columns(table, COLUMNS)
+
+
 def share(score: float) -> str:
     return f"{score:.1%}" if score >= 0.001 else "<0.1%"
 
 
+def row_index(value: Any) -> int:
+    """An object's row number as the visitor or an API client gives it (1 for the first), as an index."""
+    return int(number(value, "The object's number", 1, 10_000, whole=True)) - 1
+
+
 def explained(
-    detector: Detector, photo: Image.Image, found: Detections, rows: list[int], picked: int, names: list[str]
+    detector: Detector,
+    photo: Image.Image,
+    found: Detections,
+    picked: int,
+    names: list[str],
+    rows: list[int] | None = None,
 ) -> BoxExplanation:
     """Why the detector found the box on row `picked` of the answer on screen, whose rows are the
-    objects `rows` of `found` (a tab may show only some)."""
+    objects `rows` of `found` (a tab may show only some; default: all)."""
+    rows = list(range(len(found.class_ids))) if rows is None else rows
     if not rows:
         raise ShowcaseError("There is no object to explain: nothing was found above the threshold.")
     if not 0 <= picked < len(rows):

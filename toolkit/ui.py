@@ -170,6 +170,12 @@ def heatmap_output(photo: gr.Image, elem_id: str) -> tuple[gr.Image, gr.Slider, 
     return shown, opacity, heatmap
 
 
+def cleared_by(events: list[Callable], outputs: list) -> None:
+    """Each event empties the outputs at once: what they show no longer belongs to what is on screen."""
+    for event in events:
+        event(lambda: dict.fromkeys(outputs), None, outputs, queue=False, api_visibility="private")
+
+
 def model_dropdown(task: Task, role: str = "model", label: Any = None) -> gr.Dropdown:
     """A picker of the task's models for one role, named by their spaces.yaml labels; a visitor
     starts with the model for their language (Task.model_for)."""
