@@ -8,6 +8,7 @@ import json
 import threading
 import time
 
+import numpy as np
 import pytest
 import ray
 import torch
@@ -44,6 +45,7 @@ def embedded(yolo, minilm, tiny_gpt2):
         "ranking": ranking(),
         "bus": bus,
         "text": list(generation.stream(tiny_gpt2, "Hello there", SETTINGS))[-1].text,
+        "explained": detection.explain(bus, 0.25, 0.45, YOLO, 2, 0.5),
     }
 
 
@@ -84,6 +86,15 @@ def test_objects_are_tracked_and_counted_in_the_app_on_what_the_replica_detects(
         ["Corner", "zone", "person", None, None, 1, 1, 2.8, 2.8],
     ]
     assert "2 followed" in info
+
+
+def test_a_box_is_explained_in_the_replica_as_embedded(embedded, on_serve):
+    """The explanation's gradients are taken where the model runs: the replica's PyTorch network."""
+    shown, table, info = detection.explain(embedded["bus"], 0.25, 0.45, YOLO, 2, 0.5)
+    expected_shown, expected_table, _ = embedded["explained"]
+    assert table.values.tolist() == expected_table.values.tolist()
+    assert "object 2, “person”" in info and "OpenVINO" in info
+    assert np.abs(shown.astype(int) - expected_shown.astype(int)).mean() < 1
 
 
 def test_concurrent_calls_joined_in_a_replica_each_get_their_own_rows(minilm, on_serve):
