@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
+import numpy as np
 import torch
 
 T = TypeVar("T")
@@ -47,6 +48,16 @@ class LoadedModel:
 
     def warm(self) -> None:
         """Runs the model once on a dummy input, so the first visitor does not wait for compilation."""
+
+
+@dataclass
+class ClassMap:
+    """The evidence for one class (or label) over one image: positive where its score rises."""
+
+    class_index: int
+    probability: float
+    evidence: np.ndarray  # [rows, columns]: the network's grid over the part it sees
+    region: tuple[int, int, int, int]  # the part of the photo the grid covers, x1, y1, x2, y2
 
 
 @dataclass

@@ -16,7 +16,7 @@ from PIL import Image
 
 import i18n
 from models import config, runtime
-from models.base import Answers, Ranking, Timings
+from models.base import Answers, ClassMap, Ranking, Timings
 from models.device import place
 from models.hub import HubModel, from_hub
 from models.runtime import Runner
@@ -56,13 +56,65 @@ class Tower(torch.nn.Module):
 
 
 class ImageTower(Tower):
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        return self.model.get_image_features(pixel_values=pixel_values).pooler_output
+    """The image embedding, and the tokens entering the last transformer block (what LastBlock explains)."""
+
+    def forward(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        output = self.model.get_image_features(pixel_values=pixel_values, output_hidden_states=True)
+        return output.pooler_output, output.hidden_states[-2]
+
+
+class LastBlock(torch.nn.Module):
+    """The vision transformer's last block, pooling and projection: the image embedding from the tokens
+    entering that block. Kept in PyTorch beside the converted tower for gradients; it is a twelfth
+    of the vision weights, and a backward pass through it alone is short."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.layer = model.vision_model.encoder.layers[-1]
+        self.post_layernorm = model.vision_model.post_layernorm
+        self.projection = model.visual_projection
+        self.requires_grad_(True)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        out = self.layer(tokens, None)
+        out = out[0] if isinstance(out, tuple) else out
+        return unit(self.projection(self.post_layernorm(out[:, 0])))
+
+
+class LabelScore:
+    """Grad-CAM's target: the image's similarity to one label's prompts."""
+
+    def __init__(self, label_vector: torch.Tensor) -> None:
+        self.label_vector = label_vector
+
+    def __call__(self, embedding: torch.Tensor) -> torch.Tensor:
+        return embedding @ self.label_vector.to(embedding.dtype)
+
+
+def token_grid(tokens: torch.Tensor) -> torch.Tensor:
+    """Patch tokens [images, 1 + rows * columns, width] as maps [images, width, rows, columns] (the
+    class token dropped): how grad-cam reads a vision transformer's layer."""
+    patches = tokens[:, 1:]
+    side = int(round(patches.shape[1] ** 0.5))
+    return patches.reshape(len(patches), side, side, -1).permute(0, 3, 1, 2)
 
 
 class TextTower(Tower):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.model.get_text_features(input_ids=input_ids, attention_mask=attention_mask).pooler_output
+
+
+def patch_grad_cam(block: LastBlock):
+    """grad-cam's Grad-CAM at the block's first layer norm, answering on the patch grid itself
+    (toolkit.heatmaps scales it over the photo), not at the size of its input tensor."""
+    from pytorch_grad_cam import GradCAM
+
+    class OnThePatchGrid(GradCAM):
+        def get_target_width_height(self, input_tensor: torch.Tensor) -> tuple[int, int]:
+            side = token_grid(input_tensor).shape[-1]
+            return side, side
+
+    return OnThePatchGrid(block, [block.layer.layer_norm1], token_grid)
 
 
 @dataclass
@@ -71,6 +123,8 @@ class Clip(HubModel):
     language: str = i18n.SOURCE  # the language it is prompted in (config.prompt_language)
     image_tower: Runner | None = None
     text_tower: Runner | None = None
+    last_block: LastBlock | None = None
+    explain_lock: threading.Lock = field(default_factory=threading.Lock)
     logit_scale: float = 100.0
     label_cache: OrderedDict = field(default_factory=OrderedDict)
     label_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -115,6 +169,54 @@ class Clip(HubModel):
 
     def embed_images(self, images: list[Image.Image]) -> torch.Tensor:
         return self.forward(self.preprocess(images))
+
+    def label_maps(
+        self, images: list[Image.Image], labels: Labels | list[str], ensemble: bool, ranks: list[int]
+    ) -> Answers[ClassMap]:
+        """Where in each image the evidence for its label of a rank (0: the likeliest) lies: Grad-CAM
+        of the image's similarity to that label at the patch tokens entering the last transformer
+        block. The converted tower gives the ranking and those tokens in its one forward pass; the
+        gradients come from the last block alone (LastBlock, in PyTorch)."""
+        labels = labels if isinstance(labels, Labels) else Labels(tuple(labels))
+        timings = Timings()
+        with timings.measure("labels", self.device):
+            label_features = self.label_embeddings(labels, ensemble)
+        with timings.measure("preprocess"):
+            pixels = self.preprocess(images)
+        with timings.measure("forward", self.device):
+            embeddings, tokens = self.image_tower.outputs(pixel_values=pixels)
+            probabilities = (self.logit_scale * unit(embeddings) @ label_features.T).softmax(dim=-1).cpu()
+        with timings.measure("explain", self.device):
+            # The label of each rank, as Ranking.of orders them.
+            indices = [int(row.topk(rank + 1).indices[rank]) for row, rank in zip(probabilities, ranks)]
+            parameter = next(self.last_block.parameters())
+            # A copy: tokens from PyTorch's inference mode take no part in autograd.
+            inputs = tokens.to(parameter.device, parameter.dtype).clone()
+            targets = [LabelScore(label_features[index]) for index in indices]
+            # One explanation at a time per model: grad-cam hooks the block's layer for the call.
+            with self.explain_lock, patch_grad_cam(self.last_block) as cam:
+                evidence = cam(input_tensor=inputs, targets=targets)
+        rows = [
+            ClassMap(index, float(probabilities[row, index]), evidence[row], self.seen_region(image.size))
+            for row, (index, image) in enumerate(zip(indices, images))
+        ]
+        return Answers(rows, timings)
+
+    def seen_region(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """The part of a photo (width, height) the network sees, as its image processor resizes and crops."""
+        processor = self.image_processor
+        width, height = size
+        wanted = processor.size
+        if "shortest_edge" in wanted:
+            scale_x = scale_y = wanted["shortest_edge"] / min(width, height)
+        else:
+            scale_x, scale_y = wanted["width"] / width, wanted["height"] / height
+        if not getattr(processor, "do_center_crop", False):
+            return 0, 0, width, height
+        crop = processor.crop_size
+        x1 = (width * scale_x - crop["width"]) / 2 / scale_x
+        y1 = (height * scale_y - crop["height"]) / 2 / scale_y
+        return round(x1), round(y1), round(x1 + crop["width"] / scale_x), round(y1 + crop["height"] / scale_y)
 
     def encode_prompts(
         self, labels: list[str], templates: tuple[str, ...], on_progress: Callable[[int, int], None] | None = None
@@ -197,9 +299,10 @@ def wrap(model: torch.nn.Module, tokenizer: Any, image_processor: Any, model_id:
         model.config,
         image_processor=image_processor,
         language=config.prompt_language(model_id),
-        image_tower=tower(ImageTower(model), part="image"),
+        image_tower=tower(ImageTower(model), part="image-and-last-block-input"),
         text_tower=tower(TextTower(model), part="text"),
         logit_scale=float(model.logit_scale.detach().exp()),
+        last_block=LastBlock(model),
     )
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from PIL import Image
 
 from i18n import Text
-from models.base import Answers, LoadedModel, Ranking, Timings
+from models.base import Answers, ClassMap, LoadedModel, Ranking, Timings
 from models.device import place
 from models.errors import unavailable
 from models.runtime import Runner
@@ -35,16 +34,6 @@ def weights_for(model_id: str):
 def categories(model_id: str) -> list[str]:
     """The class names the model answers with, from its weights' metadata (no download)."""
     return list(weights_for(model_id).meta["categories"])
-
-
-@dataclass
-class ClassMap:
-    """The evidence for one class over one image: positive where the class's score rises."""
-
-    class_index: int
-    probability: float
-    evidence: np.ndarray  # [rows, columns] of the last convolution's grid, in logit units
-    region: tuple[int, int, int, int]  # the part of the photo the grid covers, x1, y1, x2, y2
 
 
 @dataclass

@@ -20,8 +20,8 @@ from models.clip import Clip, Labels
 from models.errors import ShowcaseError
 from models.image_classifier import DATASET, ImageClassifier, categories
 from models.tensors import IMAGES_PER_PASS
-from toolkit import ui
-from toolkit.inputs import open_image, parse_labels
+from toolkit import class_explanations, heatmaps, ui
+from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
 from toolkit.task import Endpoint, Task
@@ -299,6 +299,51 @@ def run_batch(files, labels_text, ensemble, clip_id, classifier_id=None, progres
     return with_columns_translated(table, titles), with_columns_translated(summary), chart_data(summary), note
 
 
+def explained(image, labels_text, ensemble, clip_id, classifier_id):
+    """The photo opened and each model's heatmap for its first answer, with the lines that say so."""
+    classifier_id = TASK.check(classifier_id or TASK.default("classifier"), "classifier")
+    labels = candidate_labels(classifier_id, labels_text)
+    photo = open_image(image)
+    classifier, clip = TASK.load(classifier_id, "classifier"), TASK.load(clip_id, "clip")
+    theirs, their_line = class_explanations.of_class(classifier, photo, 1)
+    names = class_names(labels.dataset, labels.names) if labels.dataset else list(labels.names)
+    clips, clip_line = class_explanations.of_label(clip, photo, labels, names, bool(ensemble), 1)
+    return photo, theirs, clips, f"{their_line}\n\n{clip_line}"
+
+
+@ui.user_errors
+def explain(image, labels_text, ensemble, clip_id, classifier_id=None, opacity=heatmaps.OPACITY):
+    """Shows where in a photo each model finds its first answer, side by side: the ImageNet
+    classifier's class activation map (Grad-CAM for it) and CLIP's Grad-CAM for its label.
+
+    Args:
+        image: the photo (JPEG, PNG, WebP or HEIC)
+        labels_text: CLIP's labels, comma-separated; empty: the classifier's 1,000 ImageNet classes
+        opacity: how strongly the heat covers the photo, 0 to 1
+
+    Returns:
+        the classifier's heat over the photo, CLIP's, and the lines naming what each explains
+    """
+    opacity = number(opacity, "The opacity", 0, 1)
+    photo, theirs, clips, info = explained(image, labels_text, ensemble, clip_id, classifier_id)
+    return heatmaps.overlay(photo, theirs, opacity), heatmaps.overlay(photo, clips, opacity), info
+
+
+@ui.user_errors
+def explain_on_page(image, labels_text, ensemble, clip_id, classifier_id, theirs, clips, opacity, clip_opacity):
+    """The answers on screen explained: each model's first."""
+    if not isinstance(theirs, dict) or not theirs or not isinstance(clips, dict) or not clips:
+        raise ShowcaseError("There is no answer to explain yet: compare a photo first.")
+    photo, theirs, clips, info = explained(image, labels_text, ensemble, clip_id, classifier_id)
+    return (
+        heatmaps.overlay(photo, theirs, opacity),
+        heatmaps.overlay(photo, clips, clip_opacity),
+        info,
+        theirs,
+        clips,
+    )
+
+
 def build_ui() -> None:
     gr.Markdown(
         t(
@@ -320,6 +365,13 @@ def build_ui() -> None:
             classifier_label = gr.Label(num_top_classes=TOP_K, label=t("ImageNet classifier top 5"))
             clip_label = gr.Label(num_top_classes=TOP_K, label=t("CLIP top 5"))
         verdict_box = gr.Markdown(label=t("Verdict"))
+        explain_button = gr.Button(t("Explain"))
+        with gr.Row():
+            with gr.Column():
+                shown, opacity, heatmap = ui.heatmap_output(image, "compare-classifier-explanation")
+            with gr.Column():
+                clip_shown, clip_opacity, clip_heatmap = ui.heatmap_output(image, "compare-clip-explanation")
+        explained_line = ui.info_line()
         gr.Examples([[examples.cheetah()], [examples.lion()], [examples.tower()]], inputs=[image])
     with gr.Tab(t("Many images")):
         gr.Markdown(
@@ -347,6 +399,25 @@ def build_ui() -> None:
         table = gr.DataFrame(label=t("Per image"), wrap=True)
     settings = [labels, ensemble, clip_id, classifier_id]
     ui.bind(TASK.endpoint("compare"), button.click, [image, *settings], [classifier_label, clip_label, verdict_box])
+    explanation = [shown, clip_shown, explained_line, heatmap, clip_heatmap]
+    ui.cleared_by([image.change, button.click], explanation)
+    ui.cleared_by([image.change], [classifier_label, clip_label, verdict_box])
+    explain_button.click(
+        explain_on_page,
+        [image, *settings, classifier_label, clip_label, opacity, clip_opacity],
+        explanation,
+        api_visibility="private",
+    )
+    ui.bind(
+        TASK.endpoint("explain_compare"),
+        gr.Button(visible=False).click,
+        [image, *settings, opacity],
+        [
+            gr.Image(visible=False, label=t("ImageNet classifier")),
+            gr.Image(visible=False, label=t("CLIP")),
+            ui.info_line(visible=False),
+        ],
+    )
     batch_outputs = [table, summary, chart, note]
     ui.bind(TASK.endpoint("compare_batch"), batch_button.click, [files, *settings], batch_outputs)
     folder.upload(run_batch, [folder, *settings], batch_outputs, api_visibility="private")
@@ -365,6 +436,6 @@ TASK = Task(
     "Vision",
     {"classifier": ("image_classifier",), "clip": ("clip",)},
     build_ui,
-    endpoints=(Endpoint("compare", run), Endpoint("compare_batch", run_batch)),
+    endpoints=(Endpoint("compare", run), Endpoint("compare_batch", run_batch), Endpoint("explain_compare", explain)),
     preload=preload,
 )

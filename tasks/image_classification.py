@@ -8,7 +8,7 @@ import examples
 import models
 from models.errors import ShowcaseError
 from models.image_classifier import DATASET, ImageClassifier
-from toolkit import heatmaps, ui
+from toolkit import class_explanations, heatmaps, ui
 from toolkit.inputs import number, open_image
 from toolkit.interface import t
 from toolkit.messages import class_names, message
@@ -54,27 +54,6 @@ run = ui.one_request(
 )
 
 
-def explanation(classifier: ImageClassifier, image, rank: int) -> tuple[heatmaps.Heatmap, str]:
-    """Where the evidence for the photo's class number `rank` of the top 5 lies, and the line that says so."""
-    answer = classifier.class_maps([image], [rank - 1])
-    (found,) = answer
-    name = class_names(DATASET, classifier.categories)[found.class_index]
-    evidence = heatmaps.normalised(found.evidence)
-    if not evidence.any():
-        note = message("Nothing in the photo raises the score of “{name}”: the map is empty.", name=name)
-    else:
-        note = message(
-            "The brighter, the more that part of the photo raises the score of “{name}” ({probability:.1%}, "
-            "number {rank} of the top 5): its class activation map, which is Grad-CAM for this network. "
-            "The frame is the square the model sees.",
-            name=name,
-            probability=found.probability,
-            rank=rank,
-        )
-    heatmap = heatmaps.Heatmap(evidence, found.region)
-    return heatmap, ui.run_info(classifier, answer.timings.total_ms, note)
-
-
 @ui.user_errors
 def explain(image, model_id: str, rank: int = 1, opacity: float = heatmaps.OPACITY):
     """Shows where in a photo the evidence for one of its top 5 classes lies: a heatmap over the photo
@@ -92,7 +71,7 @@ def explain(image, model_id: str, rank: int = 1, opacity: float = heatmaps.OPACI
     rank = int(number(rank, "The rank", 1, TOP_K, whole=True))
     opacity = number(opacity, "The opacity", 0, 1)
     classifier, photo = TASK.load(model_id), open_image(image)
-    heatmap, info = explanation(classifier, photo, rank)
+    heatmap, info = class_explanations.of_class(classifier, photo, rank)
     return heatmaps.overlay(photo, heatmap, opacity), info
 
 
@@ -103,7 +82,7 @@ def explain_on_page(image, model_id, answer, rank, opacity):
         raise ShowcaseError("There is no answer to explain yet: classify a photo first.")
     rank = int(number(rank, "The rank", 1, len(answer), whole=True))
     classifier, photo = TASK.load(model_id), open_image(image)
-    heatmap, info = explanation(classifier, photo, rank)
+    heatmap, info = class_explanations.of_class(classifier, photo, rank)
     return heatmaps.overlay(photo, heatmap, opacity), info, heatmap
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import examples
-from models.clip import Clip
-from toolkit import ui
-from toolkit.inputs import open_image, parse_labels
+from models.clip import Clip, Labels
+from models.errors import ShowcaseError
+from toolkit import class_explanations, heatmaps, ui
+from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import message
 from toolkit.task import Endpoint, Task
@@ -74,6 +75,44 @@ run = ui.one_request(
 )
 
 
+def explained(image, labels_text, ensemble, model_id, rank):
+    """The photo opened, its heatmap for the label of that rank, and the line (the page and the API alike)."""
+    labels = parse_labels(labels_text)
+    rank = int(number(rank, "The rank", 1, min(len(labels), SHOWN_LABELS), whole=True))
+    clip, photo = TASK.load(TASK.check(model_id)), open_image(image)
+    return photo, *class_explanations.of_label(clip, photo, Labels(tuple(labels)), labels, bool(ensemble), rank)
+
+
+@ui.user_errors
+def explain(image, labels_text, ensemble, model_id, rank=1, opacity=heatmaps.OPACITY):
+    """Shows where in a photo CLIP finds one of your labels: a heatmap over the photo (Grad-CAM of the
+    photo's similarity to the label, at the patches entering CLIP's last transformer block).
+
+    Args:
+        image: the photo (JPEG, PNG, WebP or HEIC)
+        labels_text: the candidate labels, separated by commas or new lines (English; Chinese CLIP reads Chinese)
+        ensemble: true to average 7 prompt templates per label, false for one
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+        rank: which label to explain by its rank in the answer, 1 (the likeliest) to the number of labels
+        opacity: how strongly the heat covers the photo, 0 to 1
+
+    Returns:
+        the photo with the heat over it, and a line naming the label, the method and the time it took
+    """
+    opacity = number(opacity, "The opacity", 0, 1)
+    photo, heatmap, info = explained(image, labels_text, ensemble, model_id, rank)
+    return heatmaps.overlay(photo, heatmap, opacity), info
+
+
+@ui.user_errors
+def explain_on_page(image, labels_text, ensemble, model_id, answer, rank, opacity):
+    """The answer on screen explained: its label of that rank."""
+    if not isinstance(answer, dict) or not answer:  # gr.Label hands over {label: probability}
+        raise ShowcaseError("There is no answer to explain yet: classify a photo first.")
+    photo, heatmap, info = explained(image, labels_text, ensemble, model_id, rank)
+    return heatmaps.overlay(photo, heatmap, opacity), info, heatmap
+
+
 def build_ui() -> None:
     import gradio as gr
 
@@ -93,11 +132,27 @@ def build_ui() -> None:
             model_id = ui.model_dropdown(TASK)
             button = gr.Button(t("Classify"), variant="primary")
         with gr.Column():
-            label = gr.Label(num_top_classes=SHOWN_LABELS, label=t("Probabilities"))
+            label = gr.Label(num_top_classes=SHOWN_LABELS, label=t("Probabilities"), elem_id="zero-shot-top")
             info = ui.info_line()
+            with gr.Row():
+                rank = ui.whole_number(1, t("Label to explain (its rank)"), minimum=1, maximum=SHOWN_LABELS)
+                explain_button = gr.Button(t("Explain"))
+            shown, opacity, heatmap = ui.heatmap_output(image, "zero-shot-explanation")
+            explained = ui.info_line()
     inputs = [image, labels, ensemble, model_id]
     gr.Examples(example_rows(), inputs=inputs)
     ui.bind(TASK.endpoint("zero_shot"), button.click, inputs, [label, info])
+    ui.cleared_by([image.change, button.click], [shown, heatmap, explained])
+    ui.cleared_by([image.change], [label])
+    explain_button.click(
+        explain_on_page, [*inputs, label, rank, opacity], [shown, explained, heatmap], api_visibility="private"
+    )
+    ui.bind(
+        TASK.endpoint("explain_zero_shot"),
+        gr.Button(visible=False).click,
+        [*inputs, rank, opacity],
+        [gr.Image(visible=False, label=t("Explanation")), ui.info_line(visible=False)],
+    )
 
 
 TASK = Task(
@@ -106,5 +161,5 @@ TASK = Task(
     "Vision",
     {"model": ("clip",)},
     build_ui,
-    endpoints=(Endpoint("zero_shot", run, batched=(prepare, predict)),),
+    endpoints=(Endpoint("zero_shot", run, batched=(prepare, predict)), Endpoint("explain_zero_shot", explain)),
 )

@@ -13,8 +13,8 @@ import models
 from harness import sanity, stand_ins
 from models.errors import ShowcaseError
 from models.yolo import Detections
-from tasks import detection, image_classification, segmentation
-from toolkit import box_explanations, heatmaps
+from tasks import compare, detection, image_classification, segmentation, zero_shot
+from toolkit import box_explanations, class_explanations, heatmaps
 from toolkit.inputs import open_image
 
 
@@ -56,12 +56,74 @@ def test_image_classification_explains_the_class_asked_for(tiny_defaults):
     assert shown.shape == np.asarray(open_image(examples.lion())).shape
     # The stand-in's head has no weights, only a bias for cheetah: nothing in a photo raises it.
     assert "Nothing in the photo raises the score of “cheetah”" in info
-    heatmap, info = image_classification.explanation(stand_ins.resnet(), open_image(examples.lion()), 2)
+    heatmap, info = class_explanations.of_class(stand_ins.resnet(), open_image(examples.lion()), 2)
     assert "number 2 of the top 5" in info and heatmap.heat.max() == 1.0
     with pytest.raises(gr.Error, match="The rank must be from 1 to 5, got 6"):
         image_classification.explain(examples.lion(), "resnet50", 6, 0.5)
     with pytest.raises(gr.Error, match="no answer to explain yet: classify a photo first"):
         image_classification.explain_on_page(examples.lion(), "resnet50", None, 1, 0.5)
+
+
+def test_clips_map_is_grad_cam_of_the_whole_network_from_its_last_block(monkeypatch):
+    """The converted tower hands over the tokens entering the last block, and only that block is
+    differentiated: grad-cam's GradCAM over the whole PyTorch model is the reference."""
+    from pytorch_grad_cam import GradCAM
+
+    from models.clip import LabelScore, token_grid
+    from models.tensors import unit
+
+    monkeypatch.setenv("SHOWCASE_PRECISION", "fp32")  # the converted weights as PyTorch's, not rounded to fp16
+    clip = stand_ins.clip()
+    network = stand_ins.clip().image_tower.network.model  # the same seeded weights, in PyTorch
+    photo = open_image(examples.bus())
+    labels = ["a bus", "a cat", "a lion"]
+    vectors = clip.label_embeddings(models.clip.Labels(tuple(labels)))
+    (ranking,) = clip.classify([photo], labels)
+
+    class Embedding(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.network = network
+
+        def forward(self, pixels):
+            return unit(self.network.get_image_features(pixel_values=pixels).pooler_output)
+
+    layer = network.vision_model.encoder.layers[-1].layer_norm1
+    for rank, index in enumerate(ranking.indices):
+        (found,) = clip.label_maps([photo], labels, False, [rank])
+        assert found.class_index == index
+        assert found.probability == pytest.approx(ranking.probabilities[rank], abs=1e-3)
+        reference = GradCAM(Embedding(), [layer], token_grid)(
+            input_tensor=clip.preprocess([photo]), targets=[LabelScore(vectors[index])]
+        )[0]
+        ours = cv2.resize(found.evidence, reference.shape[::-1])
+        ours = (ours - ours.min()) / (ours.max() - ours.min())  # grad-cam scales again after resizing
+        assert np.abs(ours - reference).max() < 0.01
+
+
+def test_clips_map_covers_what_its_processor_keeps():
+    clip = stand_ins.clip()  # resizes the short side to 32 and keeps the centre square
+    assert clip.seen_region((800, 400)) == (200, 0, 600, 400)
+    clip.image_processor.do_center_crop = False  # as Chinese-CLIP's: squeezed whole into its square
+    clip.image_processor.size = {"height": 32, "width": 32}
+    assert clip.seen_region((800, 400)) == (0, 0, 800, 400)
+
+
+def test_zero_shot_and_compare_explain_their_answers(tiny_defaults):
+    stand_ins.install(tiny_defaults)
+    clip_id = zero_shot.TASK.default()
+    shown, info = zero_shot.explain(examples.lion(), "lion, house cat, car", False, clip_id, 3, 0.5)
+    assert shown.shape == np.asarray(open_image(examples.lion())).shape
+    assert "(number 3)" not in info and "number 3)" in info and "Grad-CAM" in info
+    with pytest.raises(gr.Error, match="The rank must be from 1 to 3, got 4"):
+        zero_shot.explain(examples.lion(), "lion, house cat, car", False, clip_id, 4, 0.5)
+    with pytest.raises(gr.Error, match="no answer to explain yet: classify a photo first"):
+        zero_shot.explain_on_page(examples.lion(), "lion, cat", False, clip_id, None, 1, 0.5)
+    theirs, clips, info = compare.explain(examples.lion(), "", False, clip_id, "resnet50", 0.5)
+    assert theirs.shape == clips.shape == np.asarray(open_image(examples.lion())).shape
+    assert "“cheetah”" in info and "its similarity to" in info  # both models' first answers
+    with pytest.raises(gr.Error, match="no answer to explain yet: compare a photo first"):
+        compare.explain_on_page(examples.lion(), "", False, clip_id, "resnet50", {"cat": 1.0}, None, 0.5, 0.5)
 
 
 def test_the_heat_is_placed_over_its_region_and_clipped_to_the_photo():

@@ -84,7 +84,9 @@ def test_every_tool_answers_a_call(mcp_url):
         "classify_image": {"image": lion},
         "explain_classify_image": {"image": lion, "rank": 2},
         "zero_shot": {"image": lion, "labels_text": "lion, house cat"},
+        "explain_zero_shot": {"image": lion, "labels_text": "lion, house cat", "rank": 2},
         "compare": {"image": lion, "labels_text": ""},
+        "explain_compare": {"image": lion, "labels_text": ""},
         "compare_batch": {"files": [lion, bus], "labels_text": ""},
         "generate": {"prompt": "Once upon a time", "max_new_tokens": 5},
         "explain_generate": {"prompt": "Once upon a time", "max_new_tokens": 5},
@@ -111,6 +113,9 @@ def test_every_tool_answers_a_call(mcp_url):
     assert re.search(r"\[1, 'bus', 0\.\d+, '[^']+ \d", texts["explain_cut_out"]), texts["explain_cut_out"]
     # The stand-in ResNet's head has only a bias: nothing in a photo raises a class's score.
     assert "the map is empty" in texts["explain_classify_image"], texts["explain_classify_image"]
+    assert "(number 2)" not in texts["explain_zero_shot"] and "number 2)" in texts["explain_zero_shot"]
+    # Both models' first answers: the stand-in ResNet's empty map, CLIP's label.
+    assert "the map is empty" in texts["explain_compare"] and "its similarity to" in texts["explain_compare"]
     # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.
     assert re.search(
         r"\['Door', 'line', 'person', 1, 1, .*\['Corner', 'zone', 'person', .*1, 1, 2\.8, 2\.8\]",
