@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import torch
 
+from models import token_ablation
 from models.base import Answers, Ranking, Timings
 from models.device import place
 from models.hub import HubModel, from_hub
 from models.runtime import Runner
 from models.tensors import TEXTS_PER_PASS
+from models.token_ablation import TokenEffects
 
 FROM_HUB = True
 # Row-wise methods (a row out per row of the first argument): joined across requests on Ray Serve.
@@ -76,6 +78,19 @@ class SequenceClassifier(HubModel):
             with timings.measure("postprocess"):
                 rows += [ClassifiedText(Ranking.of(row), truncated) for row, truncated in zip(logits.softmax(-1), cut)]
         return Answers(rows, timings)
+
+    def token_effects(self, texts: list[str], ranks: list[int], max_length: int | None = None) -> Answers[TokenEffects]:
+        """Which tokens of each text hold up its class of a rank (token_ablation.class_effects), on
+        the runtime the model answers with."""
+        limit = min(max_length or self.max_tokens, self.max_tokens)
+        return token_ablation.class_effects(
+            texts,
+            ranks,
+            lambda text: self.encode(text, truncation=True, max_length=limit, return_tensors="pt"),
+            lambda tokens: self.forward(tokens).softmax(-1),
+            token_ablation.mask_id(self.tokenizer),
+            self.device,
+        )
 
     def warm(self) -> None:
         self.classify(["warming up"])

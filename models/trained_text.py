@@ -9,11 +9,12 @@ from pathlib import Path
 
 import torch
 
-from models import sentence_encoder, sequence_classifier
-from models.base import Ranking
+from models import sentence_encoder, sequence_classifier, token_ablation
+from models.base import Answers, Ranking
 from models.linear_probe import LinearProbe
 from models.sentence_encoder import SentenceEncoder
 from models.sequence_classifier import SequenceClassifier
+from models.token_ablation import TokenEffects
 
 DESCRIPTION = "showcase.json"
 HEAD = "probe_head.safetensors"
@@ -41,6 +42,19 @@ class ProbeClassifier:
         """Each text's classes (indices into `classes`) by probability."""
         return [Ranking.of(row) for row in self.probe.probabilities(self.encoder.embed(texts, self.max_length))]
 
+    def token_effects(self, texts: list[str], ranks: list[int]) -> Answers[TokenEffects]:
+        """Which tokens of each text hold up its class of a rank (token_ablation.class_effects),
+        masked before the encoder reads them."""
+        encoder = self.encoder
+        return token_ablation.class_effects(
+            texts,
+            ranks,
+            lambda text: encoder.encode(text, truncation=True, max_length=self.max_length, return_tensors="pt"),
+            lambda tokens: self.probe.probabilities(encoder.forward(tokens)),
+            token_ablation.mask_id(encoder.tokenizer),
+            encoder.device,
+        )
+
     def save_weights(self, folder: Path) -> None:
         self.encoder.save(folder)
         self.probe.save(folder / HEAD)
@@ -63,6 +77,9 @@ class FineTunedClassifier:
     def classify(self, texts: list[str]) -> list[Ranking]:
         """Each text's classes (indices into `classes`) by probability."""
         return [row.ranking for row in self.classifier.classify(texts, self.max_length)]
+
+    def token_effects(self, texts: list[str], ranks: list[int]) -> Answers[TokenEffects]:
+        return self.classifier.token_effects(texts, ranks, self.max_length)
 
     def loss(self, texts: list[str], targets: torch.Tensor) -> torch.Tensor:
         """The training loss on a batch (class indices as targets), through the PyTorch network

@@ -19,7 +19,7 @@ from models.device import pick_device
 from models.errors import ShowcaseError
 from models.linear_probe import fit_linear
 from models.trained_text import FineTunedClassifier, ProbeClassifier, TrainedClassifier
-from toolkit import plots, text_data, ui
+from toolkit import plots, text_data, text_explanations, ui
 from toolkit.inputs import number, text_lines
 from toolkit.interface import t
 from toolkit.messages import message
@@ -249,6 +249,19 @@ def try_model(trained, text):
     return trained.predict(text_lines(text, "a sentence to classify", 100)[:1])[0]
 
 
+@ui.user_errors
+def explain_model(trained, text):
+    """Shows which words of a text make the classifier this session trained answer as it does: each
+    token is masked in turn and coloured by how much the probability of the predicted class drops."""
+    if trained is None:
+        raise ShowcaseError("Train a model first; then try it here.")
+    first = text_lines(text, "a sentence to classify", 100)[0]
+    answer = trained.classifier.token_effects([first], [0])
+    (found,) = answer
+    note = text_explanations.line(found, trained.classifier.classes[found.class_index], 1)
+    return text_explanations.highlighted(found), f"{note} ({answer.timings.total_ms:.0f} ms)"
+
+
 def build_ui() -> None:
     gr.Markdown(
         t(
@@ -294,8 +307,14 @@ def build_ui() -> None:
             download = gr.File(label=t("Trained model (Hugging Face format, zipped)"))
             with gr.Group():
                 sample = gr.Textbox(label=t("Try the trained model"), placeholder=t("Type a sentence"))
-                try_button = gr.Button(t("Classify with the trained model"))
+                with gr.Row():
+                    try_button = gr.Button(t("Classify with the trained model"))
+                    explain_button = gr.Button(t("Explain"))
                 prediction = gr.Label(label=t("Prediction"))
+                highlighted = gr.HighlightedText(
+                    label=t("Explanation"), elem_id="finetune-text-explanation", combine_adjacent=False
+                )
+                explained_line = ui.info_line()
     trained = gr.State()
     file.change(columns_of, file, [text_column, label_column], api_visibility="private")
     for language, example in example_buttons.items():
@@ -319,6 +338,8 @@ def build_ui() -> None:
     event = ui.bind(TASK.endpoint("finetune_text"), button.click, inputs, outputs)
     stop.click(None, None, None, cancels=[event], api_visibility="private")
     ui.bind(TASK.endpoint("try_text_model"), try_button.click, [trained, sample], [prediction])
+    ui.bind(TASK.endpoint("explain_text_model"), explain_button.click, [trained, sample], [highlighted, explained_line])
+    ui.cleared_by([sample.change, button.click], [prediction, highlighted, explained_line])
 
 
 TASK = Task(
@@ -328,5 +349,9 @@ TASK = Task(
     {"model": ("sentence_encoder",)},
     build_ui,
     # Training holds the server's one training slot: not for agents.
-    endpoints=(Endpoint("finetune_text", run, tool=False), Endpoint("try_text_model", try_model, tool=False)),
+    endpoints=(
+        Endpoint("finetune_text", run, tool=False),
+        Endpoint("try_text_model", try_model, tool=False),
+        Endpoint("explain_text_model", explain_model, tool=False),
+    ),
 )

@@ -7,10 +7,11 @@ import pandas as pd
 
 from i18n import N_
 from models.base import Answers
+from models.errors import ShowcaseError
 from models.sequence_classifier import ClassifiedText
 from models.tensors import TEXTS_PER_PASS
-from toolkit import ui
-from toolkit.inputs import text_lines
+from toolkit import text_explanations, ui
+from toolkit.inputs import number, text_lines
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
 from toolkit.task import Endpoint, Task
@@ -115,6 +116,42 @@ def predict(model_id: str, requests: list[list[str]]) -> list[tuple]:
     return outputs
 
 
+def explained(text, model_id, rank) -> tuple[list, str]:
+    """The first line's tokens coloured by how much each holds up its class of that rank, and the line."""
+    first = read_lines(text)[0]
+    classifier = TASK.load(model_id)
+    rank = int(number(rank, "The rank", 1, len(classifier.labels), whole=True))
+    answer = classifier.token_effects([first], [rank - 1])
+    (found,) = answer
+    note = text_explanations.line(found, classifier.labels[found.class_index], rank)
+    return text_explanations.highlighted(found), ui.run_info(classifier, answer.timings.total_ms, note)
+
+
+@ui.user_errors
+def explain(text, model_id, rank=1):
+    """Shows which words of a text make a sentiment model answer as it does: each token is masked in
+    turn and coloured by how much the probability of the class drops (red: holds it up, purple:
+    pulls against it). Only the first line is explained.
+
+    Args:
+        text: the text (only its first line is explained)
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+        rank: which class to explain by its rank in the answer, 1 (the likeliest) to the number of classes
+
+    Returns:
+        the text's tokens with their effects from -1 to 1, and a line naming the class and the strongest tokens
+    """
+    return explained(text, model_id, rank)
+
+
+@ui.user_errors
+def explain_on_page(text, model_id, answer, rank):
+    """The answer on screen explained: the first line's class of that rank."""
+    if not isinstance(answer, dict) or not answer:  # gr.Label hands over {label: probability}
+        raise ShowcaseError("There is no answer to explain yet: classify a text first.")
+    return explained(text, model_id, rank)
+
+
 def build_ui() -> None:
     gr.Markdown(
         t(
@@ -128,14 +165,31 @@ def build_ui() -> None:
             model_id = ui.model_dropdown(TASK)
             button = gr.Button(t("Classify"), variant="primary")
         with gr.Column():
-            label = gr.Label(label=t("First line"))
+            label = gr.Label(label=t("First line"), elem_id="text-classification-top")
             info = ui.info_line()
+            with gr.Row():
+                rank = ui.whole_number(1, t("Class to explain (its rank)"), minimum=1)
+                explain_button = gr.Button(t("Explain"))
+            highlighted = gr.HighlightedText(
+                label=t("Explanation"), elem_id="text-classification-explanation", combine_adjacent=False
+            )
+            explained_line = ui.info_line()
     counts = gr.BarPlot(
         x="label", y="texts", x_title=t("label"), y_title=t("texts"), label=t("Labels over all lines"), visible=False
     )
     rows = gr.DataFrame(label=t("Every line"), wrap=True, visible=False)
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[text, model_id])
     ui.bind(TASK.endpoint("classify_text"), button.click, [text, model_id], [label, rows, counts, info], [label, info])
+    ui.cleared_by([text.change, button.click], [highlighted, explained_line])
+    explain_button.click(
+        explain_on_page, [text, model_id, label, rank], [highlighted, explained_line], api_visibility="private"
+    )
+    ui.bind(
+        TASK.endpoint("explain_classify_text"),
+        gr.Button(visible=False).click,
+        [text, model_id, rank],
+        [gr.HighlightedText(visible=False, label=t("Explanation")), ui.info_line(visible=False)],
+    )
 
 
 TASK = Task(
@@ -144,5 +198,8 @@ TASK = Task(
     "Language",
     {"model": ("sequence_classifier",)},
     build_ui,
-    endpoints=(Endpoint("classify_text", run, batched=(prepare, predict)),),
+    endpoints=(
+        Endpoint("classify_text", run, batched=(prepare, predict)),
+        Endpoint("explain_classify_text", explain),
+    ),
 )

@@ -13,7 +13,7 @@ import models
 from harness import sanity, stand_ins
 from models.errors import ShowcaseError
 from models.yolo import Detections
-from tasks import compare, detection, image_classification, segmentation, zero_shot
+from tasks import compare, detection, image_classification, segmentation, text_classification, zero_shot
 from toolkit import box_explanations, class_explanations, heatmaps
 from toolkit.inputs import open_image
 
@@ -124,6 +124,29 @@ def test_zero_shot_and_compare_explain_their_answers(tiny_defaults):
     assert "“cheetah”" in info and "its similarity to" in info  # both models' first answers
     with pytest.raises(gr.Error, match="no answer to explain yet: compare a photo first"):
         compare.explain_on_page(examples.lion(), "", False, clip_id, "resnet50", {"cat": 1.0}, None, 0.5, 0.5)
+
+
+def test_a_tokens_effect_is_the_drop_when_it_alone_is_masked(tiny_defaults):
+    stand_ins.install(tiny_defaults)
+    model_id = text_classification.TASK.default()
+    classifier = text_classification.TASK.load(model_id)
+    text = "I loved every minute of it."
+    (found,) = classifier.token_effects([text], [0])
+    tokens = dict(classifier.encode(text, return_tensors="pt"))
+    probability = classifier.forward(tokens).softmax(-1)[0, found.class_index]
+    assert found.score == pytest.approx(float(probability), abs=1e-5)
+    masked = tokens["input_ids"].clone()
+    masked[0, 2] = classifier.tokenizer.mask_token_id  # "loved", after [CLS] and "i"
+    drop = probability - classifier.forward({**tokens, "input_ids": masked}).softmax(-1)[0, found.class_index]
+    assert text[slice(*found.spans[1])] == "loved"
+    assert found.effects[1] == pytest.approx(float(drop), abs=1e-5)
+    shown, info = text_classification.explain(f"{text}\nA second line.", model_id, 2)
+    assert "".join(piece for piece, _ in shown) == text and "number 2" in info
+    assert max(abs(effect) for _, effect in shown if effect is not None) == 1.0
+    with pytest.raises(gr.Error, match="The rank must be from 1 to 2, got 3"):
+        text_classification.explain(text, model_id, 3)
+    with pytest.raises(gr.Error, match="no answer to explain yet: classify a text first"):
+        text_classification.explain_on_page(text, model_id, None, 1)
 
 
 def test_the_heat_is_placed_over_its_region_and_clipped_to_the_photo():

@@ -1,6 +1,7 @@
 import itertools
 import re
 
+import gradio as gr
 import pandas as pd
 import pytest
 import torch
@@ -73,12 +74,28 @@ def test_saved_model_reloads_with_the_same_predictions(fine_tuned, tmp_path):
     assert (tmp_path / "config.json").is_file() and (tmp_path / "showcase.json").is_file()
 
 
+def test_the_deciding_keyword_holds_up_the_fine_tuned_answer(fine_tuned):
+    """Masking each token in turn: the one word that decides the class matters most."""
+    _, trained = fine_tuned
+    highlighted, line = finetune_text.explain_model(trained, "the hotel was excellent\nsecond line")
+    assert max(highlighted, key=lambda piece: piece[1] or 0) == ("excellent", 1.0)
+    assert "“happy”" in line and "Most: “excellent”" in line
+    (found,) = trained.classifier.token_effects(["the book was awful"], [1])
+    assert trained.classifier.classes[found.class_index] == "happy"  # the second likeliest
+    assert found.effects.argmin() == 3  # "awful" pulls against "happy" most
+    with pytest.raises(gr.Error, match="Train a model first"):
+        finetune_text.explain_model(None, "the hotel was excellent")
+
+
 def test_linear_probe_on_real_minilm_separates_sentiment(tmp_path):
     data = text_data.read_dataset(examples.REVIEWS["en"], None, None)
     *_, trained = finetune_text.train(data, MINILM, finetune_text.Settings(mode="probe"))
     assert trained.scores.accuracy >= 0.85
     clear = ["An absolute joy, I loved every minute.", "Broken, useless and rude staff. Never again."]
     assert [next(iter(p)) for p in trained.predict(clear)] == ["positive", "negative"]
+    (found,) = trained.classifier.token_effects(clear[:1], [0])
+    strongest = {clear[0][slice(*found.spans[i])] for i in found.effects.argsort()[-3:]}
+    assert {"joy", "loved"} <= strongest  # with "absolute", of "An absolute joy"
     trained.save(tmp_path)
     reloaded, description = trained_text.load(tmp_path)
     assert description["base_model"] == MINILM and description["mode"] == "probe"

@@ -91,6 +91,7 @@ def test_every_tool_answers_a_call(mcp_url):
         "generate": {"prompt": "Once upon a time", "max_new_tokens": 5},
         "explain_generate": {"prompt": "Once upon a time", "max_new_tokens": 5},
         "classify_text": {"text": "I loved every minute of it."},
+        "explain_classify_text": {"text": "I loved every minute of it.", "rank": 2},
         "similarity": {"queries_text": "I can't log in", "sentences_text": "Reset my password\nThe cat sleeps"},
         "tokenize": {"text": "Hello world"},
         "attention": {"sentence": "The cat sleeps on the mat."},
@@ -114,6 +115,8 @@ def test_every_tool_answers_a_call(mcp_url):
     # The stand-in ResNet's head has only a bias: nothing in a photo raises a class's score.
     assert "the map is empty" in texts["explain_classify_image"], texts["explain_classify_image"]
     assert "(number 2)" not in texts["explain_zero_shot"] and "number 2)" in texts["explain_zero_shot"]
+    # The text's tokens with their effects, the class of rank 2 named.
+    assert "loved" in texts["explain_classify_text"] and "number 2" in texts["explain_classify_text"]
     # Both models' first answers: the stand-in ResNet's empty map, CLIP's label.
     assert "the map is empty" in texts["explain_compare"] and "its similarity to" in texts["explain_compare"]
     # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.
