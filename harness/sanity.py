@@ -1,7 +1,8 @@
-"""Whether explanations mean something, on models with real weights (tests and bench.explain_images):
-deletion (blanking what an explanation calls most important should hurt the answer more than
-blanking as much at random) and model randomisation (Adebayo et al., 2018: an explanation of random
-weights should look unlike that of the trained ones)."""
+"""Whether explanations mean something, on models with real weights (tests and the explanation
+benches): deletion (blanking what an explanation calls most important should hurt the answer more
+than blanking as much at random: a YOLO box's pixels, a sentence's tokens for MiniLM) and model
+randomisation (Adebayo et al., 2018: an explanation of random weights should look unlike that of
+the trained ones)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from scipy.stats import spearmanr
 
 from harness.offline import PHOTOS
 from models.box_saliency import PAD_VALUE
+from models.sentence_encoder import MAX_TOKENS, SentenceEncoder
+from models.token_ablation import mask_id
 from models.yolo import Detections, Detector
 from toolkit import heatmaps
 from toolkit.inputs import open_image
@@ -87,3 +90,34 @@ def rank_correlation(a: np.ndarray, b: np.ndarray, cells: int = 64) -> float:
     """Spearman's rank correlation of two heatmaps, on a cells x cells grid."""
     small = [cv2.resize(h.astype(np.float32), (cells, cells), interpolation=cv2.INTER_AREA).ravel() for h in (a, b)]
     return float(spearmanr(*small).statistic)
+
+
+def token_deletion(encoder: SentenceEncoder, query: str, sentence: str, seeds: int = 5) -> tuple[float, float]:
+    """How much a query's cosine similarity to a sentence drops when FRACTION of the sentence's tokens
+    (at least one) are masked: those with the largest parts of the cosine (Alignment), and as many
+    at random (the mean over `seeds` draws)."""
+    (alignment,) = encoder.alignments([query], [sentence])
+    tokens = dict(encoder.encode(sentence, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"))
+    real = np.flatnonzero(~np.isin(tokens["input_ids"][0].numpy(), encoder.tokenizer.all_special_ids))
+    count = max(1, round(FRACTION * len(real)))
+    query_vector = encoder.embed([query])[0]
+
+    def cosine_without(positions: np.ndarray) -> float:
+        ids = tokens["input_ids"].clone()
+        ids[0, positions] = mask_id(encoder.tokenizer)
+        return float(encoder.forward({**tokens, "input_ids": ids})[0] @ query_vector)
+
+    parts = alignment.parts.sum(axis=0)[real]
+    salient = real[np.argsort(-parts, kind="stable")[:count]]
+    generator = np.random.default_rng(0)
+    at_random = [cosine_without(generator.choice(real, count, replace=False)) for _ in range(seeds)]
+    return alignment.cosine - cosine_without(salient), alignment.cosine - float(np.mean(at_random))
+
+
+def on_example_pairs(encoder: SentenceEncoder) -> np.ndarray:
+    """token_deletion over the semantic search tab's examples: each English query with each sentence."""
+    from tasks import similarity
+
+    queries = [similarity.QUERIES[0], "Somebody is making music", "The economy is struggling"]
+    sentences = similarity.EXAMPLE_SENTENCES.splitlines()
+    return np.array([token_deletion(encoder, query, sentence) for query in queries for sentence in sentences])

@@ -32,6 +32,20 @@ class AttentionMap:
 
 
 @dataclass
+class Alignment:
+    """How the tokens of a query and of a sentence make up their cosine similarity: with mean-pooled,
+    normalised embeddings the cosine is exactly the sum over token pairs of (query token state ·
+    sentence token state) / (tokens of each × both means' lengths), the pair's part."""
+
+    query_tokens: list[str]
+    sentence_tokens: list[str]
+    parts: np.ndarray  # [query token, sentence token]; sums to the cosine
+    cosine: float
+    query_spans: list[tuple[int, int]]  # each token's characters in its text ((0, 0): [CLS], [SEP])
+    sentence_spans: list[tuple[int, int]]
+
+
+@dataclass
 class SentenceEncoder(HubModel):
     """Embeddings run on the accelerated runtime. The PyTorch network, which attention weights and
     saving need, is dropped when a loaded encoder warms up, and loaded again the first time one of
@@ -91,6 +105,30 @@ class SentenceEncoder(HubModel):
         with timings.measure("postprocess"):
             scores = (embeddings[: len(queries)] @ embeddings[len(queries) :].T).numpy()
         return Answers(list(scores), timings)
+
+    def alignments(self, queries: list[str], sentences: list[str]) -> Answers[Alignment]:
+        """Each query's and sentence's (pairwise) token-to-token parts of their cosine similarity
+        (Alignment): one forward pass of every text's token states, nothing else."""
+        timings = Timings()
+        with timings.measure("preprocess"):
+            tokens = self.encode(
+                queries + sentences, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+            )
+        with timings.measure("forward", self.device):
+            states = self.states(**dict(tokens)).float().cpu()
+        with timings.measure("postprocess"):
+            rows = []
+            mask = tokens["attention_mask"].bool()
+            for q in range(len(queries)):
+                s = len(queries) + q
+                query, sentence = states[q][mask[q]], states[s][mask[s]]
+                query_mean, sentence_mean = query.mean(dim=0), sentence.mean(dim=0)
+                scale = len(query) * len(sentence) * query_mean.norm() * sentence_mean.norm()
+                parts = (query @ sentence.T / scale).numpy()
+                names = [self.tokenizer.convert_ids_to_tokens(tokens["input_ids"][i][mask[i]]) for i in (q, s)]
+                spans = [tokens.encodings[i].offsets[: int(mask[i].sum())] for i in (q, s)]
+                rows.append(Alignment(names[0], names[1], parts, float(parts.sum()), *spans))
+        return Answers(rows, timings)
 
     def attentions(self, sentence: str, max_tokens: int) -> AttentionMap:
         """The sentence's tokens (cut to max_tokens), and every layer's and head's attention over them."""

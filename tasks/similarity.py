@@ -9,14 +9,16 @@ import numpy as np
 import pandas as pd
 
 from i18n import N_
-from models.sentence_encoder import SentenceEncoder
+from models.errors import ShowcaseError
+from models.sentence_encoder import Alignment, SentenceEncoder
 from toolkit import plots, ui
-from toolkit.inputs import text_lines
+from toolkit.inputs import number, text_lines
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
 from toolkit.task import Endpoint, Task
 
 MAX_SENTENCES = 500
+STRONGEST = 3  # tokens of each side an explanation names
 EXAMPLE_SENTENCES = "\n".join(
     [
         "A man is playing a guitar on stage.",
@@ -92,6 +94,71 @@ def run(queries_text, sentences_text, model_id):
     return with_columns_translated(result.ranking()), figure, ui.run_info(encoder, result.ms, note)
 
 
+def explained(queries_text, sentences_text, model_id, row):
+    """The ranked match of that row: its token-to-token parts of the cosine as a map, and the line."""
+    queries = text_lines(queries_text, "a query", MAX_SENTENCES)
+    sentences = text_lines(sentences_text, "sentences to search (one per line)", MAX_SENTENCES)
+    row = int(number(row, "The row", 1, len(queries) * len(sentences), whole=True))
+    encoder = TASK.load(model_id)
+    match = similarities(encoder, queries, sentences).ranking().iloc[row - 1]
+    answer = encoder.alignments([match[QUERY]], [match[SENTENCE]])
+    (found,) = answer
+    shown = found.parts * 100
+    top = float(np.abs(shown).max()) or 1.0
+    figure = plots.heatmap(
+        shown,
+        found.query_tokens,
+        found.sentence_tokens,
+        message("Each token pair's part of the cosine {cosine:.3f} (×100)", cosine=found.cosine),
+        value_range=(-top, top),
+        cmap="coolwarm",
+        number_format="{:.1f}",
+    )
+    return figure, ui.run_info(encoder, answer.timings.total_ms, alignment_line(found, row))
+
+
+def alignment_line(found: Alignment, row: int) -> str:
+    """What the map shows, and the tokens of each side that carry the similarity most."""
+
+    def strongest(tokens: list[str], parts: np.ndarray) -> str:
+        order = np.argsort(-parts, kind="stable")[:STRONGEST]
+        return ", ".join(f"“{tokens[i]}” {parts[i] * 100:.1f}" for i in order)
+
+    return message(
+        "Match {row}: with mean-pooled embeddings the cosine is exactly the sum of these parts, one per "
+        "query token (down) and sentence token (across). The query's tokens that carry it most: {query}; "
+        "the sentence's: {sentence}.",
+        row=row,
+        query=strongest(found.query_tokens, found.parts.sum(axis=1)),
+        sentence=strongest(found.sentence_tokens, found.parts.sum(axis=0)),
+    )
+
+
+@ui.user_errors
+def explain(queries_text, sentences_text, model_id, row=1):
+    """Shows which tokens of a query and of a ranked sentence carry their similarity: a map of every
+    query token against every sentence token, whose parts add up exactly to the cosine.
+
+    Args:
+        queries_text: one query per line
+        sentences_text: the sentences to search, one per line
+        model_id: one of the models the tab offers (the API page lists them); the first is the default
+        row: which row of the ranked matches to explain, 1 (the first query's best match) onwards
+
+    Returns:
+        the token-to-token map, and a line naming the tokens that carry the similarity most
+    """
+    return explained(queries_text, sentences_text, model_id, row)
+
+
+@ui.user_errors
+def explain_on_page(queries_text, sentences_text, model_id, ranking, row):
+    """The ranked matches on screen explained: the one of that row."""
+    if not isinstance(ranking, pd.DataFrame) or ranking.empty:
+        raise ShowcaseError("There is no answer to explain yet: search first.")
+    return explained(queries_text, sentences_text, model_id, row)
+
+
 def build_ui() -> None:
     gr.Markdown(
         t(
@@ -109,8 +176,13 @@ def build_ui() -> None:
             button = gr.Button(t("Search"), variant="primary")
         with gr.Column():
             info = ui.info_line()
-            ranking = gr.DataFrame(label=t("Ranked matches"), wrap=True)
+            ranking = gr.DataFrame(label=t("Ranked matches"), wrap=True, elem_id="similarity-ranking")
             heat = gr.Plot(label=t("Similarity heatmap"))
+            with gr.Row():
+                row = ui.whole_number(1, t("Match to explain (its row)"), minimum=1)
+                explain_button = gr.Button(t("Explain"))
+            alignment = gr.Plot(label=t("Explanation"), elem_id="similarity-explanation")
+            explained_line = ui.info_line()
     gr.Examples(
         TASK.with_models(
             [
@@ -122,6 +194,19 @@ def build_ui() -> None:
         inputs=[queries, sentences, model_id],
     )
     ui.bind(TASK.endpoint("similarity"), button.click, [queries, sentences, model_id], [ranking, heat, info])
+    ui.cleared_by([queries.change, sentences.change, button.click], [alignment, explained_line])
+    explain_button.click(
+        explain_on_page,
+        [queries, sentences, model_id, ranking, row],
+        [alignment, explained_line],
+        api_visibility="private",
+    )
+    ui.bind(
+        TASK.endpoint("explain_similarity"),
+        gr.Button(visible=False).click,
+        [queries, sentences, model_id, row],
+        [gr.Plot(visible=False, label=t("Explanation")), ui.info_line(visible=False)],
+    )
 
 
 TASK = Task(
@@ -130,5 +215,5 @@ TASK = Task(
     "Language",
     {"model": ("sentence_encoder",)},
     build_ui,
-    endpoints=(Endpoint("similarity", run),),
+    endpoints=(Endpoint("similarity", run), Endpoint("explain_similarity", explain)),
 )

@@ -13,9 +13,11 @@ import models
 from harness import sanity, stand_ins
 from models.errors import ShowcaseError
 from models.yolo import Detections
-from tasks import compare, detection, image_classification, segmentation, text_classification, zero_shot
+from tasks import compare, detection, image_classification, segmentation, similarity, text_classification, zero_shot
 from toolkit import box_explanations, class_explanations, heatmaps
 from toolkit.inputs import open_image
+
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def test_the_class_activation_map_is_grad_cam_of_the_same_network():
@@ -147,6 +149,26 @@ def test_a_tokens_effect_is_the_drop_when_it_alone_is_masked(tiny_defaults):
         text_classification.explain(text, model_id, 3)
     with pytest.raises(gr.Error, match="no answer to explain yet: classify a text first"):
         text_classification.explain_on_page(text, model_id, None, 1)
+
+
+def test_a_matchs_token_parts_add_up_to_its_cosine_and_mean_something(minilm):
+    """On real all-MiniLM-L6-v2 weights: the alignment's parts sum to the cosine the tab ranks by, and
+    masking a sentence's tokens with the largest parts lowers its similarity to the query more than
+    masking as many at random (deletion, over the tab's example queries and sentences)."""
+    query, sentence = similarity.QUERIES[0], "I forgot my login credentials and cannot sign in."
+    (found,) = minilm.alignments([query], [sentence])
+    (cosines,) = minilm.rank([query], [sentence]).rows
+    assert found.cosine == pytest.approx(float(cosines[0]), abs=1e-4)
+    assert found.query_tokens[:3] == ["[CLS]", "i", "can"] and found.parts.shape == (11, 13)
+    drops = sanity.on_example_pairs(minilm)
+    salient, random = np.median(drops, axis=0)
+    assert salient > 1.5 * random and (drops[:, 0] > drops[:, 1]).mean() > 0.7
+    figure, info = similarity.explain(query, similarity.EXAMPLE_SENTENCES, MINILM, 1)
+    assert "“cannot”" in info and figure.axes[0].get_title().startswith("Each token pair's part of the cosine 0.")
+    with pytest.raises(gr.Error, match="The row must be from 1 to 7, got 8"):
+        similarity.explain(query, similarity.EXAMPLE_SENTENCES, MINILM, 8)
+    with pytest.raises(gr.Error, match="no answer to explain yet: search first"):
+        similarity.explain_on_page(query, similarity.EXAMPLE_SENTENCES, MINILM, None, 1)
 
 
 def test_the_heat_is_placed_over_its_region_and_clipped_to_the_photo():

@@ -93,6 +93,7 @@ def test_every_tool_answers_a_call(mcp_url):
         "classify_text": {"text": "I loved every minute of it."},
         "explain_classify_text": {"text": "I loved every minute of it.", "rank": 2},
         "similarity": {"queries_text": "I can't log in", "sentences_text": "Reset my password\nThe cat sleeps"},
+        "explain_similarity": {"queries_text": "I can't log in", "sentences_text": "Reset my password", "row": 1},
         "tokenize": {"text": "Hello world"},
         "attention": {"sentence": "The cat sleeps on the mat."},
         "count_objects": {
@@ -117,6 +118,7 @@ def test_every_tool_answers_a_call(mcp_url):
     assert "(number 2)" not in texts["explain_zero_shot"] and "number 2)" in texts["explain_zero_shot"]
     # The text's tokens with their effects, the class of rank 2 named.
     assert "loved" in texts["explain_classify_text"] and "number 2" in texts["explain_classify_text"]
+    assert "Match 1: with mean-pooled embeddings" in texts["explain_similarity"], texts["explain_similarity"]
     # Both models' first answers: the stand-in ResNet's empty map, CLIP's label.
     assert "the map is empty" in texts["explain_compare"] and "its similarity to" in texts["explain_compare"]
     # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.

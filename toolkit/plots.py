@@ -41,8 +41,8 @@ def heatmap(
     axes.set_yticks(range(height), [_short(r) for r in rows], fontsize=8)
     axes.set_title(title, fontsize=10)
     if annotate and height * width <= 144:
-        middle = np.nanmean(matrix)
         for (i, j), value in np.ndenumerate(matrix):
+            red, green, blue, _ = image.cmap(image.norm(value))  # white text on dark cells, black on light
             axes.text(
                 j,
                 i,
@@ -50,7 +50,7 @@ def heatmap(
                 ha="center",
                 va="center",
                 fontsize=7,
-                color="white" if value < middle else "black",
+                color="white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black",
             )
     figure.colorbar(image, ax=axes, shrink=0.8)
     plt.close(figure)  # Gradio renders it; pyplot must not keep every figure alive
