@@ -31,6 +31,8 @@ BACKBONE_KINDS = {
     "clip": N_("CLIP image encoder ({model})"),
     "image_classifier": N_("{model} pooled features (ImageNet)"),
 }
+THUMBNAIL = 160  # pixels: the training images an explanation shows are kept this small
+NEAREST = 3  # training images an explanation shows per class
 OWN_ENCODER = "self-supervised"  # the picker's value for the encoder uploaded from the Self-supervised tab
 ONE, AUTO = N_("One backbone"), N_("Auto: every backbone and setting, cross-validated")
 
@@ -70,6 +72,36 @@ def embed_all(
 
 
 @dataclass
+class TrainingImages:
+    """The images a classifier was built from, as its explanation shows them: small copies (kept in
+    the visitor's session), their features and their classes."""
+
+    thumbnails: list[Image.Image]
+    features: torch.Tensor  # unit vectors, a row per image
+    labels: list[str]
+
+    @classmethod
+    def of(cls, images: list[Image.Image], features: torch.Tensor, labels: list[str]) -> TrainingImages:
+        thumbnails = []
+        for image in images:
+            small = image.convert("RGB")
+            small.thumbnail((THUMBNAIL, THUMBNAIL))
+            thumbnails.append(small)
+        return cls(thumbnails, features.float(), list(labels))
+
+    def nearest(self, features: torch.Tensor, classes: list[str], per_class: int) -> list[tuple[int, float]]:
+        """The training images (index, cosine similarity) nearest to one image's unit features, the
+        `per_class` nearest of each class, classes in the order given."""
+        cosines = self.features @ features.float()
+        found = []
+        for name in classes:
+            rows = [i for i, label in enumerate(self.labels) if label == name]
+            order = sorted(rows, key=lambda i: -float(cosines[i]))[:per_class]
+            found += [(i, float(cosines[i])) for i in order]
+        return found
+
+
+@dataclass
 class FewShotClassifier:
     backbone_id: str
     backbone: Any  # the frozen backbone itself: the visitor's own encoder cannot be loaded again by id
@@ -77,23 +109,40 @@ class FewShotClassifier:
     scores: Scores  # cross-validated
     folds: int
     counts: dict[str, int]
+    training: TrainingImages
     weight_decay: float = 1e-3
 
     def classify(self, image) -> dict[str, float]:
         (ranking,) = self.probe.classify(self.backbone.embed_images([open_image(image)]))
         return ranking.named(self.probe.classes)
 
+    def explain(self, image, per_class: int = NEAREST) -> tuple[dict[str, float], list[tuple[Image.Image, str]]]:
+        """The image's classes by probability, and the training images nearest to it in the
+        backbone's features (the ones the probe reads), per class, its likeliest class first."""
+        features = self.backbone.embed_images([open_image(image)])
+        (ranking,) = self.probe.classify(features)
+        named = ranking.named(self.probe.classes)
+        nearest = self.training.nearest(features[0], list(named), per_class)
+        return named, [
+            (self.training.thumbnails[i], f"{self.training.labels[i]} · {cosine:.2f}") for i, cosine in nearest
+        ]
+
 
 def fit(
-    backbone_id: str, backbone, features: torch.Tensor, labels: list[str], weight_decay: float = 1e-3
+    backbone_id: str,
+    backbone,
+    images: list[Image.Image],
+    features: torch.Tensor,
+    labels: list[str],
+    weight_decay: float = 1e-3,
 ) -> FewShotClassifier:
     """Pure training function: cross-validated accuracy, then a probe fitted on every image."""
     counts = {label: labels.count(label) for label in sorted(set(labels))}
     folds = fold_count(labels)
     scores = cross_validate(features, labels, folds, weight_decay)
-    return FewShotClassifier(
-        backbone_id, backbone, fit_linear(features, labels, weight_decay), scores, folds, counts, weight_decay
-    )
+    probe = fit_linear(features, labels, weight_decay)
+    training = TrainingImages.of(images, features, labels)
+    return FewShotClassifier(backbone_id, backbone, probe, scores, folds, counts, training, weight_decay)
 
 
 def auto_fit(
@@ -144,7 +193,8 @@ def auto_fit(
     best = trials[0]
     if best.scores is None:
         raise ShowcaseError("No backbone could be tried: {reasons}", reasons="; ".join(trial.note for trial in trials))
-    kept = fit(best.backbone, *loaded[best.backbone], labels, best.weight_decay)
+    chosen, features = loaded[best.backbone]
+    kept = fit(best.backbone, chosen, images, features, labels, best.weight_decay)
     return kept, [replace(trial, backbone=short_name(trial.backbone)) for trial in trials]
 
 
@@ -184,7 +234,7 @@ def run(files, backbone_id, mode=ONE, budget_s=120, encoder_file=None, progress=
             ),
         )
         report(1, message("Fitting and cross-validating the linear classifier"))
-        return fit(backbone_id, chosen, features, data.labels), [], data
+        return fit(backbone_id, chosen, data.images, features, data.labels), [], data
 
     with training_slot():  # Stop (or the visitor gone) ends the work at its next step, and frees the slot
         model, trials, data = yield from in_steps(train, (gr.skip(),) * 5)
@@ -234,6 +284,25 @@ def try_model(model, image):
     return model.classify(image)
 
 
+@ui.user_errors
+def explain_model(model, image):
+    """Shows what the classifier this session built compares a photo with: the training images
+    nearest to it in the backbone's features, per class, its likeliest class first."""
+    if model is None:
+        raise ShowcaseError("Build a classifier first; then try it here.")
+    named, nearest = model.explain(image)
+    note = message(
+        "The {count} training images of each class nearest to this photo in {name}'s features, which the "
+        "linear classifier reads (cosine similarity under each), its likeliest class first: “{label}” "
+        "({probability:.1%}).",
+        count=NEAREST,
+        name=backbone_name(model.backbone_id),
+        label=next(iter(named)),
+        probability=next(iter(named.values())),
+    )
+    return named, nearest, note
+
+
 def build_ui() -> None:
     gr.Markdown(
         t(
@@ -270,8 +339,14 @@ def build_ui() -> None:
             confusion = gr.Plot(label=t("Cross-validated confusion matrix"))
             with gr.Group():
                 image = ui.image_input(t("Try the classifier on a new image"))
-                try_button = gr.Button(t("Classify"))
+                with gr.Row():
+                    try_button = gr.Button(t("Classify"))
+                    explain_button = gr.Button(t("Explain"))
                 prediction = gr.Label(label=t("Prediction"))
+                nearest = gr.Gallery(
+                    label=t("Explanation"), elem_id="finetune-image-explanation", columns=NEAREST, height="auto"
+                )
+                explained_line = ui.info_line()
     board = gr.DataFrame(label=t("Leaderboard (best first; the first row is the model kept)"), visible=False)
     model = gr.State()
 
@@ -294,6 +369,9 @@ def build_ui() -> None:
     )
     stop.click(None, None, None, cancels=[event], api_visibility="private")
     ui.bind(TASK.endpoint("try_image_model"), try_button.click, [model, image], [prediction])
+    explanation = [prediction, nearest, explained_line]
+    ui.bind(TASK.endpoint("explain_image_model"), explain_button.click, [model, image], explanation)
+    ui.cleared_by([image.change, button.click], explanation)
 
 
 TASK = Task(
@@ -303,5 +381,9 @@ TASK = Task(
     {"model": ("clip", "image_classifier")},
     build_ui,
     # Training holds the server's one training slot: not for agents.
-    endpoints=(Endpoint("finetune_image", run, tool=False), Endpoint("try_image_model", try_model, tool=False)),
+    endpoints=(
+        Endpoint("finetune_image", run, tool=False),
+        Endpoint("try_image_model", try_model, tool=False),
+        Endpoint("explain_image_model", explain_model, tool=False),
+    ),
 )

@@ -3,6 +3,7 @@ import threading
 import time
 
 import gradio as gr
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -55,10 +56,21 @@ def test_zip_of_nested_class_folders(class_zip):
 def test_linear_probe_on_a_tiny_backbone_separates_the_classes(class_zip, tiny_backbone):
     data = image_data.collect([class_zip])
     features = finetune_image.embed_all(tiny_backbone, data.images)
-    model = finetune_image.fit("resnet50", tiny_backbone, features, data.labels)
+    model = finetune_image.fit("resnet50", tiny_backbone, data.images, features, data.labels)
     assert model.folds == 5
     assert model.scores.accuracy >= 0.9
     assert next(iter(model.classify(Image.open(io.BytesIO(coloured((210, 20, 20), 999)))))) == "red"
+    # Explained by the nearest training images: three of each class, the likeliest class's first and closest.
+    named, nearest, line = finetune_image.explain_model(model, Image.open(io.BytesIO(coloured((210, 20, 20), 999))))
+    captions = [caption for _, caption in nearest]
+    assert next(iter(named)) == "red" and [c.split(" · ")[0] for c in captions] == ["red"] * 3 + ["blue"] * 3
+    cosines = [float(c.split(" · ")[1]) for c in captions]
+    assert cosines[:3] == sorted(cosines[:3], reverse=True) and min(cosines[:3]) > max(cosines[3:])
+    red, green, blue = np.asarray(nearest[0][0]).reshape(-1, 3).mean(axis=0)
+    assert red > 2 * blue and max(nearest[0][0].size) <= finetune_image.THUMBNAIL
+    assert "“red”" in line
+    with pytest.raises(gr.Error, match="Build a classifier first"):
+        finetune_image.explain_model(None, Image.open(io.BytesIO(coloured((210, 20, 20), 999))))
 
 
 def test_images_named_class_underscore(tmp_path):
