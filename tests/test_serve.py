@@ -22,6 +22,7 @@ from models.decoding import Decoding
 from models.errors import ShowcaseError
 from models.remote import RemoteModel
 from tasks import detection, generation, similarity
+from toolkit.inputs import open_image
 
 MINILM, YOLO, GPT2 = "sentence-transformers/all-MiniLM-L6-v2", "yolov8n.pt", "openai-community/gpt2"
 QUERY, SENTENCES = "I can't log in", similarity.EXAMPLE_SENTENCES  # one per line
@@ -46,6 +47,7 @@ def embedded(yolo, minilm, tiny_gpt2):
         "bus": bus,
         "text": list(generation.stream(tiny_gpt2, "Hello there", SETTINGS))[-1].text,
         "explained": detection.explain(bus, 0.25, 0.45, YOLO, 2, 0.5),
+        "aligned": similarity.explain(QUERY, SENTENCES, MINILM, 2),
     }
 
 
@@ -95,6 +97,34 @@ def test_a_box_is_explained_in_the_replica_as_embedded(embedded, on_serve):
     assert table.values.tolist() == expected_table.values.tolist()
     assert "object 2, “person”" in info and "OpenVINO" in info
     assert np.abs(shown.astype(int) - expected_shown.astype(int)).mean() < 1
+
+
+def test_a_match_is_explained_in_the_replica_as_embedded(embedded, on_serve):
+    """The token states of a search's alignment map come from the replica: the same map, the same tokens named."""
+    figure, info = similarity.explain(QUERY, SENTENCES, MINILM, 2)
+    expected_figure, expected_info = embedded["aligned"]
+    np.testing.assert_allclose(
+        figure.axes[0].images[0].get_array(), expected_figure.axes[0].images[0].get_array(), atol=1e-3
+    )
+    assert info.split("\n\n")[-1] == expected_info.split("\n\n")[-1] and "Match 2:" in info
+
+
+def test_labels_and_tokens_are_explained_in_the_replica(on_serve):
+    """CLIP's Grad-CAM (its last block's gradients) and a text classifier's token ablation run in the
+    replica, on the same seeded stand-ins as here: the same maps, the same effects."""
+    from tasks import text_classification, zero_shot
+
+    photo, labels = open_image(examples.lion()), ["lion", "house cat", "car"]
+    clip_id, classifier_id = zero_shot.TASK.default(), text_classification.TASK.default()
+    (remote,) = models.load(clip_id).label_maps([photo], labels, False, [1])
+    (local,) = stand_ins.build(clip_id).label_maps([photo], labels, False, [1])
+    assert remote.class_index == local.class_index
+    np.testing.assert_allclose(remote.evidence, local.evidence, atol=0.02)
+    text = "I loved every minute of it."
+    (remote,) = models.load(classifier_id).token_effects([text], [0])
+    (local,) = stand_ins.build(classifier_id).token_effects([text], [0])
+    assert remote.spans == local.spans and remote.class_index == local.class_index
+    np.testing.assert_allclose(remote.effects, local.effects, atol=1e-3)
 
 
 def test_concurrent_calls_joined_in_a_replica_each_get_their_own_rows(minilm, on_serve):
