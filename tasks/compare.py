@@ -368,9 +368,11 @@ def build_ui() -> None:
         explain_button = gr.Button(t("Explain"))
         with gr.Row():
             with gr.Column():
-                shown, opacity, heatmap = ui.heatmap_output(image, "compare-classifier-explanation")
+                shown, opacity, heatmap = ui.heatmap_output(
+                    image, "compare-classifier-explanation", t("ImageNet classifier")
+                )
             with gr.Column():
-                clip_shown, clip_opacity, clip_heatmap = ui.heatmap_output(image, "compare-clip-explanation")
+                clip_shown, clip_opacity, clip_heatmap = ui.heatmap_output(image, "compare-clip-explanation", t("CLIP"))
         explained_line = ui.info_line()
         gr.Examples([[examples.cheetah()], [examples.lion()], [examples.tower()]], inputs=[image])
     with gr.Tab(t("Many images")):

@@ -338,7 +338,7 @@ def build_ui() -> None:
         with gr.Column():
             confusion = gr.Plot(label=t("Cross-validated confusion matrix"))
             with gr.Group():
-                image = ui.image_input(t("Try the classifier on a new image"))
+                image = ui.image_input(t("Try the classifier on a new image"), elem_id="finetune-image-try")
                 with gr.Row():
                     try_button = gr.Button(t("Classify"))
                     explain_button = gr.Button(t("Explain"))

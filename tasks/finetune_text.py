@@ -259,7 +259,8 @@ def explain_model(trained, text):
     answer = trained.classifier.token_effects([first], [0])
     (found,) = answer
     note = text_explanations.line(found, trained.classifier.classes[found.class_index], 1)
-    return text_explanations.highlighted(found), f"{note} ({answer.timings.total_ms:.0f} ms)"
+    shown = f"{note} ({answer.timings.total_ms:.0f} ms)"
+    return trained.predict([first])[0], text_explanations.highlighted(found), shown
 
 
 def build_ui() -> None:
@@ -338,8 +339,9 @@ def build_ui() -> None:
     event = ui.bind(TASK.endpoint("finetune_text"), button.click, inputs, outputs)
     stop.click(None, None, None, cancels=[event], api_visibility="private")
     ui.bind(TASK.endpoint("try_text_model"), try_button.click, [trained, sample], [prediction])
-    ui.bind(TASK.endpoint("explain_text_model"), explain_button.click, [trained, sample], [highlighted, explained_line])
-    ui.cleared_by([sample.change, button.click], [prediction, highlighted, explained_line])
+    explanation = [prediction, highlighted, explained_line]
+    ui.bind(TASK.endpoint("explain_text_model"), explain_button.click, [trained, sample], explanation)
+    ui.cleared_by([sample.change, button.click], explanation)
 
 
 TASK = Task(

@@ -77,7 +77,8 @@ def test_saved_model_reloads_with_the_same_predictions(fine_tuned, tmp_path):
 def test_the_deciding_keyword_holds_up_the_fine_tuned_answer(fine_tuned):
     """Masking each token in turn: the one word that decides the class matters most."""
     _, trained = fine_tuned
-    highlighted, line = finetune_text.explain_model(trained, "the hotel was excellent\nsecond line")
+    prediction, highlighted, line = finetune_text.explain_model(trained, "the hotel was excellent\nsecond line")
+    assert next(iter(prediction)) == "happy"
     assert max(highlighted, key=lambda piece: piece[1] or 0) == ("excellent", 1.0)
     assert "“happy”" in line and "Most: “excellent”" in line
     (found,) = trained.classifier.token_effects(["the book was awful"], [1])

@@ -154,10 +154,10 @@ def live_image_output(label: Any, **kwargs) -> gr.Image:
     return gradio_internals.write_short_lived_files(component, "jpeg", LIVE_FRAME_SECONDS)
 
 
-def heatmap_output(photo: gr.Image, elem_id: str) -> tuple[gr.Image, gr.Slider, gr.State]:
+def heatmap_output(photo: gr.Image, elem_id: str, label: Any = None) -> tuple[gr.Image, gr.Slider, gr.State]:
     """An explanation's picture: the heat over the photo, an opacity slider that redraws it without
     running the model again, and the state that keeps the heat for the slider."""
-    shown = image_output(t("Explanation"), elem_id=elem_id)
+    shown = image_output(label or t("Explanation"), elem_id=elem_id)
     opacity = gr.Slider(0, 1, value=heatmaps.OPACITY, step=0.05, label=t("Opacity of the heat"))
     heatmap = gr.State()
 
