@@ -187,8 +187,7 @@ class Clip(HubModel):
             embeddings, tokens = self.image_tower.outputs(pixel_values=pixels)
             probabilities = (self.logit_scale * unit(embeddings) @ label_features.T).softmax(dim=-1).cpu()
         with timings.measure("explain", self.device):
-            # The label of each rank, as Ranking.of orders them.
-            indices = [int(row.topk(rank + 1).indices[rank]) for row, rank in zip(probabilities, ranks)]
+            indices = [Ranking.of(row).indices[rank] for row, rank in zip(probabilities, ranks)]
             parameter = next(self.last_block.parameters())
             # A copy: tokens from PyTorch's inference mode take no part in autograd.
             inputs = tokens.to(parameter.device, parameter.dtype).clone()

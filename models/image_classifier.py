@@ -90,9 +90,7 @@ class ImageClassifier(LoadedModel):
         with timings.measure("postprocess"), torch.inference_mode():
             pooled = maps.mean(dim=(2, 3)).to(device=self.device, dtype=self.dtype)
             probabilities = self.head(pooled).float().softmax(dim=-1).cpu()
-            classes = [
-                int(row.topk(rank + 1).indices[rank]) for row, rank in zip(probabilities, ranks)
-            ]  # as Ranking.of
+            classes = [Ranking.of(row).indices[rank] for row, rank in zip(probabilities, ranks)]
             weights = self.head.weight.float().cpu()[classes]  # [images, channels]
             evidence = torch.einsum("ic,ichw->ihw", weights, maps.float().cpu())
             rows = [

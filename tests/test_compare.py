@@ -51,8 +51,11 @@ def test_over_imagenet_they_agree_by_class_not_by_name(cheetah_resnet, tiny_clip
 
 
 def test_a_chinese_visitor_reads_the_classes_in_chinese_and_chinese_clip_is_asked_in_chinese(
-    cheetah_resnet, tiny_chinese_clip, chinese_request, monkeypatch
+    cheetah_resnet, tiny_chinese_clip, chinese_request, monkeypatch, tmp_path
 ):
+    # Prompts encoded now: not read from the embeddings an earlier test kept, in memory or on disk.
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    tiny_chinese_clip.label_cache.clear()
     prompted = []
     encode = type(tiny_chinese_clip).encode_prompts
     monkeypatch.setattr(
