@@ -181,7 +181,8 @@ def build_ui() -> None:
             with gr.Row():
                 row = ui.whole_number(1, t("Match to explain (its row)"), minimum=1)
                 explain_button = gr.Button(t("Explain"))
-            alignment = gr.Plot(label=t("Explanation"), elem_id="similarity-explanation")
+            # Its title says what it is; the label badge would cover the first row's token.
+            alignment = gr.Plot(label=t("Explanation"), show_label=False, elem_id="similarity-explanation")
             explained_line = ui.info_line()
     gr.Examples(
         TASK.with_models(
