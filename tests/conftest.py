@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import threading
 
@@ -13,7 +15,10 @@ from harness import offline  # noqa: F401  (first: offline model caches, before 
 # Tests run on the CPU, as CI does, whatever this machine has; converted networks go to a fresh
 # folder (never into ../shared); fp32 everywhere, so answers do not depend on the CPU having bf16.
 os.environ.setdefault("SHOWCASE_DEVICE", "cpu")
-os.environ.setdefault("SHOWCASE_CACHE", tempfile.mkdtemp(prefix="showcase-cache-"))
+if "SHOWCASE_CACHE" not in os.environ:
+    # Removed after the run: a run converts most networks again and would leave about 600 MB behind.
+    os.environ["SHOWCASE_CACHE"] = tempfile.mkdtemp(prefix="showcase-cache-")
+    atexit.register(shutil.rmtree, os.environ["SHOWCASE_CACHE"], ignore_errors=True)
 os.environ.setdefault("SHOWCASE_PRECISION", "fp32")
 
 import pytest  # noqa: E402

@@ -4,6 +4,7 @@ that is not an iterator itself runs in_steps."""
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import math
 import queue
@@ -159,12 +160,19 @@ def optimise(
 
 
 class RunStore:
-    """Trained models saved for download, each in a fresh folder; the oldest are deleted past `kept`."""
+    """Trained models saved for download, each in a fresh folder; the oldest are deleted past `kept`,
+    the rest when the process ends (a download link does not outlive the server)."""
 
     def __init__(self, kept: int = 3) -> None:
         self.kept = kept
         self._folders: deque[Path] = deque()
         self._lock = threading.Lock()
+        atexit.register(self.remove_all)
+
+    def remove_all(self) -> None:
+        with self._lock:
+            while self._folders:
+                shutil.rmtree(self._folders.popleft(), ignore_errors=True)
 
     def save_zip(self, save: Callable[[Path], None], name: str) -> Path:
         """save(folder) writes the model's files; returns them zipped as <name>.zip."""
