@@ -471,6 +471,21 @@ def test_a_generated_text_is_explained_token_by_token(url, browser, locale):
     context.close()
 
 
+def explain_refused_before_an_answer(browser, url: str, key: str, locale: str, width: int):
+    """The tab's page in the visitor's language and width, where Explain before any answer is refused
+    (a toast): its language, context, page, panel and Explain button."""
+    language = "zh" if locale == "zh-CN" else "en"
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(url + f"?tab={key}")
+    panel = page.locator(f"#task-{key}")
+    panel.wait_for(state="visible", timeout=30_000)
+    explain = panel.get_by_role("button", name=i18n.translate("Explain", language), exact=True)
+    explain.click()
+    sync_api.expect(page.locator(".toast-body").first).to_be_visible(timeout=30_000)
+    return language, context, page, panel, explain
+
+
 @pytest.mark.parametrize(
     ("key", "answer", "locale", "width"),
     [
@@ -485,15 +500,7 @@ def test_a_generated_text_is_explained_token_by_token(url, browser, locale):
 def test_an_image_answer_is_explained_with_heat_over_the_photo(url, browser, key, answer, locale, width):
     """Explain under the first example's answer lays the heat over the photo; another object's row
     explains that one, in the visitor's language."""
-    language = "zh" if locale == "zh-CN" else "en"
-    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(url + f"?tab={key}")
-    panel = page.locator(f"#task-{key}")
-    panel.wait_for(state="visible", timeout=30_000)
-    explain = panel.get_by_role("button", name=i18n.translate("Explain", language), exact=True)
-    explain.click()  # nothing answered yet: said so
-    sync_api.expect(page.locator(".toast-body").first).to_be_visible(timeout=30_000)
+    language, context, page, panel, explain = explain_refused_before_an_answer(browser, url, key, locale, width)
     panel.locator("tr.tr-body td, button.gallery-item").first.click()
     panel.locator(".image-frame img").first.wait_for()  # the example's photo has landed in the input
     panel.locator("button.primary:visible").first.click()
@@ -537,15 +544,7 @@ def test_an_image_answer_is_explained_with_heat_over_the_photo(url, browser, key
 def test_every_other_answer_is_explained(url, browser, key, answer, shown, locale, width):
     """Explain under the first example's answer, on the tabs of CLIP, text classification and search:
     refused before an answer, then the explanation and its line in the visitor's language."""
-    language = "zh" if locale == "zh-CN" else "en"
-    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(url + f"?tab={key}")
-    panel = page.locator(f"#task-{key}")
-    panel.wait_for(state="visible", timeout=30_000)
-    explain = panel.get_by_role("button", name=i18n.translate("Explain", language), exact=True)
-    explain.click()  # nothing answered yet: said so
-    sync_api.expect(page.locator(".toast-body").first).to_be_visible(timeout=30_000)
+    language, context, page, panel, explain = explain_refused_before_an_answer(browser, url, key, locale, width)
     panel.locator("tr.tr-body td, button.gallery-item").first.click()
     if key in ("zero_shot", "compare"):
         panel.locator(".image-frame img").first.wait_for()  # the example's photo has landed in the input
@@ -586,7 +585,8 @@ def test_a_trained_classifiers_answer_is_explained(url, browser, tmp_path, local
     """Fine-tune text on its built-in English example, then Explain a sentence: its
     tokens coloured; few-shot images on two colours, then Explain a photo: the nearest training images."""
     from tasks import finetune_image
-    from tests.images import coloured, make_zip
+    from tests.images import coloured
+    from tests.test_finetune_image import fill_in_browser as fill_few_shot
 
     language = "zh" if locale == "zh-CN" else "en"
     context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
@@ -613,13 +613,7 @@ def test_a_trained_classifiers_answer_is_explained(url, browser, tmp_path, local
     page.goto(url + "?tab=finetune_image")
     panel = page.locator("#task-finetune_image")
     panel.wait_for(state="visible", timeout=30_000)
-    members = {
-        f"{name}/{i}.png": coloured(rgb, i)
-        for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
-        for i in range(3)
-    }
-    panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "few.zip", members))
-    panel.get_by_text("few.zip").wait_for()
+    fill_few_shot(panel, tmp_path, sync_api.expect)  # three red and three blue images
     panel.locator("button.primary:visible").first.click()
     sync_api.expect(panel).to_contain_text("red (3)", timeout=120_000)
     photo = tmp_path / "red.png"
