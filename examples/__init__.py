@@ -48,6 +48,21 @@ def tower() -> str:
     return _gradio_image("tower.jpg")
 
 
+def photos() -> list[str]:
+    """Every photo the project ships as an example: what INT8 quantization calibrates on (never a
+    visitor's upload)."""
+    return [bus(), zidane(), cheetah(), lion(), tower()]
+
+
+def sentences(language: str) -> list[str]:
+    """The reviews written for this project in a language (English if it has none): what INT8
+    quantization of a text model calibrates on."""
+    import csv
+
+    with open(REVIEWS.get(language, REVIEWS["en"]), newline="", encoding="utf-8") as table:
+        return [row["text"] for row in csv.DictReader(table)]
+
+
 CLIP_SIZE = (640, 480)
 
 

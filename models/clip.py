@@ -15,10 +15,11 @@ import torch
 from PIL import Image
 
 import i18n
+from models import calibration as calibration_set
 from models import config, runtime
 from models.base import Answers, ClassMap, Ranking, Timings
 from models.device import place
-from models.hub import HubModel, from_hub
+from models.hub import HubModel, encode, from_hub
 from models.runtime import Runner
 from models.tensors import IMAGES_PER_PASS, TEXTS_PER_PASS, chunked, unit
 
@@ -289,6 +290,15 @@ def wrap(model: torch.nn.Module, tokenizer: Any, image_processor: Any, model_id:
     tower = functools.partial(
         Runner, model_id=model_id, device=device, dtype=dtype, weights_fingerprint=runtime.fingerprint(model)
     )
+    images = calibration_set.of_images(
+        lambda photo: {"pixel_values": image_processor(images=[photo], return_tensors="pt")["pixel_values"]},
+        transformer=True,
+    )
+
+    def tokenize(sentence: str) -> dict[str, torch.Tensor]:
+        tokens = encode(tokenizer, sentence, truncation=True, return_tensors="pt")
+        return {"input_ids": tokens["input_ids"], "attention_mask": tokens["attention_mask"]}
+
     return Clip(
         model_id,
         device,
@@ -298,8 +308,8 @@ def wrap(model: torch.nn.Module, tokenizer: Any, image_processor: Any, model_id:
         model.config,
         image_processor=image_processor,
         language=config.prompt_language(model_id),
-        image_tower=tower(ImageTower(model), part="image-and-last-block-input"),
-        text_tower=tower(TextTower(model), part="text"),
+        image_tower=tower(ImageTower(model), part="image-and-last-block-input", calibration=images),
+        text_tower=tower(TextTower(model), part="text", calibration=calibration_set.of_texts(model_id, tokenize)),
         logit_scale=float(model.logit_scale.detach().exp()),
         last_block=LastBlock(model),
     )

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import torch
 
+from models.runtime import chosen
+
 
 def pick_device() -> torch.device:
-    """CUDA when present, else CPU; SHOWCASE_DEVICE=cpu|cuda forces one."""
-    wanted = os.environ.get("SHOWCASE_DEVICE")
+    """CUDA when present, else CPU; SHOWCASE_DEVICE=cpu|cuda (or the runtime ledger's choice) forces one."""
+    wanted = chosen().device
     if wanted:
         return torch.device(wanted)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

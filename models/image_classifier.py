@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from i18n import Text
+from models import calibration as calibration_set
 from models.base import Answers, ClassMap, LoadedModel, Ranking, Timings
 from models.device import place
 from models.errors import unavailable
@@ -121,10 +122,10 @@ def wrap(network: torch.nn.Module, model_id: str) -> ImageClassifier:
     # Channels-last convolutions: faster batches on CPU (oneDNN), the layout tensor cores want on CUDA.
     network, device, dtype = place(network, channels_last=True)
     *body, _pooling, head = network.children()  # the pooling is a mean, taken in features()
-    features = Runner(torch.nn.Sequential(*body), model_id, "feature-maps", device, dtype)
-    return ImageClassifier(
-        model_id, device, dtype, features, head, weights.transforms(), categories(model_id), weights.name
-    )
+    transform = weights.transforms()
+    calibration = calibration_set.of_images(lambda photo: {"input": transform(photo)[None]})
+    features = Runner(torch.nn.Sequential(*body), model_id, "feature-maps", device, dtype, calibration=calibration)
+    return ImageClassifier(model_id, device, dtype, features, head, transform, categories(model_id), weights.name)
 
 
 def load(model_id: str) -> ImageClassifier:

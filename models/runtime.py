@@ -5,6 +5,11 @@ stay PyTorch in half precision. A network that fails to convert keeps running in
 log line, never an error for the visitor. Converted networks are written to SHOWCASE_CACHE (default
 ~/.cache/model-showcase), keyed by model id, part, a fingerprint of the weights and the OpenVINO
 version, so a restart reads them back instead of converting again.
+
+SHOWCASE_PRECISION=int8 quantizes them with NNCF after conversion: weights and activations to INT8,
+calibrated on the family's calibration set (the photos and sentences the project ships), or, for a
+network without one (GPT-2's decode step), its weights alone. The runtime ledger builds copies of a
+model under another Choice (choosing()), which a model captures when it is built.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ import re
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -31,14 +39,53 @@ OPENVINO = "OpenVINO"
 PYTORCH = "PyTorch"
 # OpenVINO's element types, named as the info line names precisions.
 PRECISION_NAMES = {"f32": "fp32", "bf16": "bf16", "f16": "fp16"}
+# What SHOWCASE_PRECISION may ask for ("": the precision OpenVINO picks on this CPU).
+PRECISIONS = ("", "fp32", "bf16", "int8")
 
 
-def wanted(device: torch.device) -> bool:
+@dataclass(frozen=True)
+class Choice:
+    """Where and how a model's networks run: the device ("": CUDA when present), the runtime on the
+    CPU ("openvino" or "torch") and the precision (one of PRECISIONS)."""
+
+    device: str = ""
+    runtime: str = "openvino"
+    precision: str = ""
+
+
+_chosen: ContextVar[Choice | None] = ContextVar("showcase_runtime_choice", default=None)
+
+
+def chosen() -> Choice:
+    """The choice in force: one set by choosing(), else SHOWCASE_DEVICE, SHOWCASE_RUNTIME and SHOWCASE_PRECISION."""
+    made = _chosen.get()
+    if made is not None:
+        return made
+    name = os.environ.get("SHOWCASE_RUNTIME", "openvino").strip().lower()
+    if name not in ("openvino", "torch"):
+        log.warning("SHOWCASE_RUNTIME=%s is neither 'openvino' nor 'torch'; using openvino", name)
+        name = "openvino"
+    precision = os.environ.get("SHOWCASE_PRECISION", "").strip().lower()
+    if precision not in PRECISIONS:
+        log.warning("SHOWCASE_PRECISION=%s is none of fp32, bf16, int8; using the CPU's default", precision)
+        precision = ""
+    return Choice(os.environ.get("SHOWCASE_DEVICE", ""), name, precision)
+
+
+@contextmanager
+def choosing(choice: Choice) -> Iterator[None]:
+    """Models built inside run as `choice` says (the runtime ledger's copies), whatever the settings."""
+    token = _chosen.set(choice)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def wanted(device: torch.device, choice: Choice | None = None) -> bool:
     """Whether networks on this device should run through OpenVINO."""
-    choice = os.environ.get("SHOWCASE_RUNTIME", "openvino").strip().lower()
-    if choice not in ("openvino", "torch"):
-        log.warning("SHOWCASE_RUNTIME=%s is neither 'openvino' nor 'torch'; using openvino", choice)
-    return device.type == "cpu" and choice != "torch" and importlib.util.find_spec("openvino") is not None
+    choice = choice or chosen()
+    return device.type == "cpu" and choice.runtime != "torch" and importlib.util.find_spec("openvino") is not None
 
 
 def cache_dir() -> Path:
@@ -73,23 +120,73 @@ def openvino_version() -> str:
     return openvino.__version__.split("-")[0]
 
 
-def full_precision() -> bool:
+def full_precision(choice: Choice | None = None) -> bool:
     """SHOWCASE_PRECISION=fp32: weights kept in fp32 on disk, and fp32 arithmetic on CPUs where
     OpenVINO would pick bf16 (answers as PyTorch's, for more memory and some speed)."""
-    return os.environ.get("SHOWCASE_PRECISION", "").lower() == "fp32"
+    return (choice or chosen()).precision == "fp32"
 
 
-def compile_options(fp32_arithmetic: bool = False) -> dict[str, str]:
+def compile_options(fp32_arithmetic: bool = False, choice: Choice | None = None) -> dict[str, str]:
     # LATENCY: one request at a time uses every core.
     options = {"PERFORMANCE_HINT": "LATENCY"}
-    if fp32_arithmetic or full_precision():
+    if fp32_arithmetic or full_precision(choice):
         options["INFERENCE_PRECISION_HINT"] = "f32"
+    elif (choice or chosen()).precision == "bf16":
+        options["INFERENCE_PRECISION_HINT"] = "bf16"
     return options
 
 
 def default_precision() -> str:
     """The precision OpenVINO computes in on this CPU when nothing else is asked (bf16 where it is fast)."""
     return PRECISION_NAMES.get(_core().get_property("CPU", "INFERENCE_PRECISION_HINT").to_string(), "fp32")
+
+
+def computes_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX-512 bf16 or AMX); OpenVINO refuses it elsewhere."""
+    return "BF16" in _core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+
+
+def nncf_version() -> str:
+    import nncf
+
+    return nncf.__version__
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What INT8 quantization of a network calibrates on: a few of its inputs, made on demand (the
+    family's preprocessing of the project's example photos or sentences), and whether it is a
+    transformer (NNCF then keeps the operations that lose most in INT8 in floating point)."""
+
+    samples: Callable[[], list[dict[str, torch.Tensor]]]
+    transformer: bool = False
+
+
+def samples_key(samples: list[dict[str, torch.Tensor]]) -> str:
+    """A short hash of a calibration set: a new example set never reads another's quantization."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for sample in samples:
+        for name, tensor in sorted(sample.items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+    return digest.hexdigest()[:12]
+
+
+def quantized(model, samples: list[dict[str, torch.Tensor]] | None, transformer: bool = False, **options):
+    """An OpenVINO model quantized by NNCF: weights and activations calibrated on the samples, or,
+    with none, its weights alone (data-free)."""
+    import nncf
+
+    if samples is None:
+        return nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
+    inputs = [{name: tensor.numpy() for name, tensor in sample.items()} for sample in samples]
+    return nncf.quantize(
+        model,
+        nncf.Dataset(inputs),
+        subset_size=len(inputs),
+        model_type=nncf.ModelType.TRANSFORMER if transformer else None,
+        **options,
+    )
 
 
 @functools.cache
@@ -133,7 +230,8 @@ class Runner:
     Called with the network's keyword inputs, it returns its first output as a float tensor. Once
     compiled it drops its reference to the PyTorch network: a family that keeps no other reference
     frees PyTorch's copy of the weights. With `fp32_arithmetic` it computes in fp32 even on a CPU
-    where OpenVINO would pick bf16.
+    where OpenVINO would pick bf16. It runs as the Choice in force when it was made says; in INT8,
+    calibrated on `calibration`, or with its weights alone compressed if there is none.
     """
 
     def __init__(
@@ -146,20 +244,24 @@ class Runner:
         accelerate: bool = True,
         weights_fingerprint: str | None = None,
         fp32_arithmetic: bool = False,
+        calibration: Calibration | None = None,
     ) -> None:
         self.network: torch.nn.Module | None = network
         self.model_id = model_id
         self.part = part
         self.device = device
         self.dtype = dtype
-        self.pending = accelerate and wanted(device)
+        self.choice = chosen()
+        self.pending = accelerate and wanted(device, self.choice)
         self.compiled = None
         self.request = None
         self.input_names: list[str] = []
         self.converted_s: float | None = None  # this process converted it, in so many seconds
-        self.stored = "fp32"  # the precision of the converted weights
+        self.stored = "fp32"  # the precision of the converted weights: fp32, fp16, int8 or int8 weights
         self.lock = threading.Lock()
         self.fp32_arithmetic = fp32_arithmetic
+        self.calibration = calibration
+        self.calibration_samples: list[dict[str, torch.Tensor]] | None = None  # made for INT8 only
         self._fingerprint = weights_fingerprint  # given when several runners share one network's weights
 
     @property
@@ -177,6 +279,8 @@ class Runner:
     def precision(self) -> str:
         if self.compiled is not None:
             compute = PRECISION_NAMES.get(self.compiled.get_property("INFERENCE_PRECISION_HINT").to_string(), "fp32")
+            if self.stored.startswith("int8"):
+                return self.stored if self.stored == "int8" else f"{compute}, {self.stored}"
             return f"{compute}, fp16 weights" if compute == "fp32" and self.stored == "fp16" else compute
         return "fp16" if self.dtype == torch.float16 else "fp32"
 
@@ -204,6 +308,24 @@ class Runner:
         )  # transformers' outputs are dicts
         return tuple(part.float() if part.is_floating_point() else part for part in parts)
 
+    def converted_path(self) -> Path:
+        """Where the converted network is kept, named by what makes it differ: the weights, how they
+        are stored, and for INT8 the calibration set and NNCF's version."""
+        name = f"{self.part}-{self.fingerprint}"
+        if self.choice.precision == "int8" and self.calibration is not None:
+            self.stored = "int8"
+            self.calibration_samples = self.calibration.samples()
+            name += f"-int8-{samples_key(self.calibration_samples)}-nncf{nncf_version()}"
+        elif self.choice.precision == "int8":
+            self.stored = "int8 weights"
+            name += f"-int8w-nncf{nncf_version()}"
+        else:
+            # fp16 weights on disk (unless full_precision()): OpenVINO widens them once at compile
+            # time and then holds much less memory than with fp32 weights (bench/RESULTS.md, section 8).
+            self.stored = "fp32" if full_precision(self.choice) else "fp16"
+            name += f"-{self.stored}"
+        return cache_folder(self.model_id) / f"{name}-ov{openvino_version()}.xml"
+
     def compile(self, example: dict[str, torch.Tensor]) -> None:
         """Converts (or reads back) and compiles the network; on failure it stays PyTorch."""
         with self.lock:
@@ -212,26 +334,30 @@ class Runner:
             try:
                 import openvino
 
-                # fp16 weights on disk (unless full_precision()): OpenVINO widens them once at compile
-                # time and then holds much less memory than with fp32 weights (bench/RESULTS.md, section 8).
-                stored = self.stored = "fp32" if full_precision() else "fp16"
-                path = (
-                    cache_folder(self.model_id) / f"{self.part}-{self.fingerprint}-{stored}-ov{openvino_version()}.xml"
-                )
+                path = self.converted_path()
 
                 def convert() -> None:
                     with warnings.catch_warnings():  # tracing warns about every shape-dependent branch
                         warnings.simplefilter("ignore")
                         converted = openvino.convert_model(self.network, example_input=dict(example))
+                        if self.stored.startswith("int8"):
+                            transformer = self.calibration is not None and self.calibration.transformer
+                            # What the network takes of the tokenizer's output (DistilBERT: no token types).
+                            taken = {name for port in converted.inputs for name in port.get_names()}
+                            samples = self.calibration_samples and [
+                                {name: tensor for name, tensor in sample.items() if name in taken}
+                                for sample in self.calibration_samples
+                            ]
+                            converted = quantized(converted, samples, transformer)
                     # A part file, then rename: a crash never leaves a half-written network for a restart.
                     partial = path.with_suffix(".partial.xml")
-                    openvino.save_model(converted, partial, compress_to_fp16=stored == "fp16")
+                    openvino.save_model(converted, partial, compress_to_fp16=self.stored == "fp16")
                     partial.with_suffix(".bin").replace(path.with_suffix(".bin"))
                     partial.replace(path)
 
                 with torch.inference_mode():
                     self.converted_s = convert_once(path, convert)
-                self.compiled = _core().compile_model(path, "CPU", compile_options(self.fp32_arithmetic))
+                self.compiled = _core().compile_model(path, "CPU", compile_options(self.fp32_arithmetic, self.choice))
                 self.request = self.compiled.create_infer_request()
                 # A port has several names ('34', 'input.1', 'pixel_values'); ours is the one the example used.
                 self.input_names = [

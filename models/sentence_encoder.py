@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from models import calibration as calibration_set
 from models import runtime
 from models.base import Answers, Timings
 from models.device import place
@@ -56,7 +57,8 @@ class SentenceEncoder(HubModel):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.states = Runner(self.model, self.model_id, "states", self.device, self.dtype)
+        calibration = calibration_set.of_texts(self.model_id, lambda text: self.preprocess([text]))
+        self.states = Runner(self.model, self.model_id, "states", self.device, self.dtype, calibration=calibration)
 
     def network(self) -> torch.nn.Module:
         with self.reload_lock:

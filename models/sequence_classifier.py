@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import torch
 
+from models import calibration as calibration_set
 from models import token_ablation
 from models.base import Answers, Ranking, Timings
 from models.device import place
-from models.hub import HubModel, from_hub
+from models.hub import HubModel, encode, from_hub
 from models.runtime import Runner
 from models.tensors import TEXTS_PER_PASS
 from models.token_ablation import TokenEffects
@@ -100,9 +101,9 @@ def wrap(model: torch.nn.Module, tokenizer, model_id: str) -> SequenceClassifier
     """Places a network (loaded, or built with random weights by tests) for inference on the
     accelerated runtime, which then holds the only reference to it."""
     model, device, dtype = place(model)
-    return SequenceClassifier(
-        model_id, device, dtype, None, tokenizer, model.config, logits=Runner(model, model_id, "logits", device, dtype)
-    )
+    calibration = calibration_set.of_texts(model_id, lambda text: dict(encode(tokenizer, text, return_tensors="pt")))
+    logits = Runner(model, model_id, "logits", device, dtype, calibration=calibration)
+    return SequenceClassifier(model_id, device, dtype, None, tokenizer, model.config, logits=logits)
 
 
 def load(model_id: str) -> SequenceClassifier:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from i18n import Text
 from models import box_saliency, runtime
+from models import calibration as calibration_set
 from models.base import Answers, LoadedModel, Timings
 from models.box_saliency import BoxSaliency
 from models.device import inference_dtype, pick_device
@@ -71,6 +72,7 @@ class Detector(LoadedModel):
     network: torch.nn.Module  # the PyTorch network, for explanations (gradients)
     openvino: bool = False  # `model` is the OpenVINO export
     converted_s: float | None = None  # this process exported it, in so many seconds
+    openvino_precision: str = ""  # what the export runs in ("": OpenVINO's default on this CPU)
     # One explanation at a time per model: Grad-CAM hooks its layers for the call.
     explain_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -83,7 +85,9 @@ class Detector(LoadedModel):
 
     @property
     def precision(self) -> str:
-        return runtime.default_precision() if self.openvino else super().precision
+        if self.openvino:
+            return self.openvino_precision or runtime.default_precision()
+        return super().precision
 
     def take_conversion_seconds(self) -> float:
         seconds, self.converted_s = self.converted_s, None
@@ -159,9 +163,10 @@ class Detector(LoadedModel):
         )
 
 
-def accelerated(model, model_id: str) -> tuple[object, bool, float | None]:
+def accelerated(model, model_id: str, choice: runtime.Choice) -> tuple[object, bool, float | None]:
     """The model exported by Ultralytics to OpenVINO (dynamic input size, fp32 weights), kept in the
-    cache, whether it is, and the export's seconds; the PyTorch model, with a log line, if it fails."""
+    cache, in the choice's precision (quantized(): INT8), whether it is, and the export's seconds;
+    the PyTorch model, with a log line, if it fails."""
     from ultralytics import YOLO
 
     weights = Path(model.ckpt_path)
@@ -177,12 +182,76 @@ def accelerated(model, model_id: str) -> tuple[object, bool, float | None]:
 
     try:
         seconds = runtime.convert_once(exported / "metadata.yaml", export)
+        if choice.precision:
+            exported, derived_s = in_precision(exported, choice.precision)
+            if derived_s is not None:
+                seconds = (seconds or 0) + derived_s
         accelerated = YOLO(str(exported), task=model.task)
         runtime.return_freed_memory()
         return accelerated, True, seconds
     except Exception as error:  # any failure: the PyTorch model still answers
         log.warning("%s: OpenVINO export failed (%s: %s); running in PyTorch", model_id, type(error).__name__, error)
         return model, False, None
+
+
+def in_precision(exported: Path, precision: str) -> tuple[Path, float | None]:
+    """A copy of the export beside it that runs in `precision`: quantized to INT8 (calibrated on
+    the example photos), or with fp32 or bf16 arithmetic asked for in the network's own runtime
+    options (Ultralytics compiles it, with options of its own)."""
+    import openvino
+
+    if precision == "int8":
+        samples = [{"images": letterboxed(photo)} for photo in calibration_set.photos()]
+        key = f"int8-{runtime.samples_key(samples)}-nncf{runtime.nncf_version()}"
+    else:
+        samples, key = None, precision
+    target = exported.with_name(exported.name.replace("_openvino_model", f"_{key}_openvino_model"))
+
+    def write() -> None:
+        network = openvino.Core().read_model(next(exported.glob("*.xml")))
+        if samples is None:
+            hint = {"fp32": "f32"}.get(precision, precision)
+            network.set_rt_info(hint, ["runtime_options", "INFERENCE_PRECISION_HINT"])
+        else:
+            network = quantized(network, samples)
+        partial = target.with_name(target.name + ".partial")
+        partial.mkdir(parents=True, exist_ok=True)
+        openvino.save_model(network, partial / next(exported.glob("*.xml")).name, compress_to_fp16=False)
+        shutil.copy(exported / "metadata.yaml", partial / "metadata.yaml")
+        partial.replace(target)  # whole or not at all: a crash leaves only the partial folder
+
+    return target, runtime.convert_once(target / "metadata.yaml", write)
+
+
+def letterboxed(photo: Image.Image, side: int = 640) -> torch.Tensor:
+    """A photo as the network takes it in Ultralytics' predictions: scaled to fit a square, padded
+    with grey, RGB in 0..1, [1, 3, side, side]."""
+    from ultralytics.data.augment import LetterBox
+
+    square = LetterBox((side, side), auto=False)(image=np.asarray(photo))  # grey padding, either channel order
+    return torch.from_numpy(np.ascontiguousarray(square.transpose(2, 0, 1)))[None].float() / 255
+
+
+def quantized(network, samples: list[dict[str, torch.Tensor]]):
+    """The detector quantized to INT8 but for its head's decoding (the box distances' softmax and
+    the class sigmoids, which lose the most in INT8), as Ultralytics' own INT8 export does."""
+    import nncf
+
+    operations = network.get_ordered_ops()
+    sigmoids = [op.get_friendly_name() for op in operations if op.get_type_name() == "Sigmoid"]
+    head = sigmoids[-1].split("/", 1)[0]  # the scope of the head that ends in the last sigmoid
+    decoding = [
+        op.get_friendly_name()
+        for op in operations
+        if op.get_type_name() == "Sigmoid" or op.get_friendly_name().startswith((f"{head}/", f"{head}.dfl"))
+    ]
+    name = network.inputs[0].get_any_name()
+    return runtime.quantized(
+        network,
+        [{name: sample["images"]} for sample in samples],
+        preset=nncf.QuantizationPreset.MIXED,
+        ignored_scope=nncf.IgnoredScope(names=decoding),
+    )
 
 
 def no_usage_events() -> None:
@@ -216,8 +285,10 @@ def load(model_id: str) -> Detector:
         ) from error
     device = pick_device()
     network = model.model.eval()
-    if runtime.wanted(device):
-        exported, openvino, seconds = accelerated(model, model_id)
-        return Detector(model_id, device, inference_dtype(device), exported, network, openvino, seconds)
+    choice = runtime.chosen()
+    if runtime.wanted(device, choice):
+        exported, openvino, seconds = accelerated(model, model_id, choice)
+        precision = choice.precision if openvino else ""
+        return Detector(model_id, device, inference_dtype(device), exported, network, openvino, seconds, precision)
     model.to(device)
     return Detector(model_id, device, inference_dtype(device), model, network)

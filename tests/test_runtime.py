@@ -110,16 +110,15 @@ def test_every_family_agrees_with_pytorch_on_the_accelerated_runtime(monkeypatch
     assert (encoder.embed(sentences) * mean).sum(dim=1).min() > 0.9999
 
 
-def test_yolo_export_finds_what_pytorch_finds(yolo, monkeypatch):
-    """Every box PyTorch finds above 0.5 confidence, found again by the export (its precision is
-    OpenVINO's default, bf16 on some CPUs: boxes near the threshold may come and go)."""
+def finds_what_pytorch_finds(detector, monkeypatch, confidence_gap: float) -> None:
+    """Every box PyTorch finds in the bus photo above 0.5 confidence, found again by `detector`."""
     import torchvision
 
-    assert yolo.runtime == "OpenVINO"
-    photo = yolo.preprocess(Image.open(examples.bus()).convert("RGB"))
-    accelerated = yolo.forward([photo], 0.25, 0.45)[0].boxes
+    photo = detector.preprocess(Image.open(examples.bus()).convert("RGB"))
+    accelerated = detector.forward([photo], 0.25, 0.45)[0].boxes
     monkeypatch.setenv("SHOWCASE_RUNTIME", "torch")
     plain = yolo_family.load("yolov8n.pt")
+    monkeypatch.delenv("SHOWCASE_RUNTIME")
     assert plain.runtime == "PyTorch"
     reference = plain.forward([photo], 0.25, 0.45)[0].boxes
     strong = reference.conf > 0.5
@@ -128,7 +127,68 @@ def test_yolo_export_finds_what_pytorch_finds(yolo, monkeypatch):
     for row, (cls, conf) in enumerate(zip(reference.cls[strong], reference.conf[strong])):
         match = int(overlaps[row].argmax())
         assert overlaps[row, match] > 0.9 and accelerated.cls[match] == cls
-        assert abs(float(accelerated.conf[match] - conf)) < 0.05
+        assert abs(float(accelerated.conf[match] - conf)) < confidence_gap
+
+
+def test_yolo_export_finds_what_pytorch_finds(yolo, monkeypatch):
+    """Its precision is OpenVINO's default, bf16 on some CPUs: boxes near the threshold may come and go."""
+    assert yolo.runtime == "OpenVINO"
+    finds_what_pytorch_finds(yolo, monkeypatch, confidence_gap=0.05)
+
+
+def test_yolo_in_int8_finds_what_pytorch_finds(monkeypatch, tmp_path):
+    """Quantized on the example photos (real weights), kept in a folder named by that set and NNCF's version."""
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    with runtime.choosing(runtime.Choice(precision="int8")):
+        detector = yolo_family.load("yolov8n.pt")
+    assert (detector.runtime, detector.precision) == ("OpenVINO", "int8")
+    assert detector.take_conversion_seconds() > 0
+    [folder] = tmp_path.rglob(f"yolov8n_int8-*-nncf{runtime.nncf_version()}_openvino_model")
+    assert (folder / "metadata.yaml").is_file() and not list(tmp_path.rglob("*.partial"))
+    finds_what_pytorch_finds(detector, monkeypatch, confidence_gap=0.1)
+
+
+def test_int8_is_calibrated_on_the_example_photos_and_keeps_the_answer(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    photos = [Image.open(examples.cheetah()).convert("RGB"), Image.open(examples.bus()).convert("RGB")]
+    monkeypatch.setenv("SHOWCASE_RUNTIME", "torch")
+    plain = stand_ins.resnet()
+    monkeypatch.delenv("SHOWCASE_RUNTIME")
+    with runtime.choosing(runtime.Choice(precision="int8")):
+        quantized = stand_ins.resnet()
+    batch = plain.preprocess(photos)
+    cosine = torch.nn.functional.cosine_similarity(quantized.features(batch), plain.features(batch))
+    assert cosine.min() > 0.98, cosine
+    assert (quantized.runtime, quantized.precision) == ("OpenVINO", "int8")
+    [path] = tmp_path.rglob("*.xml")
+    assert "-int8-" in path.name and f"-nncf{runtime.nncf_version()}-" in path.name
+
+    # Another calibration set (the photos the project ships changed): quantized again, not read back.
+    monkeypatch.setattr(examples, "photos", lambda: [examples.bus()])
+    with runtime.choosing(runtime.Choice(precision="int8")):
+        again = stand_ins.resnet()
+    again.features(batch)
+    assert again.take_conversion_seconds() > 0 and len(list(tmp_path.rglob("*.xml"))) == 2
+
+
+def test_showcase_precision_int8_quantizes_and_the_decode_step_compresses_its_weights(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
+    monkeypatch.setenv("SHOWCASE_PRECISION", "int8")
+    classifier = stand_ins.sentiment()
+    classifier.warm()
+    assert classifier.precision == "int8"  # calibrated on the English reviews, DistilBERT's inputs only
+    greedy = Decoding(strategy="greedy", max_new_tokens=8)
+    compressed = stand_ins.gpt2()
+    compressed.warm()
+    assert compressed.precision == "fp32, int8 weights"  # no calibration set: its weights alone
+    monkeypatch.setenv("SHOWCASE_PRECISION", "fp32")
+    full = stand_ins.gpt2()
+    assert [*compressed.stream("The city", greedy)][-1].text == [*full.stream("The city", greedy)][-1].text
+
+    monkeypatch.setenv("SHOWCASE_PRECISION", "int4")
+    with caplog.at_level(logging.WARNING, logger="showcase"):
+        assert runtime.chosen().precision == ""
+    assert "SHOWCASE_PRECISION=int4 is none of fp32, bf16, int8" in caplog.text
 
 
 def test_large_label_sets_are_kept_on_disk(monkeypatch, tmp_path):
