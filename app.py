@@ -49,7 +49,7 @@ from i18n import N_  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
-from toolkit import gradio_internals, interface, request_limits, ui  # noqa: E402
+from toolkit import gradio_internals, interface, request_limits, runtime_ledger, ui  # noqa: E402
 from toolkit.interface import t  # noqa: E402
 from toolkit.messages import message, visitor_language  # noqa: E402
 
@@ -175,6 +175,7 @@ def build_app() -> gr.Blocks:
                         for task in members:
                             with gr.Tab(t(task.title), id=task.key, elem_id=f"task-{task.key}"):
                                 task.build_ui()
+        runtime_ledger.bind_api()
         demo.load(open_linked_tab, None, [sections, *inner.values()], api_visibility="private")
         demo.load(where_it_runs, None, where, api_visibility="private")
         greet_in_visitors_language(demo)
@@ -188,7 +189,7 @@ def build_app() -> gr.Blocks:
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable
     # (on Ray Serve this process only waits for replicas: more).
     demo.queue(default_concurrency_limit=models.requests_at_once(2))
-    gradio_internals.name_tools(demo, set(tasks.tools()))
+    gradio_internals.name_tools(demo, {*tasks.tools(), "runtimes"})
     gradio_internals.mend_lists_of_files_over_mcp()
     gradio_internals.explain_failed_downloads(ui.download_failure)
     gradio_internals.know_the_request_while_inputs_are_prepared()

@@ -7,6 +7,7 @@ model layer's own code.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import torch
@@ -200,4 +201,4 @@ def install_defaults(family: str | None = None, tiny: bool = True, warm: bool = 
             model = build(model_id, tiny)
             if warm:
                 model.warm()
-            models.backend().install(model_id, model)
+            models.backend().install(model_id, model, functools.partial(build, model_id, tiny))

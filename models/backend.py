@@ -3,6 +3,7 @@ backend in use loads each model once, by its id, and keeps it; models.load asks 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from models.cache import ModelCache
@@ -17,6 +18,7 @@ class Backend:
 
     def __init__(self) -> None:
         self.cache = ModelCache()
+        self.recipes: dict[str, Callable[[], Any]] = {}  # how an installed model is built again
 
     @staticmethod
     def key(model_id: str) -> str:
@@ -29,9 +31,20 @@ class Backend:
         """The model, loaded and ready to answer (what load keeps)."""
         raise NotImplementedError
 
-    def install(self, model_id: str, model: Any) -> None:
-        """Keeps a model built elsewhere under its id (random-weight stand-ins, in tests and benchmarks)."""
+    def install(self, model_id: str, model: Any, recipe: Callable[[], Any] | None = None) -> None:
+        """Keeps a model built elsewhere under its id (random-weight stand-ins, in tests and
+        benchmarks), with how to build it again (copy), if it can be."""
         self.cache.put(self.key(model_id), model)
+        if recipe is not None:
+            self.recipes[model_id] = recipe
+
+    def copy(self, model_id: str) -> Any:
+        """Another copy of the model, built as it was and warmed, not kept: the runtime ledger's,
+        built under a runtime Choice (models.runtime.choosing)."""
+        recipe = self.recipes.get(model_id) or (lambda: family(family_of(model_id)).load(model_id))
+        model = recipe()
+        model.warm()
+        return model
 
     def is_loaded(self, model_id: str) -> bool:
         return self.key(model_id) in self.cache

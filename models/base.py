@@ -49,6 +49,13 @@ class LoadedModel:
     def warm(self) -> None:
         """Runs the model once on a dummy input, so the first visitor does not wait for compilation."""
 
+    def runtimes(self, method: str, *args, **kwargs) -> Iterator:
+        """The runtime ledger of one call of a task-level method (models.ledger.measure): a
+        models.ledger.RuntimeRun per runtime, built and measured where the model runs."""
+        from models import ledger  # the ledger builds models through the backend, which imports families
+
+        yield from ledger.measure(self.model_id, method, args, kwargs)
+
 
 @dataclass
 class ClassMap:

@@ -16,10 +16,11 @@ import examples
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from models.yolo import DATASET, Detections, Detector
-from toolkit import box_explanations, counting, drawing, gradio_internals, heatmaps, shapes, ui, video
+from toolkit import box_explanations, counting, drawing, gradio_internals, heatmaps, runtime_ledger, shapes, ui, video
 from toolkit.inputs import number, open_image
 from toolkit.interface import t
 from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
+from toolkit.runtime_ledger import LedgerCall
 from toolkit.task import Endpoint, Task
 
 # A clip being annotated shows a frame this often: the page needs a few a second, not every one.
@@ -109,6 +110,26 @@ def run(image, confidence, iou, model_id):
         message(" Masks drawn.") if detector.segments else ""
     )
     return found.image, with_columns_translated(found.table), ui.run_info(detector, found.ms, note)
+
+
+def ledger_call(model_id: str, image, text: str = "", confidence: float = 0.25, iou: float = 0.45) -> LedgerCall:
+    """The runtime ledger of a photo's detections: boxes matched to PyTorch's by overlap."""
+    check_thresholds(confidence, iou)
+    photo, detector = open_image(image), TASK.load(model_id)
+    names = class_names(DATASET, detector.class_names)
+    return LedgerCall(
+        detector,
+        "detect",
+        ([photo], confidence, iou),
+        lambda reference, other: runtime_ledger.detections(reference, other, names),
+    )
+
+
+@ui.user_errors
+def runtimes_on_page(image, confidence, iou, model_id):
+    if image is None:
+        raise ShowcaseError("Choose a photo first: the ledger runs the input on screen.")
+    yield from runtime_ledger.on_page(ledger_call(model_id, image, confidence=confidence, iou=iou))
 
 
 @ui.user_errors
@@ -552,6 +573,7 @@ def build_ui() -> None:
                 with gr.Column():
                     explained = ui.info_line()
                     runner_ups = box_explanations.runner_ups_output()
+            ledger = runtime_ledger.panel("detection-runtimes")
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
         with gr.Tab(t("Webcam (live)")):
             gr.Markdown(
@@ -606,6 +628,8 @@ def build_ui() -> None:
     explained_outputs = [shown, runner_ups, explained, heat]
     ui.cleared_by([image.change, button.click], explained_outputs)
     ui.cleared_by([image.change], [objects])
+    runtime_ledger.bind(ledger, runtimes_on_page, [image, confidence, iou, model_id])
+    ui.cleared_by([image.change, model_id.change], ledger.outputs)
     on_screen = [image, confidence, iou, model_id, objects, which, opacity]
     explain_button.click(explain_on_page, on_screen, explained_outputs, api_visibility="private")
     ui.bind(
@@ -679,4 +703,5 @@ TASK = Task(
         Endpoint("detect_video", run_video, tool=False),
         Endpoint("count_objects", count_objects),
     ),
+    runtimes=ledger_call,
 )

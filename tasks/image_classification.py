@@ -8,10 +8,11 @@ import examples
 import models
 from models.errors import ShowcaseError
 from models.image_classifier import DATASET, ImageClassifier
-from toolkit import class_explanations, heatmaps, ui
+from toolkit import class_explanations, heatmaps, runtime_ledger, ui
 from toolkit.inputs import number, open_image
 from toolkit.interface import t
 from toolkit.messages import class_names, message
+from toolkit.runtime_ledger import LedgerCall
 from toolkit.task import Endpoint, Task
 
 TOP_K = 5
@@ -52,6 +53,22 @@ run = ui.one_request(
         the 5 most likely classes with their probabilities, and which model answered, how and how fast
     """,
 )
+
+
+def ledger_call(model_id: str, image, text: str = "") -> LedgerCall:
+    """The runtime ledger of a photo's top 5: the first class and the overlap with PyTorch's."""
+    photo, classifier = open_image(image), TASK.load(model_id)
+    names = class_names(DATASET, classifier.categories)
+    return LedgerCall(
+        classifier, "top_k", ([photo], TOP_K), lambda reference, other: runtime_ledger.rankings(reference, other, names)
+    )
+
+
+@ui.user_errors
+def runtimes_on_page(image, model_id):
+    if image is None:
+        raise ShowcaseError("Choose a photo first: the ledger runs the input on screen.")
+    yield from runtime_ledger.on_page(ledger_call(model_id, image))
 
 
 @ui.user_errors
@@ -106,10 +123,13 @@ def build_ui() -> None:
                 explain_button = gr.Button(t("Explain"))
             shown, opacity, heatmap = ui.heatmap_output(image, "image-classification-explanation")
             explained = ui.info_line()
+    ledger = runtime_ledger.panel("image-classification-runtimes")
     gr.Examples([[examples.cheetah()], [examples.lion()], [examples.bus()]], inputs=[image])
     ui.bind(TASK.endpoint("classify_image"), button.click, [image, model_id], [label, info])
     ui.cleared_by([image.change, button.click], [shown, heatmap, explained])
     ui.cleared_by([image.change], [label])
+    runtime_ledger.bind(ledger, runtimes_on_page, [image, model_id])
+    ui.cleared_by([image.change, model_id.change], ledger.outputs)
     on_screen = [image, model_id, label, rank, opacity]
     explain_button.click(explain_on_page, on_screen, [shown, explained, heatmap], api_visibility="private")
     ui.bind(
@@ -130,4 +150,5 @@ TASK = Task(
         Endpoint("classify_image", run, batched=(prepare, predict)),
         Endpoint("explain_classify_image", explain),
     ),
+    runtimes=ledger_call,
 )

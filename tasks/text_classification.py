@@ -10,10 +10,11 @@ from models.base import Answers
 from models.errors import ShowcaseError
 from models.sequence_classifier import ClassifiedText
 from models.tensors import TEXTS_PER_PASS
-from toolkit import text_explanations, ui
+from toolkit import runtime_ledger, text_explanations, ui
 from toolkit.inputs import number, text_lines
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
+from toolkit.runtime_ledger import LedgerCall
 from toolkit.task import Endpoint, Task
 
 MAX_LINES = 1000
@@ -116,6 +117,25 @@ def predict(model_id: str, requests: list[list[str]]) -> list[tuple]:
     return outputs
 
 
+def ledger_call(model_id: str, image=None, text: str = "") -> LedgerCall:
+    """The runtime ledger of the first line's labels: the first label and the largest change in a
+    probability against PyTorch's."""
+    first = read_lines(text)[0]
+    classifier = TASK.load(model_id)
+    labels = classifier.labels
+    return LedgerCall(
+        classifier,
+        "classify",
+        ([first],),
+        lambda reference, other: runtime_ledger.rankings(reference.ranking, other.ranking, labels),
+    )
+
+
+@ui.user_errors
+def runtimes_on_page(text, model_id):
+    yield from runtime_ledger.on_page(ledger_call(model_id, text=text))
+
+
 def explained(text, model_id, rank) -> tuple[list, str]:
     """The first line's tokens coloured by how much each holds up its class of that rank, and the line."""
     first = read_lines(text)[0]
@@ -178,7 +198,10 @@ def build_ui() -> None:
         x="label", y="texts", x_title=t("label"), y_title=t("texts"), label=t("Labels over all lines"), visible=False
     )
     rows = gr.DataFrame(label=t("Every line"), wrap=True, visible=False)
+    ledger = runtime_ledger.panel("text-classification-runtimes")
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[text, model_id])
+    runtime_ledger.bind(ledger, runtimes_on_page, [text, model_id])
+    ui.cleared_by([text.change, model_id.change], ledger.outputs)
     ui.bind(TASK.endpoint("classify_text"), button.click, [text, model_id], [label, rows, counts, info], [label, info])
     ui.cleared_by([text.change, button.click], [highlighted, explained_line])
     explain_button.click(
@@ -202,4 +225,5 @@ TASK = Task(
         Endpoint("classify_text", run, batched=(prepare, predict)),
         Endpoint("explain_classify_text", explain),
     ),
+    runtimes=ledger_call,
 )

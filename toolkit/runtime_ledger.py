@@ -1,0 +1,350 @@
+"""The runtime ledger as the tabs show it: one ledger at a time per server, its table and bar chart
+in the visitor's language, and how an answer agrees with PyTorch's (rankings, boxes, embeddings).
+
+A tab says what the ledger runs (Task.runtimes): a LedgerCall, the task-level method of its model on
+the input on screen and how to compare two of its answers. models.ledger measures; this shows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from i18n import N_
+from models import ledger
+from models.errors import ShowcaseError
+from models.ledger import REFERENCE, RuntimeRun
+from toolkit import plots
+from toolkit.messages import message
+
+# One ledger at a time per server: each holds an extra copy of a network while it runs.
+_running = threading.Lock()
+
+COLUMNS = (
+    N_("Runtime"),
+    N_("Precision"),
+    N_("Preprocess (ms)"),
+    N_("Network (ms)"),
+    N_("Postprocess (ms)"),
+    N_("Total (ms)"),
+    N_("Speed-up"),
+    N_("Memory (MiB)"),
+    N_("Agreement with PyTorch fp32"),
+)
+STEPS = {"preprocess": N_("Preprocess (ms)"), "forward": N_("Network (ms)"), "postprocess": N_("Postprocess (ms)")}
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How one runtime's answer agrees with PyTorch fp32's: a score from 0 to 1 and what it means."""
+
+    score: float
+    text: str
+
+
+@dataclass(frozen=True)
+class LedgerCall:
+    """What a tab's ledger runs: its model's task-level method with these arguments, and how two of
+    its answers' rows (PyTorch fp32's, another runtime's) agree."""
+
+    model: Any
+    method: str
+    args: tuple
+    agree: Callable[[Any, Any], Agreement]
+    kwargs: dict = field(default_factory=dict)
+
+
+def runs(call: LedgerCall) -> Iterator[RuntimeRun]:
+    """Each runtime's line as it is measured; a second ledger while one runs is refused at once."""
+    if not _running.acquire(blocking=False):
+        raise ShowcaseError(
+            "Another visitor's runtime ledger is running (it holds extra copies of a network): try again in a minute."
+        )
+    try:
+        yield from call.model.runtimes(call.method, *call.args, **call.kwargs)
+    finally:
+        _running.release()
+
+
+def step_cell(run: RuntimeRun, step: str) -> str:
+    if step not in run.steps:
+        return "—"
+    median, low, high = run.steps[step]
+    return f"{median:.1f} ({low:.1f}–{high:.1f})" if high - low >= 0.1 else f"{median:.1f}"
+
+
+def table(measured: list[RuntimeRun], call: LedgerCall) -> pd.DataFrame:
+    """A row per runtime: times per step (median, and the range of the timed calls), the speed-up
+    over PyTorch fp32, the copy's memory, and how its answer agrees with PyTorch fp32's."""
+    reference = next((run for run in measured if run.name == REFERENCE and run.why_not is None), None)
+    rows = []
+    for run in measured:
+        row = {message("Runtime"): run.name}
+        if run.why_not is not None:
+            row[message("Precision")] = "—"
+            row[message("Agreement with PyTorch fp32")] = message("Not here: {why}", why=run.why_not)
+            rows.append(row)
+            continue
+        row[message("Precision")] = run.precision
+        for step, title in STEPS.items():
+            row[message(title)] = step_cell(run, step)
+        row[message("Total (ms)")] = f"{run.total_ms:.1f}"
+        row[message("Speed-up")] = f"{reference.total_ms / run.total_ms:.2f}x" if reference and run.total_ms else "—"
+        row[message("Memory (MiB)")] = f"{run.memory_mib:.0f}" if run.memory_mib is not None else "—"
+        if reference is None or run is reference:
+            row[message("Agreement with PyTorch fp32")] = message("(the reference)") if run is reference else "—"
+        else:
+            row[message("Agreement with PyTorch fp32")] = call.agree(reference.row, run.row).text
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[message(column) for column in COLUMNS]).fillna("—")
+
+
+def chart(measured: list[RuntimeRun]):
+    """Stacked bars of each runtime's median times per step (the ones that ran)."""
+    ran = [run for run in measured if run.why_not is None]
+    figure, axes = plots.plt.subplots(figsize=(7, 0.6 * max(len(ran), 2) + 1.2), layout="constrained")
+    left = np.zeros(len(ran))
+    colours = {"preprocess": "#94a3b8", "forward": "#f97316", "postprocess": "#0ea5e9"}
+    for step, title in STEPS.items():
+        widths = np.array([run.steps.get(step, (0.0, 0.0, 0.0))[0] for run in ran])
+        axes.barh(range(len(ran)), widths, left=left, color=colours[step], label=message(title))
+        left += widths
+    axes.set_yticks(range(len(ran)), [run.name for run in ran])
+    axes.invert_yaxis()
+    axes.set_xlabel(message("Milliseconds per answer (median)"))
+    axes.legend(loc="lower right", fontsize=8)
+    plots.plt.close(figure)
+    return figure
+
+
+def progress_line(measured: list[RuntimeRun]) -> str:
+    """What the ledger is at: how many runtimes are done, and which is converting or running now."""
+    names = list(ledger.RUNTIMES)
+    if len(measured) < len(names):
+        return message(
+            "{done} of {count} runtimes measured; now {name} (converted on first use, which can take a minute)…",
+            done=len(measured),
+            count=len(names),
+            name=names[len(measured)],
+        )
+    fastest = min((run for run in measured if run.why_not is None), key=lambda run: run.total_ms, default=None)
+    return message(
+        "Every runtime measured: medians of {repeats} runs after one warm-up. Fastest here: {name}.",
+        repeats=ledger.REPEATS,
+        name=fastest.name if fastest else "—",
+    )
+
+
+def on_page(call: LedgerCall) -> Iterator[tuple[pd.DataFrame, Any, str]]:
+    """The table, chart and line after each runtime, for the page to show as the ledger goes."""
+    measured: list[RuntimeRun] = []
+    yield table(measured, call), None, progress_line(measured)
+    for run in runs(call):
+        measured.append(run)
+        yield table(measured, call), chart(measured), progress_line(measured)
+
+
+# How answers agree, by kind of answer.
+
+
+def rankings(reference, other, names: list[str], k: int = 5) -> Agreement:
+    """Two models.base.Ranking: the same first class, and how many of the top k both have."""
+    same_first = reference.indices[0] == other.indices[0]
+    overlap = len(set(reference.indices[:k]) & set(other.indices[:k]))
+    k = min(k, len(reference.indices))
+    first = (
+        message("top-1 the same ({name})", name=names[reference.indices[0]])
+        if same_first
+        else message(
+            "top-1 differs: {name} instead of {reference}",
+            name=names[other.indices[0]],
+            reference=names[reference.indices[0]],
+        )
+    )
+    gap = max(abs(a - b) for a, b in zip(reference.probabilities[:k], _aligned(reference, other)[:k]))
+    text = message(
+        "{first} · top-{k} overlap {overlap}/{k} · largest probability change {gap:.3f}",
+        first=first,
+        k=k,
+        overlap=overlap,
+        gap=gap,
+    )
+    return Agreement((same_first + overlap / k) / 2, text)
+
+
+def _aligned(reference, other) -> list[float]:
+    """The other ranking's probabilities for the reference's classes, in its order."""
+    probability = dict(zip(other.indices, other.probabilities))
+    return [probability.get(index, 0.0) for index in reference.indices]
+
+
+def cosine(reference: np.ndarray, other: np.ndarray) -> Agreement:
+    """Two embeddings (or score vectors): their cosine."""
+    a, b = np.asarray(reference, np.float64).ravel(), np.asarray(other, np.float64).ravel()
+    value = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+    return Agreement(value, message("cosine {value:.4f}", value=value))
+
+
+def detections(reference, other, names: list[str], iou: float = 0.5) -> Agreement:
+    """Two models.yolo.Detections: boxes of one class matched by overlap (IoU at least `iou`),
+    and the ones lost or gained named with their confidence."""
+    import torch
+    import torchvision
+
+    if not reference.boxes and not other.boxes:
+        return Agreement(1.0, message("both found nothing"))
+    overlaps = (
+        torchvision.ops.box_iou(torch.tensor(reference.boxes), torch.tensor(other.boxes)).numpy()
+        if reference.boxes and other.boxes
+        else np.zeros((len(reference.boxes), len(other.boxes)))
+    )
+    matched, taken = [], set()
+    for row in np.argsort(-np.asarray(reference.confidences)):  # the surest boxes pick first
+        candidates = [
+            column
+            for column in np.argsort(-overlaps[row])
+            if column not in taken
+            and overlaps[row, column] >= iou
+            and other.class_ids[column] == reference.class_ids[row]
+        ]
+        if candidates:
+            taken.add(candidates[0])
+            matched.append((row, candidates[0]))
+    lost = [row for row in range(len(reference.boxes)) if row not in {r for r, _ in matched}]
+    gained = [column for column in range(len(other.boxes)) if column not in taken]
+
+    def named(found, indices) -> str:
+        return ", ".join(f"{names[found.class_ids[i]]} {found.confidences[i]:.2f}" for i in indices)
+
+    mean_iou = float(np.mean([overlaps[r, c] for r, c in matched])) if matched else 0.0
+    parts = [
+        message(
+            "{matched} of {count} boxes matched (mean IoU {iou:.2f})",
+            matched=len(matched),
+            count=len(reference.boxes),
+            iou=mean_iou,
+        )
+    ]
+    if lost:
+        parts.append(message("lost: {boxes}", boxes=named(reference, lost)))
+    if gained:
+        parts.append(message("gained: {boxes}", boxes=named(other, gained)))
+    score = len(matched) / max(len(reference.boxes), len(other.boxes))
+    return Agreement(score, " · ".join(parts))
+
+
+def tokens(reference: list[int], other: list[int]) -> Agreement:
+    """Two generations' token ids: how many of the first agree, up to the first difference."""
+    same = next((i for i, (a, b) in enumerate(zip(reference, other)) if a != b), min(len(reference), len(other)))
+    count = max(len(reference), len(other))
+    text = (
+        message("identical tokens ({count} of {count})", count=count)
+        if same == count
+        else message("the first {same} of {count} tokens identical", same=same, count=count)
+    )
+    return Agreement(same / max(count, 1), text)
+
+
+# The page: a panel under a tab's answer, and the /runtimes endpoint for every tab that has one.
+
+
+@dataclass
+class Panel:
+    button: Any
+    stop: Any
+    table: Any
+    chart: Any
+    line: Any
+
+    @property
+    def outputs(self) -> list:
+        return [self.table, self.chart, self.line]
+
+
+def panel(elem_id: str) -> Panel:
+    """The ledger's panel, closed until opened: what it does, Run and Stop, the table, chart and line."""
+    import gradio as gr
+
+    from toolkit.interface import t
+
+    with gr.Accordion(t("Runtime ledger: this input on every runtime here"), open=False, elem_id=elem_id):
+        gr.Markdown(
+            t(
+                "Runs the input on screen through a copy of the model on each runtime this machine has: PyTorch "
+                "fp32 (the reference), OpenVINO fp32, bf16 where the CPU computes it, INT8 (quantized with "
+                "NNCF on the example inputs), and CUDA fp16 where there is a GPU. Each time is split into "
+                "preprocess, network and postprocess (median of 5 runs, the range in brackets); memory is "
+                "what the copy holds. A runtime converts on first use, once."
+            )
+        )
+        with gr.Row():
+            button = gr.Button(t("Run on every runtime"), variant="secondary")
+            stop = gr.Button(t("Stop"), variant="stop")
+        table = gr.DataFrame(label=t("Runtimes"), wrap=True, interactive=False, elem_id=f"{elem_id}-table")
+        chart = gr.Plot(label=t("Time per answer, by step"), elem_id=f"{elem_id}-chart")
+        line = gr.Markdown(elem_id=f"{elem_id}-line")
+    return Panel(button, stop, table, chart, line)
+
+
+def bind(shown: Panel, handler: Callable, inputs: list) -> None:
+    """Run starts the tab's ledger handler (a generator of on_page's rows), Stop ends it."""
+    event = shown.button.click(handler, inputs, shown.outputs, api_visibility="private")
+    shown.stop.click(None, cancels=[event])
+
+
+def ledger_call_for(tab: str, model_id: str, image: Any = None, text: str = "") -> LedgerCall:
+    """What the ledger runs for a tab's model and input (the tab's Task.runtimes)."""
+    import tasks
+
+    offered = {task.key: task for task in tasks.registered() if task.runtimes is not None}
+    if tab not in offered:
+        raise ShowcaseError("The runtime ledger runs on the tabs {tabs}; got '{tab}'.", tabs=sorted(offered), tab=tab)
+    return offered[tab].runtimes(model_id, image, text)
+
+
+def api(tab: str, model_id: str, image: Any = None, text: str = "") -> tuple[pd.DataFrame, str]:
+    """The ledger of a tab's input (the /runtimes endpoint), measured whole."""
+    call = ledger_call_for(tab, model_id, image, text)
+    measured = list(runs(call))
+    return table(measured, call), progress_line(measured)
+
+
+def ledger_endpoint(tab: str, model_id: str, image=None, text: str = ""):
+    """Runs one input through the model on every runtime this machine has (PyTorch fp32, OpenVINO
+    fp32, bf16 where the CPU computes it, INT8, CUDA fp16 where there is a GPU) and compares them.
+    One ledger runs at a time per server; a second is refused while one runs.
+
+    Args:
+        tab: the tab whose model and input to measure: detection, image_classification or text_classification
+        model_id: one of the models that tab offers (the API page lists them)
+        image: the photo, for the image tabs (JPEG, PNG, WebP or HEIC)
+        text: the text, for the text tabs (its first line is measured)
+
+    Returns:
+        a table with a row per runtime (its precision, milliseconds for preprocess, network and postprocess
+        as median and range of 5 runs, speed-up over PyTorch fp32, memory in MiB, agreement with PyTorch
+        fp32's answer, or why it cannot run here), and a line saying which was fastest
+    """
+    return api(tab, model_id, image, text)
+
+
+def bind_api() -> None:
+    """The /runtimes endpoint (and MCP tool), on hidden components of the app."""
+    import gradio as gr
+
+    from toolkit import ui
+    from toolkit.interface import t
+
+    inputs = [
+        gr.Textbox(visible=False, label=t("Tab")),
+        gr.Textbox(visible=False, label=t("Model")),
+        ui.image_input(visible=False),
+        gr.Textbox(visible=False, label=t("Text")),
+    ]
+    outputs = [gr.DataFrame(visible=False, label=t("Runtimes")), ui.info_line(visible=False)]
+    gr.Button(visible=False).click(ui.user_errors(ledger_endpoint), inputs, outputs, api_name="runtimes")
