@@ -189,7 +189,7 @@ def build_app() -> gr.Blocks:
     # Model work is CPU- or GPU-bound: two requests per endpoint at a time keeps latency predictable
     # (on Ray Serve this process only waits for replicas: more).
     demo.queue(default_concurrency_limit=models.requests_at_once(2))
-    gradio_internals.name_tools(demo, {*tasks.tools(), "runtimes"})
+    gradio_internals.name_tools(demo, set(tasks.tools()))
     gradio_internals.mend_lists_of_files_over_mcp()
     gradio_internals.explain_failed_downloads(ui.download_failure)
     gradio_internals.know_the_request_while_inputs_are_prepared()

@@ -181,9 +181,11 @@ def build(model_id: str, tiny: bool = True):
 
 
 def install(stand_ins: dict[str, object]) -> None:
-    """Puts each model in the model layer's cache under its id, as if it had been loaded."""
+    """Puts each model in the model layer's cache under its id, as if it had been loaded; the
+    runtime ledger's copies of one are tiny stand-ins of its family, seeded alike."""
     for model_id, model in stand_ins.items():
-        models.backend().install(model_id, model)
+        recipe = functools.partial(build, model_id) if models.family_of(model_id) in BUILDERS else None
+        models.backend().install(model_id, model, recipe)
 
 
 def defaults(tiny: bool = True) -> dict[str, object]:

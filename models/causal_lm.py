@@ -20,6 +20,7 @@ from transformers import (
 )
 
 from models import kv_decoder, runtime
+from models.base import Answers, Timings
 from models.decoding import GREEDY, Decoding
 from models.device import on_zero_gpu, place
 from models.errors import ShowcaseError
@@ -93,6 +94,14 @@ class Generation:
     @property
     def tokens_per_second(self) -> float:
         return self.tokens / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Continuation:
+    """A prompt's continuation: the new tokens' ids, and their text."""
+
+    ids: list[int]
+    text: str
 
 
 class Stopped(Exception):
@@ -224,6 +233,23 @@ class CausalLM(HubModel):
                 yield now(text=tidy(text), tokens=tokens)
         choices = recorder.choices(new_ids, self.token_text) if recorder else ()
         yield now(text=tidy(text), tokens=tokens, done=True, choices=choices)
+
+    def continuation(self, prompts: list[str], decoding: Decoding) -> Answers[Continuation]:
+        """Each prompt's continuation, whole, timed by step: the prompt's tokens (preprocess), the
+        generation (forward: the runtime's part), the text (postprocess). The runtime ledger's call."""
+        timings, rows = Timings(), []
+        for prompt in prompts:
+            with timings.measure("preprocess"):
+                ids, _ = self.fit(self.prompt_ids(prompt), decoding.max_new_tokens)
+            with timings.measure("forward", self.device):
+                if decoding.streams:
+                    *_, (_, new) = self._tokens(ids, decoding)
+                else:
+                    *_, output = self._search(ids, decoding, 1.0)  # a None each second while it runs, then the ids
+                    new = output[0, ids.shape[1] :].tolist()
+            with timings.measure("postprocess"):
+                rows.append(Continuation(new, self.decode(new)))
+        return Answers(rows, timings)
 
     def prompt_ids(self, prompt: str) -> torch.Tensor:
         # No special tokens: a BERT vocabulary (Chinese GPT-2) would end the prompt with [SEP].

@@ -64,7 +64,7 @@ def why_not(name: str) -> Text | None:
     if choice.runtime == "openvino" and not runtime.wanted(torch.device("cpu"), choice):
         return Text(N_("OpenVINO is not installed."))
     if choice.precision == "bf16" and not runtime.computes_bf16():
-        return Text(N_("This CPU does not compute bf16 (it takes AVX-512 BF16 or AMX)."))
+        return Text(N_("This CPU has no bf16 (AVX-512 BF16 or AMX)."))
     return None
 
 

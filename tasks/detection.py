@@ -113,22 +113,13 @@ def run(image, confidence, iou, model_id):
 
 
 def ledger_call(model_id: str, image, text: str = "", confidence: float = 0.25, iou: float = 0.45) -> LedgerCall:
-    """The runtime ledger of a photo's detections: boxes matched to PyTorch's by overlap."""
+    """The runtime ledger of a photo's detections (the /runtimes endpoint's, and the page's)."""
     check_thresholds(confidence, iou)
-    photo, detector = open_image(image), TASK.load(model_id)
-    names = class_names(DATASET, detector.class_names)
-    return LedgerCall(
-        detector,
-        "detect",
-        ([photo], confidence, iou),
-        lambda reference, other: runtime_ledger.detections(reference, other, names),
-    )
+    return runtime_ledger.of_detections(TASK.load(model_id), open_image(image), confidence, iou)
 
 
 @ui.user_errors
 def runtimes_on_page(image, confidence, iou, model_id):
-    if image is None:
-        raise ShowcaseError("Choose a photo first: the ledger runs the input on screen.")
     yield from runtime_ledger.on_page(ledger_call(model_id, image, confidence=confidence, iou=iou))
 
 

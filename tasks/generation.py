@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -12,12 +13,13 @@ import pandas as pd
 import models
 from i18n import N_, Text
 from models.causal_lm import CausalLM, Generation, TokenChoice
-from models.decoding import BEAM_SEARCH, SAMPLING, STRATEGIES, Decoding
+from models.decoding import BEAM_SEARCH, GREEDY, SAMPLING, STRATEGIES, Decoding
 from models.errors import ShowcaseError
-from toolkit import ui
+from toolkit import runtime_ledger, ui
 from toolkit.inputs import clean_text, number
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
+from toolkit.runtime_ledger import LedgerCall
 from toolkit.task import Endpoint, Task
 
 MAX_NEW_TOKENS = 512
@@ -285,6 +287,26 @@ def explain_generate(prompt, model_id, *settings):
 explain_generate.__signature__ = inspect.signature(run)
 
 
+def ledger_call(model_id: str, image=None, text: str = "", *settings) -> LedgerCall:
+    """The runtime ledger of a prompt's continuation (the /runtimes endpoint's: greedy, the default
+    length; the page's: its decoding settings), token by token against PyTorch's."""
+    prompt = clean_text(text, "a prompt", MAX_PROMPT_CHARS)
+    decoding = decoding_from(*settings) if settings else Decoding(GREEDY)
+    continuation = operator.attrgetter("ids")
+    return LedgerCall(
+        TASK.load(model_id),
+        "continuation",
+        ([prompt], decoding),
+        lambda first, other: runtime_ledger.tokens(continuation(first), continuation(other)),
+    )
+
+
+@ui.user_errors
+@ui.gpu_seconds(120)
+def runtimes_on_page(prompt, model_id, *settings):
+    yield from runtime_ledger.on_page(ledger_call(model_id, None, prompt, *settings))
+
+
 def build_ui() -> None:
     gr.Markdown(
         t(
@@ -339,8 +361,11 @@ def build_ui() -> None:
                 gr.DataFrame(label=t("What it could have been"), elem_id="generation-alternatives"),
                 [TOKEN, PROBABILITY],
             )
+    ledger = runtime_ledger.panel("generation-runtimes")
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[prompt, model_id])
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]
+    runtime_ledger.bind(ledger, runtimes_on_page, inputs)
+    ui.cleared_by([prompt.change, model_id.change], ledger.outputs)
     choices = gr.State()
     # One generation at a time per process: the seed sets torch's global generator, and the CPU is saturated
     # anyway. On Ray Serve the replicas generate, one each, and this process only waits for them.
@@ -384,4 +409,5 @@ TASK = Task(
     {"model": ("causal_lm",)},
     build_ui,
     endpoints=(Endpoint("generate", run), Endpoint("explain_generate", explain_generate)),
+    runtimes=ledger_call,
 )

@@ -56,18 +56,14 @@ run = ui.one_request(
 
 
 def ledger_call(model_id: str, image, text: str = "") -> LedgerCall:
-    """The runtime ledger of a photo's top 5: the first class and the overlap with PyTorch's."""
-    photo, classifier = open_image(image), TASK.load(model_id)
+    """The runtime ledger of a photo's top 5 (the /runtimes endpoint's, and the page's)."""
+    classifier = TASK.load(model_id)
     names = class_names(DATASET, classifier.categories)
-    return LedgerCall(
-        classifier, "top_k", ([photo], TOP_K), lambda reference, other: runtime_ledger.rankings(reference, other, names)
-    )
+    return runtime_ledger.of_ranking(classifier, "top_k", ([open_image(image)], TOP_K), names)
 
 
 @ui.user_errors
 def runtimes_on_page(image, model_id):
-    if image is None:
-        raise ShowcaseError("Choose a photo first: the ledger runs the input on screen.")
     yield from runtime_ledger.on_page(ledger_call(model_id, image))
 
 

@@ -13,10 +13,11 @@ import i18n
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from models.yolo import DATASET, Detections, Detector
-from toolkit import box_explanations, drawing, heatmaps, ui
+from toolkit import box_explanations, drawing, heatmaps, runtime_ledger, ui
 from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import class_names, message, with_columns_translated
+from toolkit.runtime_ledger import LedgerCall
 from toolkit.task import Endpoint, Task
 
 # Column titles: English here, in the visitor's language on screen (N_ marks them for the catalogs).
@@ -108,6 +109,18 @@ def run(image, keep, confidence, model_id):
     return result.image, result.mask, with_columns_translated(result.table), ui.run_info(segmenter, result.ms, note)
 
 
+def ledger_call(model_id: str, image, text: str = "", confidence: float = 0.25) -> LedgerCall:
+    """The runtime ledger of every object the segmenter finds in a photo (the /runtimes endpoint's,
+    and the page's): what it keeps is a choice among them, the same on every runtime."""
+    number(confidence, "Confidence threshold", 0, 1)
+    return runtime_ledger.of_detections(TASK.load(model_id), open_image(image), confidence, 0.45)
+
+
+@ui.user_errors
+def runtimes_on_page(image, confidence, model_id):
+    yield from runtime_ledger.on_page(ledger_call(model_id, image, confidence=confidence))
+
+
 @ui.user_errors
 def explain(image, keep, confidence, model_id, box: int = 1, opacity: float = heatmaps.OPACITY):
     """Cuts out as /cut_out does, then shows why one of the kept objects was found: the pixels its
@@ -186,8 +199,11 @@ def build_ui() -> None:
             shown, opacity, heatmap = ui.heatmap_output(image, "segmentation-explanation")
             explained_info = ui.info_line()
             runner_ups = box_explanations.runner_ups_output()
+    ledger = runtime_ledger.panel("segmentation-runtimes")
     gr.Examples([[examples.zidane(), "person"], [examples.bus(), "bus"], [examples.bus(), ""]], inputs=[image, keep])
     inputs = [image, keep, confidence, model_id]
+    runtime_ledger.bind(ledger, runtimes_on_page, [image, confidence, model_id])
+    ui.cleared_by([image.change, model_id.change], ledger.outputs)
     ui.bind(TASK.endpoint("cut_out"), button.click, inputs, [cut, mask, table, info])
     explained_outputs = [shown, runner_ups, explained_info, heatmap]
     ui.cleared_by([image.change, button.click], explained_outputs)
@@ -209,4 +225,5 @@ TASK = Task(
     {"model": ("yolo",)},
     build_ui,
     endpoints=(Endpoint("cut_out", run), Endpoint("explain_cut_out", explain)),
+    runtimes=ledger_call,
 )

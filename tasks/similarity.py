@@ -11,10 +11,11 @@ import pandas as pd
 from i18n import N_
 from models.errors import ShowcaseError
 from models.sentence_encoder import Alignment, SentenceEncoder
-from toolkit import plots, ui
+from toolkit import plots, runtime_ledger, ui
 from toolkit.inputs import number, text_lines
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
+from toolkit.runtime_ledger import LedgerCall
 from toolkit.task import Endpoint, Task
 
 MAX_SENTENCES = 500
@@ -92,6 +93,24 @@ def run(queries_text, sentences_text, model_id):
     note = message("{queries} query(ies) × {sentences} sentence(s).", queries=len(queries), sentences=len(sentences))
     note += " " + TASK.language_note(model_id, queries + sentences, encoder.tokenizer)
     return with_columns_translated(result.ranking()), figure, ui.run_info(encoder, result.ms, note)
+
+
+def ledger_call(model_id: str, image=None, text: str = "", sentences_text: str | None = None) -> LedgerCall:
+    """The runtime ledger of the first query against the sentences: the page gives them apart; the
+    /runtimes endpoint's one `text` holds the query on its first line and the sentences after it."""
+    if sentences_text is None:
+        query, *sentences = text_lines(text, "a query, then the sentences to search", MAX_SENTENCES + 1)
+        if not sentences:
+            raise ShowcaseError("Put the sentences to search after the query, one per line.")
+    else:
+        query = text_lines(text, "a query", MAX_SENTENCES)[0]
+        sentences = text_lines(sentences_text, "sentences to search (one per line)", MAX_SENTENCES)
+    return LedgerCall(TASK.load(model_id), "rank", ([query], sentences), runtime_ledger.scores)
+
+
+@ui.user_errors
+def runtimes_on_page(queries_text, sentences_text, model_id):
+    yield from runtime_ledger.on_page(ledger_call(model_id, text=queries_text, sentences_text=sentences_text))
 
 
 def explained(queries_text, sentences_text, model_id, row):
@@ -184,6 +203,7 @@ def build_ui() -> None:
             # Its title says what it is; the label badge would cover the first row's token.
             alignment = gr.Plot(label=t("Explanation"), show_label=False, elem_id="similarity-explanation")
             explained_line = ui.info_line()
+    ledger = runtime_ledger.panel("similarity-runtimes")
     gr.Examples(
         TASK.with_models(
             [
@@ -195,6 +215,8 @@ def build_ui() -> None:
         inputs=[queries, sentences, model_id],
     )
     ui.bind(TASK.endpoint("similarity"), button.click, [queries, sentences, model_id], [ranking, heat, info])
+    runtime_ledger.bind(ledger, runtimes_on_page, [queries, sentences, model_id])
+    ui.cleared_by([queries.change, sentences.change, model_id.change], ledger.outputs)
     ui.cleared_by([queries.change, sentences.change, button.click], [alignment, explained_line])
     explain_button.click(
         explain_on_page,
@@ -217,4 +239,5 @@ TASK = Task(
     {"model": ("sentence_encoder",)},
     build_ui,
     endpoints=(Endpoint("similarity", run), Endpoint("explain_similarity", explain)),
+    runtimes=ledger_call,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 import gradio as gr
 import pandas as pd
 
@@ -118,17 +120,10 @@ def predict(model_id: str, requests: list[list[str]]) -> list[tuple]:
 
 
 def ledger_call(model_id: str, image=None, text: str = "") -> LedgerCall:
-    """The runtime ledger of the first line's labels: the first label and the largest change in a
-    probability against PyTorch's."""
-    first = read_lines(text)[0]
+    """The runtime ledger of the first line's labels (the /runtimes endpoint's, and the page's)."""
     classifier = TASK.load(model_id)
-    labels = classifier.labels
-    return LedgerCall(
-        classifier,
-        "classify",
-        ([first],),
-        lambda reference, other: runtime_ledger.rankings(reference.ranking, other.ranking, labels),
-    )
+    ranking = operator.attrgetter("ranking")
+    return runtime_ledger.of_ranking(classifier, "classify", ([read_lines(text)[0]],), classifier.labels, ranking)
 
 
 @ui.user_errors

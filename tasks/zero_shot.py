@@ -5,10 +5,11 @@ from __future__ import annotations
 import examples
 from models.clip import Clip, Labels
 from models.errors import ShowcaseError
-from toolkit import class_explanations, heatmaps, ui
+from toolkit import class_explanations, heatmaps, runtime_ledger, ui
 from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import message
+from toolkit.runtime_ledger import LedgerCall
 from toolkit.task import Endpoint, Task
 
 SHOWN_LABELS = 10
@@ -73,6 +74,20 @@ run = ui.one_request(
         each label's probability, most likely first, and which model answered, how and how fast
     """,
 )
+
+
+def ledger_call(model_id: str, image, text: str = "", ensemble: bool = False) -> LedgerCall:
+    """The runtime ledger of a photo against labels (the /runtimes endpoint's `text`: the labels)."""
+    labels = parse_labels(text)
+    clip = TASK.load(TASK.check(model_id))
+    return runtime_ledger.of_ranking(
+        clip, "classify", ([open_image(image)], labels, bool(ensemble), SHOWN_LABELS), labels
+    )
+
+
+@ui.user_errors
+def runtimes_on_page(image, labels_text, ensemble, model_id):
+    yield from runtime_ledger.on_page(ledger_call(model_id, image, labels_text, ensemble))
 
 
 def explained(image, labels_text, ensemble, model_id, rank):
@@ -140,7 +155,10 @@ def build_ui() -> None:
             shown, opacity, heatmap = ui.heatmap_output(image, "zero-shot-explanation")
             explained = ui.info_line()
     inputs = [image, labels, ensemble, model_id]
+    ledger = runtime_ledger.panel("zero-shot-runtimes")
     gr.Examples(example_rows(), inputs=inputs)
+    runtime_ledger.bind(ledger, runtimes_on_page, inputs)
+    ui.cleared_by([image.change, labels.change, model_id.change], ledger.outputs)
     ui.bind(TASK.endpoint("zero_shot"), button.click, inputs, [label, info])
     ui.cleared_by([image.change, button.click], [shown, heatmap, explained])
     ui.cleared_by([image.change], [label])
@@ -162,4 +180,5 @@ TASK = Task(
     {"model": ("clip",)},
     build_ui,
     endpoints=(Endpoint("zero_shot", run, batched=(prepare, predict)), Endpoint("explain_zero_shot", explain)),
+    runtimes=ledger_call,
 )

@@ -100,6 +100,11 @@ def test_every_tool_answers_a_call(mcp_url):
             "clip_path": data_url(examples.counting_clip(), "video/webm"),
             "shapes_json": json.dumps(examples.COUNTING_SHAPES),
         },
+        "runtimes": {
+            "tab": "text_classification",
+            "model_id": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+            "text": "I loved every minute of it.",
+        },
     }
     assert set(calls) == set(tasks.tools())
     _, answers = tools_and_calls(mcp_url, calls)
@@ -121,6 +126,11 @@ def test_every_tool_answers_a_call(mcp_url):
     assert "Match 1: with mean-pooled embeddings" in texts["explain_similarity"], texts["explain_similarity"]
     # Both models' first answers: the stand-in ResNet's empty map, CLIP's label.
     assert "the map is empty" in texts["explain_compare"] and "its similarity to" in texts["explain_compare"]
+    # A row per runtime, PyTorch fp32 the reference, INT8 agreeing on the first label.
+    assert "(the reference)" in texts["runtimes"] and "OpenVINO INT8" in texts["runtimes"], texts["runtimes"]
+    assert re.search(r"'OpenVINO INT8', '[\d.]+', '[\d.]+x', 'int8'.*top-1 the same", texts["runtimes"]), texts[
+        "runtimes"
+    ]
     # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.
     assert re.search(
         r"\['Door', 'line', 'person', 1, 1, .*\['Corner', 'zone', 'person', .*1, 1, 2\.8, 2\.8\]",

@@ -20,23 +20,26 @@ from models import ledger
 from models.errors import ShowcaseError
 from models.ledger import REFERENCE, RuntimeRun
 from toolkit import plots
-from toolkit.messages import message
+from toolkit.messages import class_names, message
+from toolkit.task import LEDGER_ENDPOINT
 
 # One ledger at a time per server: each holds an extra copy of a network while it runs.
 _running = threading.Lock()
 
+# What a reader compares first comes first (a phone shows the left of the table).
 COLUMNS = (
     N_("Runtime"),
-    N_("Precision"),
-    N_("Preprocess (ms)"),
-    N_("Network (ms)"),
-    N_("Postprocess (ms)"),
     N_("Total (ms)"),
     N_("Speed-up"),
+    N_("Precision"),
+    N_("Network (ms)"),
+    N_("Preprocess (ms)"),
+    N_("Postprocess (ms)"),
     N_("Memory (MiB)"),
     N_("Agreement with PyTorch fp32"),
 )
 STEPS = {"preprocess": N_("Preprocess (ms)"), "forward": N_("Network (ms)"), "postprocess": N_("Postprocess (ms)")}
+CHART_TITLE = N_("Time per answer, by step")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,22 @@ class LedgerCall:
     args: tuple
     agree: Callable[[Any, Any], Agreement]
     kwargs: dict = field(default_factory=dict)
+
+
+def of_detections(detector, photo, confidence: float, iou: float) -> LedgerCall:
+    """A detector's ledger on one photo: boxes matched to PyTorch's by overlap."""
+    from models.yolo import DATASET
+
+    names = class_names(DATASET, detector.class_names)
+    return LedgerCall(
+        detector, "detect", ([photo], confidence, iou), lambda first, other: detections(first, other, names)
+    )
+
+
+def of_ranking(model, method: str, args: tuple, names: list[str], ranking: Callable = lambda row: row) -> LedgerCall:
+    """A classifier's ledger (a method answering a models.base.Ranking per input, or a row holding
+    one): the first class and the top-5 overlap with PyTorch's."""
+    return LedgerCall(model, method, args, lambda first, other: rankings(ranking(first), ranking(other), names))
 
 
 def runs(call: LedgerCall) -> Iterator[RuntimeRun]:
@@ -117,6 +136,7 @@ def chart(measured: list[RuntimeRun]):
     axes.set_yticks(range(len(ran)), [run.name for run in ran])
     axes.invert_yaxis()
     axes.set_xlabel(message("Milliseconds per answer (median)"))
+    axes.set_title(message(CHART_TITLE), fontsize=10)
     axes.legend(loc="lower right", fontsize=8)
     plots.plt.close(figure)
     return figure
@@ -183,11 +203,19 @@ def _aligned(reference, other) -> list[float]:
     return [probability.get(index, 0.0) for index in reference.indices]
 
 
-def cosine(reference: np.ndarray, other: np.ndarray) -> Agreement:
-    """Two embeddings (or score vectors): their cosine."""
-    a, b = np.asarray(reference, np.float64).ravel(), np.asarray(other, np.float64).ravel()
-    value = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
-    return Agreement(value, message("cosine {value:.4f}", value=value))
+def scores(reference: np.ndarray, other: np.ndarray) -> Agreement:
+    """Two rows of cosine similarities (a query's with each sentence): the same order, and the
+    largest change in a similarity."""
+    first, second = np.asarray(reference, np.float64), np.asarray(other, np.float64)
+    same = int(np.sum(np.argsort(-first) == np.argsort(-second)))
+    gap = float(np.abs(first - second).max()) if first.size else 0.0
+    text = message(
+        "{same} of {count} places in the ranking the same · largest similarity change {gap:.4f}",
+        same=same,
+        count=first.size,
+        gap=gap,
+    )
+    return Agreement(same / max(first.size, 1), text)
 
 
 def detections(reference, other, names: list[str], iou: float = 0.5) -> Agreement:
@@ -286,7 +314,8 @@ def panel(elem_id: str) -> Panel:
             button = gr.Button(t("Run on every runtime"), variant="secondary")
             stop = gr.Button(t("Stop"), variant="stop")
         table = gr.DataFrame(label=t("Runtimes"), wrap=True, interactive=False, elem_id=f"{elem_id}-table")
-        chart = gr.Plot(label=t("Time per answer, by step"), elem_id=f"{elem_id}-chart")
+        # The figure has its title: a label badge would cover its first bar on a phone.
+        chart = gr.Plot(show_label=False, elem_id=f"{elem_id}-chart")
         line = gr.Markdown(elem_id=f"{elem_id}-line")
     return Panel(button, stop, table, chart, line)
 
@@ -320,10 +349,13 @@ def ledger_endpoint(tab: str, model_id: str, image=None, text: str = ""):
     One ledger runs at a time per server; a second is refused while one runs.
 
     Args:
-        tab: the tab whose model and input to measure: detection, image_classification or text_classification
+        tab: the tab whose model and input to measure: detection, segmentation, image_classification, zero_shot,
+            text_classification, similarity or generation
         model_id: one of the models that tab offers (the API page lists them)
-        image: the photo, for the image tabs (JPEG, PNG, WebP or HEIC)
-        text: the text, for the text tabs (its first line is measured)
+        image: the photo, for detection, segmentation, image_classification and zero_shot
+        text: zero_shot's labels (comma-separated); text_classification's text (its first line is measured);
+            similarity's query on the first line and the sentences to search after it; generation's prompt
+            (greedy decoding of 60 tokens)
 
     Returns:
         a table with a row per runtime (its precision, milliseconds for preprocess, network and postprocess
@@ -347,4 +379,4 @@ def bind_api() -> None:
         gr.Textbox(visible=False, label=t("Text")),
     ]
     outputs = [gr.DataFrame(visible=False, label=t("Runtimes")), ui.info_line(visible=False)]
-    gr.Button(visible=False).click(ui.user_errors(ledger_endpoint), inputs, outputs, api_name="runtimes")
+    gr.Button(visible=False).click(ui.user_errors(ledger_endpoint), inputs, outputs, api_name=LEDGER_ENDPOINT)

@@ -14,6 +14,8 @@ from models import config
 from models.errors import ShowcaseError
 from toolkit.messages import message
 
+# The runtime ledger's endpoint, shared by the tabs that have one (Task.runtimes).
+LEDGER_ENDPOINT = "runtimes"
 # Tabs are grouped under these headings, in this order.
 SECTIONS = (i18n.N_("Vision"), i18n.N_("Language"), i18n.N_("Training"))
 
