@@ -271,3 +271,19 @@ def test_labels_and_tokens_are_explained_in_the_replica(on_serve):
     (local,) = stand_ins.build(classifier_id).token_effects([text], [0])
     assert remote.spans == local.spans and remote.class_index == local.class_index
     np.testing.assert_allclose(remote.effects, local.effects, atol=1e-3)
+
+
+def test_the_runtime_ledger_runs_in_the_replica(on_serve, monkeypatch):
+    """The copies are built and timed where the model runs: this process's ledger is never called."""
+    from models import ledger
+    from toolkit import runtime_ledger
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the ledger ran in the app's process")
+
+    monkeypatch.setattr(ledger, "measure", not_here)
+    table, line = runtime_ledger.api("detection", YOLO, examples.bus())
+    found = {row["Runtime"]: row for row in table.to_dict("records")}
+    assert list(found) == list(ledger.RUNTIMES)
+    assert found["OpenVINO fp32"]["Agreement with PyTorch fp32"].startswith("6 of 6 boxes matched")
+    assert found["OpenVINO INT8"]["Precision"] == "int8" and line.startswith("Every runtime measured")
