@@ -77,9 +77,12 @@ def resident_mib() -> float | None:
         return None
 
 
-def measure(model_id: str, method: str, args: tuple, kwargs: dict, repeats: int = REPEATS) -> Iterator[RuntimeRun]:
+def measure(
+    model_id: str, method: str, args: tuple, kwargs: dict, repeats: int = REPEATS
+) -> Iterator[RuntimeRun | None]:
     """Each runtime's line for one call of the model's task-level `method` (its first row), the
-    reference first; closing the iterator (Stop) drops the copy at work and ends it."""
+    reference first, with a None after each step of the work (a copy built, a call made): closing
+    the iterator there (Stop) drops the copy at work and ends it within a step."""
     import models
 
     for name, choice in RUNTIMES.items():
@@ -93,10 +96,14 @@ def measure(model_id: str, method: str, args: tuple, kwargs: dict, repeats: int 
         try:
             with runtime.choosing(choice):
                 copy = models.backend().copy(model_id)
-                build_s = time.perf_counter() - started
-                call = getattr(copy, method)
-                call(*args, **kwargs)  # untimed: the first call may still compile
-                answers = [call(*args, **kwargs) for _ in range(repeats)]
+            build_s = time.perf_counter() - started
+            yield None
+            answers = []
+            for _ in range(repeats + 1):  # the first untimed: it may still compile
+                with runtime.choosing(choice):
+                    answers.append(getattr(copy, method)(*args, **kwargs))
+                yield None
+            answers = answers[1:]
             after = resident_mib()
             steps = {
                 step: (statistics.median(times), min(times), max(times))

@@ -8,6 +8,7 @@ import importlib
 import os
 import re
 import shutil
+import time
 
 import pytest
 
@@ -627,4 +628,72 @@ def test_a_trained_classifiers_answer_is_explained(url, browser, tmp_path, local
         re.compile(r"red · [01]\.\d\d.*blue · 0\.\d\d")
     )
     page.screenshot(path=SCREENSHOTS / f"finetune_image-explained-{locale}-{width}.png", full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "agreement", "locale", "width"),
+    [
+        ("detection", "{matched} of {count} boxes matched (mean IoU {iou:.2f})", "en-US", 1300),
+        ("detection", "{matched} of {count} boxes matched (mean IoU {iou:.2f})", "zh-CN", 390),
+        ("image_classification", "top-1 the same ({name})", "zh-CN", 1300),
+        ("image_classification", "top-1 the same ({name})", "en-US", 390),
+        ("text_classification", "top-1 the same ({name})", "en-US", 1300),
+        ("text_classification", "top-1 the same ({name})", "zh-CN", 390),
+    ],
+)
+def test_the_runtime_ledger_shows_every_runtime_with_times_and_agreement(url, browser, key, agreement, locale, width):
+    """The first example's input through every runtime: a row each, times and agreement with PyTorch
+    fp32 where it runs, why not where it cannot, in the visitor's language. Stopped once first, the
+    next run is not refused (the server's one ledger was freed)."""
+    from models import ledger
+    from toolkit import runtime_ledger
+
+    language = "zh" if locale == "zh-CN" else "en"
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(url + f"?tab={key}")
+    panel = page.locator(f"#task-{key}")
+    panel.wait_for(state="visible", timeout=30_000)
+    panel.locator("tr.tr-body td, button.gallery-item").first.click()
+    if key == "text_classification":
+        sync_api.expect(panel.locator("textarea").first).not_to_have_value("")
+    else:
+        panel.locator(".image-frame img").first.wait_for()  # the example's photo has landed in the input
+    prefix = f"#{key.replace('_', '-')}-runtimes"
+    panel.locator(prefix).get_by_text(
+        i18n.translate("Runtime ledger: this input on every runtime here", language)
+    ).click()
+    run = panel.get_by_role("button", name=i18n.translate("Run on every runtime", language), exact=True)
+    line = panel.locator(f"{prefix}-line")
+    if width == 1300:  # Stop at once: the server's one ledger is free again within a step of the work
+        run.click()
+        sync_api.expect(line).to_contain_text(re.compile(r"\d"), timeout=30_000)
+        panel.locator(prefix).get_by_role("button", name=i18n.translate("Stop", language), exact=True).click()
+        page.wait_for_timeout(500)
+        stopped = time.monotonic()
+        while runtime_ledger._running.locked() and time.monotonic() - stopped < 120:  # the app is in this process
+            time.sleep(0.2)
+        assert not runtime_ledger._running.locked()
+    run.click()
+    done = i18n.translate(
+        "Every runtime measured: medians of {repeats} runs after one warm-up. Fastest here: {name}.", language
+    )
+    sync_api.expect(line).to_contain_text(done.split("{")[0], timeout=300_000)
+    assert not page.locator(".toast-body").is_visible()  # the run after Stop was not refused
+    rows = panel.locator(f"{prefix}-table .virtual-row")  # Gradio's table draws its rows as these
+    sync_api.expect(rows).to_have_count(len(ledger.RUNTIMES))
+    shown = {row.locator(".body-cell").first.inner_text().strip(): row.inner_text() for row in rows.all()}
+    assert list(shown) == list(ledger.RUNTIMES)
+    assert i18n.translate("(the reference)", language) in shown["PyTorch fp32"]
+    for name in ("PyTorch fp32", "OpenVINO fp32", "OpenVINO INT8"):
+        assert re.search(r"\d+\.\d", shown[name]) and re.search(r"\d\.\d\dx", shown[name]), shown[name]
+    for name in ("OpenVINO fp32", "OpenVINO INT8"):
+        said = i18n.translate(agreement, language)
+        assert re.search(re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(said)), shown[name]), (said, shown[name])
+    why_not = i18n.translate("Not here: {why}", language).split("{")[0]
+    for name in ("OpenVINO bf16", "CUDA fp16"):
+        if ledger.why_not(name) is not None:
+            assert why_not in shown[name], shown[name]
+    page.screenshot(path=SCREENSHOTS / f"{key}-runtimes-{locale}-{width}.png", full_page=True)
     context.close()

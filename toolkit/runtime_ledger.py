@@ -78,8 +78,9 @@ def of_ranking(model, method: str, args: tuple, names: list[str], ranking: Calla
     return LedgerCall(model, method, args, lambda first, other: rankings(ranking(first), ranking(other), names))
 
 
-def runs(call: LedgerCall) -> Iterator[RuntimeRun]:
-    """Each runtime's line as it is measured; a second ledger while one runs is refused at once."""
+def runs(call: LedgerCall) -> Iterator[RuntimeRun | None]:
+    """Each runtime's line as it is measured, with a None after each step of the work (where Stop
+    ends it); a second ledger while one runs is refused at once."""
     if not _running.acquire(blocking=False):
         raise ShowcaseError(
             "Another visitor's runtime ledger is running (it holds extra copies of a network): try again in a minute."
@@ -162,9 +163,14 @@ def progress_line(measured: list[RuntimeRun]) -> str:
 
 def on_page(call: LedgerCall) -> Iterator[tuple[pd.DataFrame, Any, str]]:
     """The table, chart and line after each runtime, for the page to show as the ledger goes."""
+    import gradio as gr
+
     measured: list[RuntimeRun] = []
     yield table(measured, call), None, progress_line(measured)
     for run in runs(call):
+        if run is None:  # a step done: the page keeps what it shows, and Stop can end the ledger here
+            yield gr.skip(), gr.skip(), gr.skip()
+            continue
         measured.append(run)
         yield table(measured, call), chart(measured), progress_line(measured)
 
@@ -339,7 +345,7 @@ def ledger_call_for(tab: str, model_id: str, image: Any = None, text: str = "") 
 def api(tab: str, model_id: str, image: Any = None, text: str = "") -> tuple[pd.DataFrame, str]:
     """The ledger of a tab's input (the /runtimes endpoint), measured whole."""
     call = ledger_call_for(tab, model_id, image, text)
-    measured = list(runs(call))
+    measured = [run for run in runs(call) if run is not None]
     return table(measured, call), progress_line(measured)
 
 
