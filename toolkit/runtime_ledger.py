@@ -43,22 +43,14 @@ CHART_TITLE = N_("Time per answer, by step")
 
 
 @dataclass(frozen=True)
-class Agreement:
-    """How one runtime's answer agrees with PyTorch fp32's: a score from 0 to 1 and what it means."""
-
-    score: float
-    text: str
-
-
-@dataclass(frozen=True)
 class LedgerCall:
     """What a tab's ledger runs: its model's task-level method with these arguments, and how two of
-    its answers' rows (PyTorch fp32's, another runtime's) agree."""
+    its answers' rows (PyTorch fp32's, another runtime's) agree, in words."""
 
     model: Any
     method: str
     args: tuple
-    agree: Callable[[Any, Any], Agreement]
+    agree: Callable[[Any, Any], str]
     kwargs: dict = field(default_factory=dict)
 
 
@@ -119,7 +111,7 @@ def table(measured: list[RuntimeRun], call: LedgerCall) -> pd.DataFrame:
         if reference is None or run is reference:
             row[message("Agreement with PyTorch fp32")] = message("(the reference)") if run is reference else "—"
         else:
-            row[message("Agreement with PyTorch fp32")] = call.agree(reference.row, run.row).text
+            row[message("Agreement with PyTorch fp32")] = call.agree(reference.row, run.row)
         rows.append(row)
     return pd.DataFrame(rows, columns=[message(column) for column in COLUMNS]).fillna("—")
 
@@ -178,7 +170,7 @@ def on_page(call: LedgerCall) -> Iterator[tuple[pd.DataFrame, Any, str]]:
 # How answers agree, by kind of answer.
 
 
-def rankings(reference, other, names: list[str], k: int = 5) -> Agreement:
+def rankings(reference, other, names: list[str], k: int = 5) -> str:
     """Two models.base.Ranking: the same first class, and how many of the top k both have."""
     same_first = reference.indices[0] == other.indices[0]
     overlap = len(set(reference.indices[:k]) & set(other.indices[:k]))
@@ -193,14 +185,13 @@ def rankings(reference, other, names: list[str], k: int = 5) -> Agreement:
         )
     )
     gap = max(abs(a - b) for a, b in zip(reference.probabilities[:k], _aligned(reference, other)[:k]))
-    text = message(
+    return message(
         "{first} · top-{k} overlap {overlap}/{k} · largest probability change {gap:.3f}",
         first=first,
         k=k,
         overlap=overlap,
         gap=gap,
     )
-    return Agreement((same_first + overlap / k) / 2, text)
 
 
 def _aligned(reference, other) -> list[float]:
@@ -209,29 +200,28 @@ def _aligned(reference, other) -> list[float]:
     return [probability.get(index, 0.0) for index in reference.indices]
 
 
-def scores(reference: np.ndarray, other: np.ndarray) -> Agreement:
+def scores(reference: np.ndarray, other: np.ndarray) -> str:
     """Two rows of cosine similarities (a query's with each sentence): the same order, and the
     largest change in a similarity."""
     first, second = np.asarray(reference, np.float64), np.asarray(other, np.float64)
     same = int(np.sum(np.argsort(-first) == np.argsort(-second)))
     gap = float(np.abs(first - second).max()) if first.size else 0.0
-    text = message(
+    return message(
         "{same} of {count} places in the ranking the same · largest similarity change {gap:.4f}",
         same=same,
         count=first.size,
         gap=gap,
     )
-    return Agreement(same / max(first.size, 1), text)
 
 
-def detections(reference, other, names: list[str], iou: float = 0.5) -> Agreement:
+def detections(reference, other, names: list[str], iou: float = 0.5) -> str:
     """Two models.yolo.Detections: boxes of one class matched by overlap (IoU at least `iou`),
     and the ones lost or gained named with their confidence."""
     import torch
     import torchvision
 
     if not reference.boxes and not other.boxes:
-        return Agreement(1.0, message("both found nothing"))
+        return message("both found nothing")
     overlaps = (
         torchvision.ops.box_iou(torch.tensor(reference.boxes), torch.tensor(other.boxes)).numpy()
         if reference.boxes and other.boxes
@@ -268,20 +258,16 @@ def detections(reference, other, names: list[str], iou: float = 0.5) -> Agreemen
         parts.append(message("lost: {boxes}", boxes=named(reference, lost)))
     if gained:
         parts.append(message("gained: {boxes}", boxes=named(other, gained)))
-    score = len(matched) / max(len(reference.boxes), len(other.boxes))
-    return Agreement(score, " · ".join(parts))
+    return " · ".join(parts)
 
 
-def tokens(reference: list[int], other: list[int]) -> Agreement:
+def tokens(reference: list[int], other: list[int]) -> str:
     """Two generations' token ids: how many of the first agree, up to the first difference."""
     same = next((i for i, (a, b) in enumerate(zip(reference, other)) if a != b), min(len(reference), len(other)))
     count = max(len(reference), len(other))
-    text = (
-        message("identical tokens ({count} of {count})", count=count)
-        if same == count
-        else message("the first {same} of {count} tokens identical", same=same, count=count)
-    )
-    return Agreement(same / max(count, 1), text)
+    if same == count:
+        return message("identical tokens ({count} of {count})", count=count)
+    return message("the first {same} of {count} tokens identical", same=same, count=count)
 
 
 # The page: a panel under a tab's answer, and the /runtimes endpoint for every tab that has one.
@@ -289,6 +275,8 @@ def tokens(reference: list[int], other: list[int]) -> Agreement:
 
 @dataclass
 class Panel:
+    """The ledger's components in a tab."""
+
     button: Any
     stop: Any
     table: Any
