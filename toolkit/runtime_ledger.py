@@ -130,7 +130,8 @@ def chart(measured: list[RuntimeRun]):
     axes.invert_yaxis()
     axes.set_xlabel(message("Milliseconds per answer (median)"))
     axes.set_title(message(CHART_TITLE), fontsize=10)
-    axes.legend(loc="lower right", fontsize=8)
+    # Below the axis: inside, it would cover the shortest bar.
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize=8, frameon=False)
     plots.plt.close(figure)
     return figure
 
