@@ -92,7 +92,9 @@ def where_it_runs() -> str:
     elif device.type == "cuda":
         where = message("Running on GPU ({device}, PyTorch half precision).", device=str(device))
     elif runtime.wanted(device):
-        where = message("Running on CPU (OpenVINO {precision}).", precision=runtime.default_precision())
+        # SHOWCASE_PRECISION's choice (int8, fp32, bf16), else what OpenVINO picks on this CPU.
+        precision = runtime.chosen().precision or runtime.default_precision()
+        where = message("Running on CPU (OpenVINO {precision}).", precision=precision)
     else:
         where = message("Running on CPU (PyTorch float32).")
     if unusable_gpu():

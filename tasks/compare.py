@@ -20,10 +20,11 @@ from models.clip import Clip, Labels
 from models.errors import ShowcaseError
 from models.image_classifier import DATASET, ImageClassifier, categories
 from models.tensors import IMAGES_PER_PASS
-from toolkit import class_explanations, heatmaps, ui
+from toolkit import class_explanations, heatmaps, runtime_ledger, ui
 from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
+from toolkit.runtime_ledger import LedgerCall
 from toolkit.task import Endpoint, Task
 
 TOP_K = 5
@@ -344,6 +345,35 @@ def explain_on_page(image, labels_text, ensemble, clip_id, classifier_id, theirs
     )
 
 
+def ledger_calls(
+    model_id: str, image, text: str = "", ensemble: bool = False, classifier_id: str | None = None
+) -> tuple[LedgerCall, LedgerCall]:
+    """The runtime ledger of both models on one photo (the /runtimes endpoint's: `model_id` is
+    CLIP's, `text` its labels, the classifier the default), each against its own PyTorch fp32."""
+    classifier_id = TASK.check(classifier_id or TASK.default("classifier"), "classifier")
+    labels, photo = candidate_labels(classifier_id, text), open_image(image)
+    classifier, clip = TASK.load(classifier_id, "classifier"), TASK.load(model_id, "clip")
+    clip_names = class_names(labels.dataset, labels.names) if labels.dataset else list(labels.names)
+    return (
+        runtime_ledger.of_ranking(
+            classifier,
+            "top_k",
+            ([photo], TOP_K),
+            class_names(DATASET, classifier.categories),
+            name=models.label(classifier_id),
+        ),
+        runtime_ledger.of_ranking(
+            clip, "classify", ([photo], labels, bool(ensemble), TOP_K), clip_names, name=models.label(model_id)
+        ),
+    )
+
+
+@ui.user_errors
+@ui.gpu_seconds(300)  # CLIP's copies encode the 1,000 ImageNet labels once each
+def runtimes_on_page(image, labels_text, ensemble, clip_id, classifier_id):
+    yield from runtime_ledger.on_page(ledger_calls(clip_id, image, labels_text, ensemble, classifier_id))
+
+
 def build_ui() -> None:
     gr.Markdown(
         t(
@@ -374,6 +404,7 @@ def build_ui() -> None:
             with gr.Column():
                 clip_shown, clip_opacity, clip_heatmap = ui.heatmap_output(image, "compare-clip-explanation", t("CLIP"))
         explained_line = ui.info_line()
+        ledger = runtime_ledger.panel("compare-runtimes")
         gr.Examples([[examples.cheetah()], [examples.lion()], [examples.tower()]], inputs=[image])
     with gr.Tab(t("Many images")):
         gr.Markdown(
@@ -404,6 +435,8 @@ def build_ui() -> None:
     explanation = [shown, clip_shown, explained_line, heatmap, clip_heatmap]
     ui.cleared_by([image.change, button.click], explanation)
     ui.cleared_by([image.change], [classifier_label, clip_label, verdict_box])
+    runtime_ledger.bind(ledger, runtimes_on_page, [image, *settings])
+    ui.cleared_by([image.change, labels.change, clip_id.change, classifier_id.change], ledger.outputs)
     explain_button.click(
         explain_on_page,
         [image, *settings, classifier_label, clip_label, opacity, clip_opacity],
@@ -440,4 +473,5 @@ TASK = Task(
     build_ui,
     endpoints=(Endpoint("compare", run), Endpoint("compare_batch", run_batch), Endpoint("explain_compare", explain)),
     preload=preload,
+    runtimes=ledger_calls,
 )

@@ -70,9 +70,9 @@ def test_the_ledger_of_a_text_classification_measures_the_first_line():
 
 def test_one_ledger_at_a_time_and_stop_frees_its_copy():
     with_recipe("resnet50")
-    call = runtime_ledger.ledger_call_for("image_classification", "resnet50", examples.lion())
-    running = runtime_ledger.runs(call)
-    assert next(running) is None  # PyTorch's copy built; the ledger holds the server's turn
+    calls = runtime_ledger.ledger_call_for("image_classification", "resnet50", examples.lion())
+    running = runtime_ledger.runs(calls)
+    assert next(running)[1] is None  # PyTorch's copy built; the ledger holds the server's turn
     with pytest.raises(ShowcaseError, match="Another visitor's runtime ledger is running"):
         runtime_ledger.api("image_classification", "resnet50", examples.lion())
     running.close()  # Stop, between two steps
@@ -117,3 +117,18 @@ def test_the_ledger_of_a_generation_compares_its_tokens():
     found = every_runtime_listed(table)
     assert found["OpenVINO fp32"][AGREEMENT] == "identical tokens (60 of 60)"
     assert found["OpenVINO INT8"]["Precision"] == "fp32, int8 weights"
+
+
+def test_the_ledger_of_clip_vs_resnet_measures_both_models():
+    """Each model against its own PyTorch fp32, named beside each runtime."""
+    with_recipe("resnet50")
+    with_recipe("openai/clip-vit-base-patch32")
+    labels = "cheetah, leopard, lion, house cat, dog"
+    table, line = runtime_ledger.api("compare", "openai/clip-vit-base-patch32", examples.cheetah(), labels)
+    clip = models.label("openai/clip-vit-base-patch32")
+    assert table["Runtime"].tolist() == [
+        f"{model} · {name}" for model in ("ResNet-50", clip) for name in ledger.RUNTIMES
+    ]
+    assert table["Agreement with PyTorch fp32"].tolist().count("(the reference)") == 2
+    for model in ("ResNet-50", clip):
+        assert f"{model} · OpenVINO" in line  # each model's fastest runtime

@@ -8,7 +8,8 @@ the input on screen and how to compare two of its answers. models.ledger measure
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,7 @@ class LedgerCall:
     args: tuple
     agree: Callable[[Any, Any], str]
     kwargs: dict = field(default_factory=dict)
+    name: str = ""  # the model's, shown when a tab's ledger runs several
 
 
 def of_detections(detector, photo, confidence: float, iou: float) -> LedgerCall:
@@ -64,23 +66,39 @@ def of_detections(detector, photo, confidence: float, iou: float) -> LedgerCall:
     )
 
 
-def of_ranking(model, method: str, args: tuple, names: list[str], ranking: Callable = lambda row: row) -> LedgerCall:
+def of_ranking(
+    model, method: str, args: tuple, names: list[str], ranking: Callable = lambda row: row, name: str = ""
+) -> LedgerCall:
     """A classifier's ledger (a method answering a models.base.Ranking per input, or a row holding
     one): the first class and the top-5 overlap with PyTorch's."""
-    return LedgerCall(model, method, args, lambda first, other: rankings(ranking(first), ranking(other), names))
+    return LedgerCall(
+        model, method, args, lambda first, other: rankings(ranking(first), ranking(other), names), name=name
+    )
 
 
-def runs(call: LedgerCall) -> Iterator[RuntimeRun | None]:
-    """Each runtime's line as it is measured, with a None after each step of the work (where Stop
-    ends it); a second ledger while one runs is refused at once."""
+@contextmanager
+def server_turn() -> Iterator[None]:
+    """The server's one ledger at a time: a second while one runs is refused at once."""
     if not _running.acquire(blocking=False):
         raise ShowcaseError(
             "Another visitor's runtime ledger is running (it holds extra copies of a network): try again in a minute."
         )
     try:
-        yield from call.model.runtimes(call.method, *call.args, **call.kwargs)
+        yield
     finally:
         _running.release()
+
+
+def runs(calls: Sequence[LedgerCall]) -> Iterator[tuple[LedgerCall, RuntimeRun | None]]:
+    """Each call's runtimes' lines as they are measured, with a None after each step of the work
+    (where Stop ends it), in the server's one turn."""
+    with server_turn():
+        for call in calls:
+            for run in call.model.runtimes(call.method, *call.args, **call.kwargs):
+                yield call, run
+
+
+Measured = list[tuple[LedgerCall, RuntimeRun]]
 
 
 def step_cell(run: RuntimeRun, step: str) -> str:
@@ -90,18 +108,20 @@ def step_cell(run: RuntimeRun, step: str) -> str:
     return f"{median:.1f} ({low:.1f}–{high:.1f})" if high - low >= 0.1 else f"{median:.1f}"
 
 
-def table(measured: list[RuntimeRun], call: LedgerCall) -> pd.DataFrame:
-    """A row per runtime: times per step (median, and the range of the timed calls), the speed-up
-    over PyTorch fp32, the copy's memory, and how its answer agrees with PyTorch fp32's."""
-    reference = next((run for run in measured if run.name == REFERENCE and run.why_not is None), None)
+def table(measured: Measured, calls: Sequence[LedgerCall]) -> pd.DataFrame:
+    """A row per runtime (of each model, named beside it, when the tab runs several): times per step
+    (median, and the range of the timed calls), the speed-up over the model's PyTorch fp32, the
+    copy's memory, and how its answer agrees with PyTorch fp32's."""
+    references = {id(call): run for call, run in measured if run.name == REFERENCE and run.why_not is None}
     rows = []
-    for run in measured:
-        row = {message("Runtime"): run.name}
+    for call, run in measured:
+        row = {message("Runtime"): named(call, run.name, calls)}
         if run.why_not is not None:
             row[message("Precision")] = "—"
             row[message("Agreement with PyTorch fp32")] = message("Not here: {why}", why=run.why_not)
             rows.append(row)
             continue
+        reference = references.get(id(call))
         row[message("Precision")] = run.precision
         for step, title in STEPS.items():
             row[message(title)] = step_cell(run, step)
@@ -116,56 +136,70 @@ def table(measured: list[RuntimeRun], call: LedgerCall) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[message(column) for column in COLUMNS]).fillna("—")
 
 
-def chart(measured: list[RuntimeRun]):
+def chart(measured: Measured, calls: Sequence[LedgerCall]):
     """Stacked bars of each runtime's median times per step (the ones that ran)."""
-    ran = [run for run in measured if run.why_not is None]
+    ran = [(call, run) for call, run in measured if run.why_not is None]
     figure, axes = plots.plt.subplots(figsize=(7, 0.6 * max(len(ran), 2) + 1.2), layout="constrained")
     left = np.zeros(len(ran))
     colours = {"preprocess": "#94a3b8", "forward": "#f97316", "postprocess": "#0ea5e9"}
     for step, title in STEPS.items():
-        widths = np.array([run.steps.get(step, (0.0, 0.0, 0.0))[0] for run in ran])
+        widths = np.array([run.steps.get(step, (0.0, 0.0, 0.0))[0] for _, run in ran])
         axes.barh(range(len(ran)), widths, left=left, color=colours[step], label=message(title))
         left += widths
-    axes.set_yticks(range(len(ran)), [run.name for run in ran])
+    axes.set_yticks(range(len(ran)), [named(call, run.name, calls) for call, run in ran])
     axes.invert_yaxis()
     axes.set_xlabel(message("Milliseconds per answer (median)"))
     axes.set_title(message(CHART_TITLE), fontsize=10)
-    # Below the axis: inside, it would cover the shortest bar.
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize=8, frameon=False)
+    # Below the figure: inside the axes, it would cover the shortest bar.
+    figure.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     plots.plt.close(figure)
     return figure
 
 
-def progress_line(measured: list[RuntimeRun]) -> str:
+def named(call: LedgerCall, runtime: str, calls: Sequence[LedgerCall]) -> str:
+    """A runtime's name, with its model's when the tab runs several."""
+    return f"{call.name} · {runtime}" if len(calls) > 1 else runtime
+
+
+def progress_line(measured: Measured, calls: Sequence[LedgerCall]) -> str:
     """What the ledger is at: how many runtimes are done, and which is converting or running now."""
-    names = list(ledger.RUNTIMES)
-    if len(measured) < len(names):
+    names, count = list(ledger.RUNTIMES), len(ledger.RUNTIMES) * len(calls)
+    done = len(measured)
+    if done < count:
         return message(
             "{done} of {count} runtimes measured; now {name} (converted on first use, which can take a minute)…",
-            done=len(measured),
-            count=len(names),
-            name=names[len(measured)],
+            done=done,
+            count=count,
+            name=named(calls[done // len(names)], names[done % len(names)], calls),
         )
-    fastest = min((run for run in measured if run.why_not is None), key=lambda run: run.total_ms, default=None)
+    fastest = []  # each model's fastest runtime
+    for call in calls:
+        ran = [run for of, run in measured if of is call and run.why_not is None]
+        if ran:
+            fastest.append(named(call, min(ran, key=lambda run: run.total_ms).name, calls))
     return message(
         "Every runtime measured: medians of {repeats} runs after one warm-up. Fastest here: {name}.",
         repeats=ledger.REPEATS,
-        name=fastest.name if fastest else "—",
+        name=", ".join(fastest) or "—",
     )
 
 
-def on_page(call: LedgerCall) -> Iterator[tuple[pd.DataFrame, Any, str]]:
+def as_calls(made: LedgerCall | Sequence[LedgerCall]) -> list[LedgerCall]:
+    return [made] if isinstance(made, LedgerCall) else list(made)
+
+
+def on_page(made: LedgerCall | Sequence[LedgerCall]) -> Iterator[tuple[pd.DataFrame, Any, str]]:
     """The table, chart and line after each runtime, for the page to show as the ledger goes."""
     import gradio as gr
 
-    measured: list[RuntimeRun] = []
-    yield table(measured, call), None, progress_line(measured)
-    for run in runs(call):
+    calls, measured = as_calls(made), []
+    yield table(measured, calls), None, progress_line(measured, calls)
+    for call, run in runs(calls):
         if run is None:  # a step done: the page keeps what it shows, and Stop can end the ledger here
             yield gr.skip(), gr.skip(), gr.skip()
             continue
-        measured.append(run)
-        yield table(measured, call), chart(measured), progress_line(measured)
+        measured.append((call, run))
+        yield table(measured, calls), chart(measured, calls), progress_line(measured, calls)
 
 
 # How answers agree, by kind of answer.
@@ -321,21 +355,22 @@ def bind(shown: Panel, handler: Callable, inputs: list) -> None:
     shown.stop.click(None, cancels=[event])
 
 
-def ledger_call_for(tab: str, model_id: str, image: Any = None, text: str = "") -> LedgerCall:
+def ledger_call_for(tab: str, model_id: str, image: Any = None, text: str = "") -> list[LedgerCall]:
     """What the ledger runs for a tab's model and input (the tab's Task.runtimes)."""
     import tasks
 
     offered = {task.key: task for task in tasks.registered() if task.runtimes is not None}
     if tab not in offered:
         raise ShowcaseError("The runtime ledger runs on the tabs {tabs}; got '{tab}'.", tabs=sorted(offered), tab=tab)
-    return offered[tab].runtimes(model_id, image, text)
+    return as_calls(offered[tab].runtimes(model_id, image, text))
 
 
 def api(tab: str, model_id: str, image: Any = None, text: str = "") -> tuple[pd.DataFrame, str]:
-    """The ledger of a tab's input (the /runtimes endpoint), measured whole."""
-    call = ledger_call_for(tab, model_id, image, text)
-    measured = [run for run in runs(call) if run is not None]
-    return table(measured, call), progress_line(measured)
+    """The ledger of a tab's input (the /runtimes endpoint), measured whole: a row per runtime (and
+    model, for a tab that shows several)."""
+    calls = ledger_call_for(tab, model_id, image, text)
+    measured = [(call, run) for call, run in runs(calls) if run is not None]
+    return table(measured, calls), progress_line(measured, calls)
 
 
 def ledger_endpoint(tab: str, model_id: str, image=None, text: str = ""):
@@ -345,10 +380,11 @@ def ledger_endpoint(tab: str, model_id: str, image=None, text: str = ""):
 
     Args:
         tab: the tab whose model and input to measure: detection, segmentation, image_classification, zero_shot,
-            text_classification, similarity or generation
-        model_id: one of the models that tab offers (the API page lists them)
-        image: the photo, for detection, segmentation, image_classification and zero_shot
-        text: zero_shot's labels (comma-separated); text_classification's text (its first line is measured);
+            compare (both of its models), text_classification, similarity or generation
+        model_id: one of the models that tab offers (the API page lists them); for compare, the CLIP model
+        image: the photo, for detection, segmentation, image_classification, zero_shot and compare
+        text: zero_shot's labels (comma-separated; compare's, empty for ImageNet's 1,000 classes);
+            text_classification's text (its first line is measured);
             similarity's query on the first line and the sentences to search after it; generation's prompt
             (greedy decoding of 60 tokens)
 

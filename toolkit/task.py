@@ -55,7 +55,8 @@ class Task:
     build_ui: Callable[[], None]  # the tab's contents, inside gr.Blocks; it binds the endpoints to its buttons
     endpoints: tuple[Endpoint, ...] = ()
     preload: Callable[[], None] | None = field(default=None)  # default: load each role's default model
-    # The runtime ledger's call for (model id, image, text) (toolkit.runtime_ledger.LedgerCall), if the tab has one.
+    # The runtime ledger's call for (model id, image, text) (a toolkit.runtime_ledger.LedgerCall, or one
+    # per model the tab shows), if the tab has one.
     runtimes: Callable[[str, Any, str], Any] | None = None
 
     @property
