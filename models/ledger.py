@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import os
 import statistics
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,15 +38,13 @@ REPEATS = 5
 
 @dataclass
 class RuntimeRun:
-    """One runtime's line: its timings per step (median and range of the timed calls, ms), the
-    memory its copy holds (MiB), the seconds building it took (conversion, on first use), and the
-    answer's row; or why it cannot run here."""
+    """One runtime's line: its precision, its timings per step (median and range of the timed
+    calls, ms), the memory its copy holds (MiB) and the answer's row; or why it cannot run here."""
 
     name: str
     precision: str = ""
     steps: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # step -> median, min, max
     memory_mib: float | None = None
-    build_s: float = 0.0
     row: Any = None
     why_not: Text | None = None
 
@@ -91,12 +88,10 @@ def measure(
             yield RuntimeRun(name, why_not=reason)
             continue
         before = resident_mib()
-        started = time.perf_counter()
         copy = None
         try:
             with runtime.choosing(choice):
                 copy = models.backend().copy(model_id)
-            build_s = time.perf_counter() - started
             yield None
             answers = []
             for _ in range(repeats + 1):  # the first untimed: it may still compile
@@ -111,7 +106,7 @@ def measure(
                 for times in [[answer.timings[step] for answer in answers]]
             }
             memory = after - before if before is not None and after is not None else None
-            run = RuntimeRun(name, copy.precision, steps, memory, build_s, answers[-1].rows[0])
+            run = RuntimeRun(name, copy.precision, steps, memory, answers[-1].rows[0])
         except ShowcaseError as error:  # the model cannot be had this way (offline, say)
             run = RuntimeRun(name, why_not=error.text)
         finally:
