@@ -472,15 +472,21 @@ def test_a_generated_text_is_explained_token_by_token(url, browser, locale):
     context.close()
 
 
-def explain_refused_before_an_answer(browser, url: str, key: str, locale: str, width: int):
-    """The tab's page in the visitor's language and width, where Explain before any answer is refused
-    (a toast): its language, context, page, panel and Explain button."""
+def opened(browser, url: str, key: str, locale: str, width: int):
+    """The tab's page in the visitor's language and width: its language, context, page and panel."""
     language = "zh" if locale == "zh-CN" else "en"
     context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(url + f"?tab={key}")
     panel = page.locator(f"#task-{key}")
     panel.wait_for(state="visible", timeout=30_000)
+    return language, context, page, panel
+
+
+def explain_refused_before_an_answer(browser, url: str, key: str, locale: str, width: int):
+    """The tab's page in the visitor's language and width, where Explain before any answer is refused
+    (a toast): its language, context, page, panel and Explain button."""
+    language, context, page, panel = opened(browser, url, key, locale, width)
     explain = panel.get_by_role("button", name=i18n.translate("Explain", language), exact=True)
     explain.click()
     sync_api.expect(page.locator(".toast-body").first).to_be_visible(timeout=30_000)
@@ -651,12 +657,7 @@ def test_the_runtime_ledger_shows_every_runtime_with_times_and_agreement(url, br
     from models import ledger
     from toolkit import runtime_ledger
 
-    language = "zh" if locale == "zh-CN" else "en"
-    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(url + f"?tab={key}")
-    panel = page.locator(f"#task-{key}")
-    panel.wait_for(state="visible", timeout=30_000)
+    language, context, page, panel = opened(browser, url, key, locale, width)
     panel.locator("tr.tr-body td, button.gallery-item").first.click()
     if key == "text_classification":
         sync_api.expect(panel.locator("textarea").first).not_to_have_value("")
