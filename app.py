@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 PERSISTENT_STORAGE = "/data"  # where a Space's persistent storage is mounted, when it has some
 
@@ -49,7 +50,7 @@ from i18n import N_  # noqa: E402
 from models import runtime  # noqa: E402
 from models.device import on_zero_gpu, pick_device, unusable_gpu  # noqa: E402
 from models.errors import ModelUnavailable  # noqa: E402
-from toolkit import gradio_internals, interface, request_limits, runtime_ledger, ui  # noqa: E402
+from toolkit import gradio_internals, interface, request_limits, runtime_ledger, sharing, ui  # noqa: E402
 from toolkit.interface import t  # noqa: E402
 from toolkit.messages import message, visitor_language  # noqa: E402
 
@@ -123,18 +124,23 @@ def linked_tab(key: str | None) -> list[str | None]:
     return [None, None]
 
 
-def open_linked_tab(request: gr.Request):
-    """A link with `?tab=<task key>` opens that tab, so a presenter can send "open the comparison"."""
-    section, key = linked_tab(request.query_params.get("tab"))
+def tabs_showing(key: str | None) -> list[gr.Tabs]:
+    """The section and tab updates that show the tab `key` (none change for no such tab)."""
+    section, key = linked_tab(key)
     return [gr.Tabs(selected=section) if section else gr.Tabs()] + [
         gr.Tabs(selected=key) if name == section else gr.Tabs() for name, _ in tasks.by_section()
     ]
 
 
-def greet_in_visitors_language(demo: gr.Blocks) -> None:
+def open_linked_tab(request: gr.Request):
+    """A link with `?tab=<task key>` opens that tab, so a presenter can send "open the comparison"."""
+    return tabs_showing(request.query_params.get("tab"))
+
+
+def greet_in_visitors_language(demo: gr.Blocks) -> Any:
     """When the page opens, the tabs' inputs start in the visitor's language (a Chinese prompt, a
     model that reads it: toolkit.ui.greet), and example tables title their columns in it (Gradio
-    shows those untranslated)."""
+    shows those untranslated). Returns the event, which a saved result follows (toolkit.sharing)."""
     greetings = ui.take_greetings()
     tables = [block for block in demo.blocks.values() if isinstance(block, gr.Dataset)]
 
@@ -146,7 +152,7 @@ def greet_in_visitors_language(demo: gr.Blocks) -> None:
             for table in tables
         ]
 
-    demo.load(greet, None, [component for component, _ in greetings] + tables, api_visibility="private")
+    return demo.load(greet, None, [component for component, _ in greetings] + tables, api_visibility="private")
 
 
 def build_app() -> gr.Blocks:
@@ -169,6 +175,7 @@ def build_app() -> gr.Blocks:
                 link = gr.Textbox(
                     show_label=False, container=False, interactive=False, visible=False, elem_id="tab-link"
                 )
+        sharing.begin()
         inner: dict[str, gr.Tabs] = {}
         with gr.Tabs() as sections:
             for section, members in tasks.by_section():
@@ -177,10 +184,13 @@ def build_app() -> gr.Blocks:
                         for task in members:
                             with gr.Tab(t(task.title), id=task.key, elem_id=f"task-{task.key}"):
                                 task.build_ui()
+            with gr.Tab(t("My results"), id="my-results", elem_id="section-my-results") as mine:
+                sharing.build_my_results(mine)
         runtime_ledger.bind_api()
         demo.load(open_linked_tab, None, [sections, *inner.values()], api_visibility="private")
         demo.load(where_it_runs, None, where, api_visibility="private")
-        greet_in_visitors_language(demo)
+        greeting = greet_in_visitors_language(demo)
+        sharing.bind_app(demo, greeting, [sections, *inner.values()], tabs_showing)
         demo.load(None, None, switch, js=interface.restore_js())
         switch.input(None, switch, None, js=interface.switch_js())
         # The page works out the link (the tab on screen) and copies it; the server then shows it.

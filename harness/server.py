@@ -47,9 +47,10 @@ def serve(stand_ins: dict):
 
 
 @contextmanager
-def spawned(command: list[str], timeout: float = 600):
-    """A server in its own process (`python <command> --port N`): yields (pid, url, seconds until its page answered)."""
-    port = free_port()
+def spawned(command: list[str], timeout: float = 600, port: int | None = None):
+    """A server in its own process (`python <command> --port N`, on a free port unless given):
+    yields (pid, url, seconds until its page answered)."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
     process = subprocess.Popen(

@@ -23,7 +23,7 @@ from i18n import class_context
 
 ROOT = Path(__file__).resolve().parent.parent
 # The product's code, where visitor text is written (tests, benchmarks and the harness are not shown).
-SOURCES = ("app.py", "i18n", "models", "tasks", "toolkit")
+SOURCES = ("app.py", "i18n", "models", "storage", "tasks", "toolkit")
 # Function name -> which argument is the English text (Babel's keyword specification).
 KEYWORDS = {
     "t": None,
@@ -36,6 +36,7 @@ KEYWORDS = {
     "clean_text": (2,),
     "text_lines": (2,),
     "Task": (2,),  # a tab's title
+    "say": None,  # a report's text (toolkit/report.py)
 }
 
 

@@ -3,6 +3,7 @@ with (one row per input, the ranking of classes, and how long each step took).""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -11,6 +12,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 import torch
+
+from models import runtime
 
 T = TypeVar("T")
 
@@ -38,6 +41,16 @@ class LoadedModel:
         if runners:
             return runners[0].precision
         return "fp16" if self.dtype == torch.float16 else "fp32"
+
+    @functools.cached_property
+    def weights_hash(self) -> str:
+        """A short hash of the weights it runs (a shared result names it): its runners' fingerprints,
+        else its PyTorch networks'; empty for a model with no weights (a tokenizer)."""
+        runners = self.runners()
+        if runners:
+            return "+".join(dict.fromkeys(runner.fingerprint for runner in runners))
+        networks = [value for value in vars(self).values() if isinstance(value, torch.nn.Module)]
+        return "+".join(runtime.fingerprint(network) for network in networks)
 
     def take_conversion_seconds(self) -> float:
         """Seconds this process spent converting the model for the accelerated runtime, reported once."""

@@ -74,8 +74,8 @@ RESULT_FILES = sa.Table(
 GONE = {
     None: N_("There is no saved result with this link. Check that the link was copied whole."),
     "deleted": N_("This result was deleted by the browser that saved it."),
-    "expired": N_("This result has expired: results are kept {days} days."),
-    "evicted": N_("This result was removed to make room for newer ones (the store holds {total_mb} MB)."),
+    "expired": N_("This result has expired: results are kept {days:g} days."),
+    "evicted": N_("This result was removed to make room for newer ones (the store holds {total_mb:.0f} MB)."),
 }
 
 
@@ -302,7 +302,7 @@ class ResultStore:
         return Result(row.id, row.tab, row.language, row.created, row.size, json.loads(row.record))
 
     def gone(self, reason: str | None) -> ResultGone:
-        return ResultGone(GONE[reason], days=f"{self.limits.days:g}", total_mb=f"{self.limits.total_bytes / MB:.0f}")
+        return ResultGone(GONE[reason], days=self.limits.days, total_mb=self.limits.total_bytes / MB)
 
     def file(self, sha256: str) -> tuple[bytes, str]:
         """A stored file's bytes and the media type it was checked to be, by its hash."""

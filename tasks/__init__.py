@@ -11,7 +11,7 @@ import importlib
 
 import models
 from models import config
-from toolkit.task import LEDGER_ENDPOINT, SECTIONS, Endpoint, Task
+from toolkit.task import LEDGER_ENDPOINT, SECTIONS, SHARING_ENDPOINTS, Endpoint, Task
 
 
 class TaskContractError(Exception):
@@ -59,10 +59,10 @@ def endpoints() -> list[Endpoint]:
 
 
 def tools() -> list[str]:
-    """The endpoints MCP clients get as tools, by name: the tabs', and the runtime ledger's of the
-    tabs that have one (toolkit.runtime_ledger)."""
+    """The endpoints MCP clients get as tools, by name: the tabs', the runtime ledger's of the
+    tabs that have one (toolkit.runtime_ledger), and the saved results' (toolkit.sharing)."""
     ledger = [LEDGER_ENDPOINT] if any(task.runtimes is not None for task in registered()) else []
-    return [endpoint.name for endpoint in endpoints() if endpoint.tool] + ledger
+    return [endpoint.name for endpoint in endpoints() if endpoint.tool] + ledger + list(SHARING_ENDPOINTS)
 
 
 def by_section() -> list[tuple[str, list[Task]]]:

@@ -6,7 +6,7 @@ import gradio as gr
 
 from models.errors import ShowcaseError
 from models.sentence_encoder import AttentionMap, shape_of
-from toolkit import plots, ui
+from toolkit import plots, sharing, ui
 from toolkit.inputs import clean_text
 from toolkit.interface import t
 from toolkit.messages import message
@@ -105,6 +105,7 @@ def build_ui() -> None:
     with gr.Row():
         one = gr.Plot(label=t("One head"))
         mean = gr.Plot(label=t("All heads averaged"))
+    sharing.panel(TASK, [sentence, model_id, layer, head], [info, one, mean])
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[sentence, model_id])
     ui.bind(TASK.endpoint("attention"), button.click, [sentence, layer, head, model_id], [one, mean, info])
     model_id.change(fit_sliders, [model_id, layer, head], [layer, head], api_visibility="private")

@@ -20,7 +20,7 @@ from models.clip import Clip, Labels
 from models.errors import ShowcaseError
 from models.image_classifier import DATASET, ImageClassifier, categories
 from models.tensors import IMAGES_PER_PASS
-from toolkit import class_explanations, heatmaps, runtime_ledger, ui
+from toolkit import class_explanations, heatmaps, runtime_ledger, sharing, ui
 from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
@@ -404,6 +404,11 @@ def build_ui() -> None:
             with gr.Column():
                 clip_shown, clip_opacity, clip_heatmap = ui.heatmap_output(image, "compare-clip-explanation", t("CLIP"))
         explained_line = ui.info_line()
+        sharing.panel(
+            TASK,
+            [image, labels, ensemble, clip_id, classifier_id, opacity, clip_opacity],
+            [classifier_label, clip_label, verdict_box, shown, clip_shown, explained_line],
+        )
         ledger = runtime_ledger.panel("compare-runtimes")
         gr.Examples([[examples.cheetah()], [examples.lion()], [examples.tower()]], inputs=[image])
     with gr.Tab(t("Many images")):

@@ -16,7 +16,18 @@ import examples
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from models.yolo import DATASET, Detections, Detector
-from toolkit import box_explanations, counting, drawing, gradio_internals, heatmaps, runtime_ledger, shapes, ui, video
+from toolkit import (
+    box_explanations,
+    counting,
+    drawing,
+    gradio_internals,
+    heatmaps,
+    runtime_ledger,
+    shapes,
+    sharing,
+    ui,
+    video,
+)
 from toolkit.inputs import number, open_image
 from toolkit.interface import t
 from toolkit.messages import class_names, in_visitor_language, message, with_columns_translated
@@ -564,6 +575,11 @@ def build_ui() -> None:
                 with gr.Column():
                     explained = ui.info_line()
                     runner_ups = box_explanations.runner_ups_output()
+            sharing.panel(
+                TASK,
+                [image, model_id, confidence, iou, which, opacity],
+                [annotated, info, objects, shown, explained, runner_ups],
+            )
             ledger = runtime_ledger.panel("detection-runtimes")
             gr.Examples([[examples.bus()], [examples.zidane()], [examples.tower()]], inputs=[image])
         with gr.Tab(t("Webcam (live)")):

@@ -15,7 +15,7 @@ from i18n import N_, Text
 from models.causal_lm import CausalLM, Generation, TokenChoice
 from models.decoding import BEAM_SEARCH, GREEDY, SAMPLING, STRATEGIES, Decoding
 from models.errors import ShowcaseError
-from toolkit import runtime_ledger, ui
+from toolkit import runtime_ledger, sharing, ui
 from toolkit.inputs import clean_text, number
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
@@ -361,6 +361,11 @@ def build_ui() -> None:
                 gr.DataFrame(label=t("What it could have been"), elem_id="generation-alternatives"),
                 [TOKEN, PROBABILITY],
             )
+    sharing.panel(
+        TASK,
+        [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed],
+        [output, info, tokens, explained, could_be],
+    )
     ledger = runtime_ledger.panel("generation-runtimes")
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[prompt, model_id])
     inputs = [prompt, model_id, max_new_tokens, strategy, temperature, top_k, top_p, no_repeat, penalty, seed]

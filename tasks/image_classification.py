@@ -8,7 +8,7 @@ import examples
 import models
 from models.errors import ShowcaseError
 from models.image_classifier import DATASET, ImageClassifier
-from toolkit import class_explanations, heatmaps, runtime_ledger, ui
+from toolkit import class_explanations, heatmaps, runtime_ledger, sharing, ui
 from toolkit.inputs import number, open_image
 from toolkit.interface import t
 from toolkit.messages import class_names, message
@@ -119,6 +119,7 @@ def build_ui() -> None:
                 explain_button = gr.Button(t("Explain"))
             shown, opacity, heatmap = ui.heatmap_output(image, "image-classification-explanation")
             explained = ui.info_line()
+    sharing.panel(TASK, [image, model_id, rank, opacity], [label, info, shown, explained])
     ledger = runtime_ledger.panel("image-classification-runtimes")
     gr.Examples([[examples.cheetah()], [examples.lion()], [examples.bus()]], inputs=[image])
     ui.bind(TASK.endpoint("classify_image"), button.click, [image, model_id], [label, info])

@@ -13,7 +13,7 @@ import i18n
 from i18n import N_, Text
 from models.errors import ShowcaseError
 from models.yolo import DATASET, Detections, Detector
-from toolkit import box_explanations, drawing, heatmaps, runtime_ledger, ui
+from toolkit import box_explanations, drawing, heatmaps, runtime_ledger, sharing, ui
 from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import class_names, message, with_columns_translated
@@ -199,6 +199,9 @@ def build_ui() -> None:
             shown, opacity, heatmap = ui.heatmap_output(image, "segmentation-explanation")
             explained_info = ui.info_line()
             runner_ups = box_explanations.runner_ups_output()
+    sharing.panel(
+        TASK, [image, keep, confidence, model_id, which, opacity], [cut, info, mask, table, shown, explained_info]
+    )
     ledger = runtime_ledger.panel("segmentation-runtimes")
     gr.Examples([[examples.zidane(), "person"], [examples.bus(), "bus"], [examples.bus(), ""]], inputs=[image, keep])
     inputs = [image, keep, confidence, model_id]

@@ -11,7 +11,7 @@ import pandas as pd
 from i18n import N_
 from models.errors import ShowcaseError
 from models.sentence_encoder import Alignment, SentenceEncoder
-from toolkit import plots, runtime_ledger, ui
+from toolkit import plots, runtime_ledger, sharing, ui
 from toolkit.inputs import number, text_lines
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
@@ -203,6 +203,7 @@ def build_ui() -> None:
             # Its title says what it is; the label badge would cover the first row's token.
             alignment = gr.Plot(label=t("Explanation"), show_label=False, elem_id="similarity-explanation")
             explained_line = ui.info_line()
+    sharing.panel(TASK, [queries, sentences, model_id, row], [info, ranking, heat, alignment, explained_line])
     ledger = runtime_ledger.panel("similarity-runtimes")
     gr.Examples(
         TASK.with_models(

@@ -12,7 +12,7 @@ from models.base import Answers
 from models.errors import ShowcaseError
 from models.sequence_classifier import ClassifiedText
 from models.tensors import TEXTS_PER_PASS
-from toolkit import runtime_ledger, text_explanations, ui
+from toolkit import runtime_ledger, sharing, text_explanations, ui
 from toolkit.inputs import number, text_lines
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
@@ -96,8 +96,9 @@ def run(text, model_id):
     many = len(texts) > 1
     return (
         answers[0].ranking.named(classifier.labels),
-        gr.update(value=with_columns_translated(rows), visible=many),
-        gr.update(value=counts, visible=many, y_lim=[0, len(texts)]),
+        # Empty when hidden: a shared result shows them again when they hold something (toolkit.sharing).
+        gr.update(value=with_columns_translated(rows) if many else None, visible=many),
+        gr.update(value=counts if many else None, visible=many, y_lim=[0, len(texts)]),
         ui.run_info(classifier, answers.timings["forward"], " ".join(notes)),
     )
 
@@ -193,6 +194,7 @@ def build_ui() -> None:
         x="label", y="texts", x_title=t("label"), y_title=t("texts"), label=t("Labels over all lines"), visible=False
     )
     rows = gr.DataFrame(label=t("Every line"), wrap=True, visible=False)
+    sharing.panel(TASK, [text, model_id, rank], [label, info, highlighted, explained_line, counts, rows])
     ledger = runtime_ledger.panel("text-classification-runtimes")
     gr.Examples(TASK.with_models([[e] for e in EXAMPLES]), inputs=[text, model_id])
     runtime_ledger.bind(ledger, runtimes_on_page, [text, model_id])

@@ -11,7 +11,7 @@ import pandas as pd
 import models
 from i18n import N_
 from models.hub import encode
-from toolkit import ui
+from toolkit import sharing, ui
 from toolkit.inputs import clean_text, number
 from toolkit.interface import t
 from toolkit.messages import message, with_columns_translated
@@ -227,6 +227,7 @@ def build_ui() -> None:
                 )
                 table = gr.DataFrame(label=ids_label, wrap=True, max_height=300)
                 outputs += [pieces, table, info]
+    sharing.panel(TASK, [text, left_id, right_id], outputs)
     gr.Examples([[e] for e in EXAMPLE_TEXTS], inputs=[text])
     ui.bind(TASK.endpoint("tokenize"), button.click, [text, left_id, right_id], outputs)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import examples
 from models.clip import Clip, Labels
 from models.errors import ShowcaseError
-from toolkit import class_explanations, heatmaps, runtime_ledger, ui
+from toolkit import class_explanations, heatmaps, runtime_ledger, sharing, ui
 from toolkit.inputs import number, open_image, parse_labels
 from toolkit.interface import t
 from toolkit.messages import message
@@ -155,6 +155,7 @@ def build_ui() -> None:
             shown, opacity, heatmap = ui.heatmap_output(image, "zero-shot-explanation")
             explained = ui.info_line()
     inputs = [image, labels, ensemble, model_id]
+    sharing.panel(TASK, [*inputs, rank, opacity], [label, info, shown, explained])
     ledger = runtime_ledger.panel("zero-shot-runtimes")
     gr.Examples(example_rows(), inputs=inputs)
     runtime_ledger.bind(ledger, runtimes_on_page, inputs)

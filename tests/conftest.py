@@ -20,6 +20,9 @@ if "SHOWCASE_CACHE" not in os.environ:
     os.environ["SHOWCASE_CACHE"] = tempfile.mkdtemp(prefix="showcase-cache-")
     atexit.register(shutil.rmtree, os.environ["SHOWCASE_CACHE"], ignore_errors=True)
 os.environ.setdefault("SHOWCASE_PRECISION", "fp32")
+if "SHOWCASE_DATA" not in os.environ:  # shared results (storage/results.py), removed after the run too
+    os.environ["SHOWCASE_DATA"] = tempfile.mkdtemp(prefix="showcase-data-")
+    atexit.register(shutil.rmtree, os.environ["SHOWCASE_DATA"], ignore_errors=True)
 
 import pytest  # noqa: E402
 

@@ -12,6 +12,7 @@ import examples
 import tasks
 from harness.server import free_port
 from harness.stand_ins import install
+from storage import results
 
 
 def tools_and_calls(url: str, calls: dict[str, dict]) -> tuple[list, dict]:
@@ -76,6 +77,8 @@ def test_every_tool_answers_a_call(mcp_url):
     """One call to each tool the tabs declare, sending only what a client must (and a list of files
     to compare_batch, which Gradio's own MCP server refused: toolkit.gradio_internals mends it)."""
     bus, lion = data_url(examples.bus()), data_url(examples.lion())
+    typed = {"key": "Text|value|1", "label": "Text", "kind": "value", "input": True, "value": "Hello world"}
+    saved = results.store().save("f" * 32, "tokenizer", "en", {"title": "Tokenizers", "fields": [typed]}, [])
     calls = {
         "detect": {"image": bus},
         "explain_detect": {"image": bus, "box": 2},
@@ -105,6 +108,8 @@ def test_every_tool_answers_a_call(mcp_url):
             "model_id": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
             "text": "I loved every minute of it.",
         },
+        "share": {"result_id": saved.id},
+        "report": {"result_ids": saved.id, "language": "zh"},
     }
     assert set(calls) == set(tasks.tools())
     _, answers = tools_and_calls(mcp_url, calls)
@@ -131,6 +136,8 @@ def test_every_tool_answers_a_call(mcp_url):
     assert re.search(r"'OpenVINO INT8', '[\d.]+', '[\d.]+x', 'int8'.*top-1 the same", texts["runtimes"]), texts[
         "runtimes"
     ]
+    # A saved result's link, and its report (an HTML file).
+    assert f"/?result={saved.id}" in texts["share"] and ".html" in texts["report"], texts["report"]
     # The counting example's counts: the door crossed once each way, one person in the corner for 2.8 s.
     assert re.search(
         r"\['Door', 'line', 'person', 1, 1, .*\['Corner', 'zone', 'person', .*1, 1, 2\.8, 2\.8\]",

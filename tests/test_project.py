@@ -13,7 +13,7 @@ import tasks
 from harness.offline import ROOT, SHARED
 from models import config
 
-LAYERS = ("app.py", "i18n", "models", "toolkit", "tasks", "harness", "bench", "tests", "examples")
+LAYERS = ("app.py", "i18n", "models", "storage", "toolkit", "tasks", "harness", "bench", "tests", "examples")
 # Gradio's internals (private modules, attributes and markers): only toolkit/gradio_internals.py may touch them.
 GRADIO_INTERNALS = ("gradio.i18n", "gradio.context", "gradio.processing_utils", "gradio.data_classes")
 GRADIO_INTERNAL_NAMES = ("_mcp_type", "__i18n__", "get_api_info", "LocalContext", "GRADIO_CACHE")
@@ -141,8 +141,8 @@ def test_readmes_mcp_tools_are_the_registrys():
     assert re.findall(r"`(\w+)`", listed) == tasks.tools()
 
 
-def test_the_model_layer_knows_nothing_of_tabs_or_gradio():
-    for path in python_files("models"):
+def test_the_model_layer_and_the_results_store_know_nothing_of_tabs_or_gradio():
+    for path in python_files("models", "storage", "storage/migrations", "storage/migrations/versions"):
         assert not {m for m in imported_modules(path) if m.split(".")[0] in ("tasks", "toolkit", "gradio")}, path.name
 
 
@@ -153,7 +153,9 @@ def test_benchmarks_do_not_import_the_tests():
 
 def test_docs_comments_and_config_name_only_files_that_exist():
     # A path inside the repository, not one under ../shared nor a pattern such as tasks/<name>.py.
-    mention = re.compile(r"(?<![/\w.])((?:models|toolkit|tasks|harness|bench|tests|examples|\.ci)/[\w./-]*\w)(?![\w<])")
+    mention = re.compile(
+        r"(?<![/\w.])((?:models|storage|toolkit|tasks|harness|bench|tests|examples|\.ci)/[\w./-]*\w)(?![\w<])"
+    )
     sources = [
         ROOT / "README.md",
         ROOT / "spaces.yaml",

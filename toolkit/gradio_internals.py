@@ -65,6 +65,12 @@ def request_headers() -> Mapping[str, str] | None:
     return getattr(request, "headers", None)
 
 
+def session_id() -> str | None:
+    """The page session of the request being handled (one per open page); None outside one."""
+    request = LocalContext.request.get(None)
+    return getattr(request, "session_hash", None)
+
+
 def not_a_tool(fn: Callable) -> Callable:
     """Keeps an endpoint's function out of the MCP tool list: Gradio lists a function as a tool
     unless it is marked as another kind of MCP object."""

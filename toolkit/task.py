@@ -16,6 +16,8 @@ from toolkit.messages import message
 
 # The runtime ledger's endpoint, shared by the tabs that have one (Task.runtimes).
 LEDGER_ENDPOINT = "runtimes"
+# The saved results' endpoints (toolkit.sharing): a result's link, and a report of results.
+SHARING_ENDPOINTS = ("share", "report")
 # Tabs are grouped under these headings, in this order.
 SECTIONS = (i18n.N_("Vision"), i18n.N_("Language"), i18n.N_("Training"))
 

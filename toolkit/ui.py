@@ -3,6 +3,7 @@ under each result, and endpoints bound to their buttons, with their batched twin
 
 from __future__ import annotations
 
+import collections
 import functools
 import html
 import inspect
@@ -170,10 +171,25 @@ def heatmap_output(photo: gr.Image, elem_id: str, label: Any = None) -> tuple[gr
     return shown, opacity, heatmap
 
 
+# The app's "a saved result is on screen" flag (toolkit.sharing): set, the page shows a saved result
+# whose inputs it fills in, and their change must not empty the outputs it fills in beside them.
+_showing_saved: list[gr.State] = []
+
+
+def hold_outputs_while(showing_saved: gr.State) -> None:
+    """From now on, cleared_by leaves outputs as they are while `showing_saved` is set."""
+    _showing_saved[:] = [showing_saved]
+
+
 def cleared_by(events: list[Callable], outputs: list) -> None:
-    """Each event empties the outputs at once: what they show no longer belongs to what is on screen."""
+    """Each event empties the outputs at once: what they show no longer belongs to what is on screen
+    (unless a saved result is being shown: hold_outputs_while)."""
+
+    def cleared(showing_saved: bool = False):
+        return dict.fromkeys(outputs, gr.skip() if showing_saved else None)
+
     for event in events:
-        event(lambda: dict.fromkeys(outputs), None, outputs, queue=False, api_visibility="private")
+        event(cleared, _showing_saved[:1], outputs, queue=False, api_visibility="private", show_progress="hidden")
 
 
 def model_dropdown(task: Task, role: str = "model", label: Any = None) -> gr.Dropdown:
@@ -181,6 +197,7 @@ def model_dropdown(task: Task, role: str = "model", label: Any = None) -> gr.Dro
     starts with the model for their language (Task.model_for)."""
     choices = task.choices(role)
     picker = gr.Dropdown([(models.label(m), m) for m in choices], value=task.default(role), label=label or t("Model"))
+    picker.picks_a_model = True  # a shared result records the model it names (toolkit.sharing)
     return greet(picker, functools.partial(task.model_for, role=role))
 
 
@@ -240,6 +257,7 @@ def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | N
     )
     if ms is not None:
         text += f" · {ms:.0f} ms"
+        note_answer_time(model.model_id, ms)
     converted_s = model.take_conversion_seconds()
     conversion = (
         message(
@@ -251,6 +269,28 @@ def run_info(model: LoadedModel, ms: float | None, note: str = "", name: str | N
         else ""
     )
     return "\n\n".join(part for part in (text, conversion, note) if part)
+
+
+# The last answer's milliseconds per (visitor's session, model), which a shared result records;
+# the oldest sessions are forgotten first.
+_answer_times: collections.OrderedDict[tuple[str, str], float] = collections.OrderedDict()
+ANSWER_TIMES_KEPT = 10_000
+
+
+def note_answer_time(model_id: str, ms: float) -> None:
+    session = gradio_internals.session_id()
+    if session is None:
+        return
+    _answer_times[session, model_id] = ms
+    _answer_times.move_to_end((session, model_id))
+    while len(_answer_times) > ANSWER_TIMES_KEPT:
+        _answer_times.popitem(last=False)
+
+
+def answer_time(model_id: str) -> float | None:
+    """How long the model's last answer to this visitor took (ms), if it answered this session."""
+    session = gradio_internals.session_id()
+    return _answer_times.get((session, model_id)) if session is not None else None
 
 
 def one_request(
