@@ -7,6 +7,7 @@ models.load (the embedded backend, in that process) and answers RemoteModels' me
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import pickle
@@ -92,7 +93,7 @@ class FamilyServer:
         model = self.model(model_id)
         cls = type(model)
         names = set(getattr(model, "__dict__", {})) | {
-            name for name, value in inspect.getmembers(cls) if isinstance(value, property)
+            name for name, value in inspect.getmembers(cls) if isinstance(value, property | functools.cached_property)
         }
         attributes = {}
         for name in sorted(n for n in names if not n.startswith("_")):

@@ -87,6 +87,11 @@ def test_a_result_shared_on_every_inference_tab_opens_the_same_after_a_restart(
                 sync_api.expect(images(panel)).to_have_count(count)
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=SCREENSHOTS / f"shared-{kind}.png", full_page=True)
+            link, answer, *_ = shared["detection"]
+            elsewhere = browser.new_context(viewport={"width": 390, "height": 900}).new_page()  # another browser
+            elsewhere.goto(link)
+            sync_api.expect(elsewhere.locator("#task-detection")).to_contain_text(answer, timeout=30_000)
+            elsewhere.context.close()
             change_and_run_again(page, shared["tokenizer"][0])
             links_that_open_nothing_say_why(browser, page, address, shared["generation"][0])
             if kind == "sqlite":

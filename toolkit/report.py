@@ -55,7 +55,7 @@ def render(results: list[Result], store: ResultStore, language: str) -> str:
 
     sections = [result_section(result, store, language, say) for result in sorted(results, key=lambda r: r.created)]
     title = say("Model Showcase: results")
-    made = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    made = moment(datetime.datetime.now(datetime.UTC).timestamp())
     summary = say("{count} results; report made {when}.", count=len(results), when=made)
     return (
         f'<!DOCTYPE html><html lang="{html.escape(language)}"><head><meta charset="utf-8">'
@@ -65,9 +65,14 @@ def render(results: list[Result], store: ResultStore, language: str) -> str:
     )
 
 
+def moment(seconds: float) -> str:
+    """A time as reports, links and lists show it: to the minute, in UTC (the reader's zone is unknown)."""
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def result_section(result: Result, store: ResultStore, language: str, say) -> str:
     record = result.record
-    when = datetime.datetime.fromtimestamp(result.created, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = moment(result.created)
     fields = [field for field in record.get("fields", []) if not saved_values.is_empty(field.get("value"))]
     settings = [field for field in fields if field.get("input") and is_setting(field)]
     asked = "".join(

@@ -90,8 +90,10 @@ def begin() -> AppParts:
     key = gr.Textbox(visible=False, elem_id="browser-key")
     showing_saved = gr.State(False)
     with gr.Row(visible=False, elem_id="saved-result") as banner_row:
-        banner = gr.Markdown(elem_id="saved-result-banner")
-        run_again = gr.Button(t("Change it and run it again"), size="sm", scale=0, min_width=220)
+        # The line's width before the button wraps under it (a phone's).
+        with gr.Column(scale=4, min_width=320):
+            banner = gr.Markdown(elem_id="saved-result-banner")
+        run_again = gr.Button(t("Change it and run it again"), size="sm", scale=1, min_width=220)
     parts = AppParts(key, showing_saved, banner_row, banner, run_again)
     _parts[:] = [parts]
     _tabs.clear()
@@ -159,9 +161,11 @@ def model_entry(model_id: str) -> dict[str, Any]:
             ("weights", lambda: model.weights_hash),
         ):
             try:
-                entry[name] = read()
-            except AttributeError:  # a model on Ray Serve answers only its methods here
-                entry[name] = None
+                value = read()
+            except AttributeError:
+                value = None
+            # A model on Ray Serve holds here only what its replica described; the rest is a remote call.
+            entry[name] = value if isinstance(value, str) else None
     return entry
 
 
@@ -278,13 +282,11 @@ def shown_values(shared: SharedTab, result: Result) -> dict[int, Any]:
 
 
 def banner_text(result: Result) -> str:
-    when = datetime.datetime.fromtimestamp(result.created, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    versions = result.record.get("app", "?")
     return message(
-        "**A saved result** ({when}, app version {version}): what this tab showed then, read-only. "
-        "Press the button to change it and run it again.",
-        when=when,
-        version=versions,
+        "**A saved result** ({when}, app version {version}): what this tab showed then, read-only until "
+        "you press *Change it and run it again*.",
+        when=report.moment(result.created),
+        version=result.record.get("app", "?"),
     )
 
 
@@ -334,7 +336,7 @@ def build_my_results(tab: gr.Tab) -> None:
         delete_button = gr.Button(t("Delete"), variant="stop", elem_id="my-results-delete")
     said = gr.Markdown(elem_id="my-results-said")
     link = gr.Textbox(visible=False)
-    made = gr.File(label=t("Report (HTML: open it, or print it to PDF)"), elem_id="my-results-file")
+    made = gr.File(label=t("Report (HTML: open it, or print it to PDF)"), visible=False, elem_id="my-results-file")
     shown = [note, table, listed]
     gr.on([tab.select, refresh.click], ui.user_errors(my_results), parts.key, shown, api_visibility="private")
     open_button.click(ui.user_errors(link_of_rows), [listed, rows], link, api_visibility="private").then(
@@ -355,7 +357,7 @@ def my_results(key: str):
     rows = [
         [
             number,
-            datetime.datetime.fromtimestamp(result.created, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            report.moment(result.created),
             in_language(result.record.get("title", result.tab), language),
             asked(result),
             f"{result.size / MB:.2f} MB" if result.size >= MB / 10 else f"{result.size / 1024:.0f} KB",
@@ -396,7 +398,9 @@ def link_of_rows(listed: list[str], rows: str) -> str:
 def report_of_rows(listed: list[str], rows: str):
     ids = picked(listed, rows)
     path = report_file(ids, visitor_language())
-    return path, message("A report of {count} results: open the file in a browser, or print it to PDF.", count=len(ids))
+    return gr.File(value=path, visible=True), message(
+        "A report of {count} results: open the file in a browser, or print it to PDF.", count=len(ids)
+    )
 
 
 def report_file(ids: list[str], language: str) -> str:
