@@ -129,7 +129,7 @@ def open_tab(page, url: str, key: str) -> float:
     started = time.perf_counter()
     page.goto(url + f"?tab={key}")
     expect(page.locator(f"#task-{key}")).to_be_visible(timeout=120_000)
-    expect(page.locator(".showcase-where")).to_contain_text("Running", timeout=120_000)
+    expect(page.locator(".prose.showcase-where")).to_contain_text("Running", timeout=120_000)
     return (time.perf_counter() - started) * 1000
 
 
@@ -199,18 +199,20 @@ def main() -> None:
     args = parser.parse_args()
     print(f"CPU: {os.cpu_count()} cores; flags of interest: {cpu_flags()}")
     found = {}
-    for kind in ("sqlite", "postgresql"):
+    for kind in ("sqlite", "postgresql") if args.postgresql else ("sqlite",):
         data = Path(tempfile.mkdtemp(prefix=f"showcase-bench-{kind}-"))
-        if kind == "sqlite":
-            found[kind] = measure(kind, f"sqlite:///{data / 'results.sqlite'}", data, args.seconds, args.clients)
-        elif args.postgresql:
+        try:
+            if kind == "sqlite":
+                found[kind] = measure(kind, f"sqlite:///{data / 'results.sqlite'}", data, args.seconds, args.clients)
+                continue
             url, admin, name = fresh_postgresql(args.postgresql)
             try:
                 found[kind] = measure(kind, url, data, args.seconds, args.clients)
             finally:
                 with admin.connect() as connection:
                     connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        shutil.rmtree(data, ignore_errors=True)
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
     print("\n| database | store: save ms | store: open ms |")
     print("|---|---|---|")
     for kind, got in found.items():
