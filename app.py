@@ -176,6 +176,7 @@ def build_app() -> gr.Blocks:
                     show_label=False, container=False, interactive=False, visible=False, elem_id="tab-link"
                 )
         sharing.begin()
+        sharing.build_my_results()
         inner: dict[str, gr.Tabs] = {}
         with gr.Tabs() as sections:
             for section, members in tasks.by_section():
@@ -184,8 +185,6 @@ def build_app() -> gr.Blocks:
                         for task in members:
                             with gr.Tab(t(task.title), id=task.key, elem_id=f"task-{task.key}"):
                                 task.build_ui()
-            with gr.Tab(t("My results"), id="my-results", elem_id="section-my-results") as mine:
-                sharing.build_my_results(mine)
         runtime_ledger.bind_api()
         demo.load(open_linked_tab, None, [sections, *inner.values()], api_visibility="private")
         demo.load(where_it_runs, None, where, api_visibility="private")

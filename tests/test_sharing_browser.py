@@ -116,7 +116,7 @@ def change_and_run_again(page, link: str) -> None:
 def links_that_open_nothing_say_why(browser, page, address: str, deleted_link: str) -> None:
     """A deleted result's link and a made-up one, in English and in Chinese."""
     page.goto(address)
-    page.get_by_role("tab", name="My results").click()
+    page.locator("#my-results button.label-wrap").click()  # opens it
     rows = page.locator("#my-results-table .virtual-row")
     sync_api.expect(rows).to_have_count(len(INFERENCE_TABS), timeout=30_000)
     generation = next(n for n in range(rows.count()) if "Text generation" in rows.nth(n).inner_text())
@@ -141,7 +141,9 @@ def reports_open_offline_and_print_whole(browser, page, tmp_path) -> None:
         if language == "zh":  # the switch: remembered in the browser, the page drawn again in Chinese
             page.locator("#language-switch").get_by_text("中文").click()
             page.wait_for_load_state()
-        page.get_by_role("tab", name=i18n.translate("My results", language)).click()
+        opener = page.locator("#my-results button.label-wrap")
+        sync_api.expect(opener).to_contain_text(i18n.translate("My results", language))
+        opener.click()
         rows = page.locator("#my-results-table .virtual-row")
         sync_api.expect(rows).to_have_count(len(INFERENCE_TABS) - 1, timeout=30_000)
         titles = [i18n.translate(task.title, language) for task in INFERENCE_TABS if task.key in REPORTED]

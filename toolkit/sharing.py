@@ -7,7 +7,7 @@ its outputs, explanations included. Share keeps their values (toolkit.saved_valu
 they name (id, hash of the weights, device, runtime, precision, the answer's time), the app's
 version, the language and the time, in the results store (storage.results). Nothing is kept until
 the visitor presses Share. A browser is known by a random key in its localStorage: the results it
-saved are listed under "My results", and only it may delete them.
+saved are listed under "My results" (under the page's header), and only it may delete them.
 """
 
 from __future__ import annotations
@@ -318,27 +318,31 @@ def bind_app(demo: gr.Blocks, after_load, select_tab_outputs: list, select_tab) 
 # My results ------------------------------------------------------------------------------------
 
 
-def build_my_results(tab: gr.Tab) -> None:
-    """The "My results" tab's contents: this browser's shared results, to open, report on or delete;
-    listed when the tab is selected."""
+def build_my_results() -> None:
+    """My results, closed under the page's header (a fourth section's title would not fit beside the
+    others on a phone): this browser's shared results, listed when opened, to open, put into a
+    report or delete."""
     parts = _parts[0]
-    note = gr.Markdown(elem_id="my-results-kept")
-    refresh = gr.Button(t("Refresh"), size="sm", scale=0, min_width=120)
-    table = ui.table_with_columns(
-        gr.DataFrame(label=t("My results"), interactive=False, wrap=True, elem_id="my-results-table"),
-        MY_RESULTS_COLUMNS,
-    )
-    listed = gr.State([])
-    rows = gr.Textbox(label=t("Rows (e.g. 1 or 1, 3, 4)"), value="1", elem_id="my-results-rows")
-    with gr.Row():
-        open_button = gr.Button(t("Open"), elem_id="my-results-open")
-        report_button = gr.Button(t("Report"), variant="primary", elem_id="my-results-report")
-        delete_button = gr.Button(t("Delete"), variant="stop", elem_id="my-results-delete")
-    said = gr.Markdown(elem_id="my-results-said")
-    link = gr.Textbox(visible=False)
-    made = gr.File(label=t("Report (HTML: open it, or print it to PDF)"), visible=False, elem_id="my-results-file")
+    with gr.Accordion(t("My results"), open=False, elem_id="my-results") as panel:
+        note = gr.Markdown(elem_id="my-results-kept")
+        refresh = gr.Button(t("Refresh"), size="sm", scale=0, min_width=120)
+        table = ui.table_with_columns(
+            gr.DataFrame(
+                label=t("My results"), show_label=False, interactive=False, wrap=True, elem_id="my-results-table"
+            ),
+            MY_RESULTS_COLUMNS,
+        )
+        listed = gr.State([])
+        rows = gr.Textbox(label=t("Rows (e.g. 1 or 1, 3, 4)"), value="1", elem_id="my-results-rows")
+        with gr.Row():
+            open_button = gr.Button(t("Open"), elem_id="my-results-open")
+            report_button = gr.Button(t("Report"), variant="primary", elem_id="my-results-report")
+            delete_button = gr.Button(t("Delete"), variant="stop", elem_id="my-results-delete")
+        said = gr.Markdown(elem_id="my-results-said")
+        link = gr.Textbox(visible=False)
+        made = gr.File(label=t("Report (HTML: open it, or print it to PDF)"), visible=False, elem_id="my-results-file")
     shown = [note, table, listed]
-    gr.on([tab.select, refresh.click], ui.user_errors(my_results), parts.key, shown, api_visibility="private")
+    gr.on([panel.expand, refresh.click], ui.user_errors(my_results), parts.key, shown, api_visibility="private")
     open_button.click(ui.user_errors(link_of_rows), [listed, rows], link, api_visibility="private").then(
         None, link, None, js=OPEN_JS
     )
