@@ -385,11 +385,10 @@ class ResultStore:
         now = time.time() if now is None else now
         with self.engine.begin() as db:
             held = sa.select(RESULT_FILES.c.sha256).where(RESULT_FILES.c.sha256 == FILES.c.sha256).exists()
-            loose = db.scalars(
-                sa.select(FILES.c.sha256).where(~held, FILES.c.stored < now - ORPHAN_AGE_S).with_for_update()
-                if self.dialect == "postgresql"
-                else sa.select(FILES.c.sha256).where(~held, FILES.c.stored < now - ORPHAN_AGE_S)
-            ).all()
+            query = sa.select(FILES.c.sha256).where(~held, FILES.c.stored < now - ORPHAN_AGE_S)
+            if self.dialect == "postgresql":  # SQLite's transaction already holds the write lock
+                query = query.with_for_update()
+            loose = db.scalars(query).all()
             if loose:
                 db.execute(FILES.delete().where(FILES.c.sha256.in_(loose)))
             for sha256 in loose:

@@ -43,9 +43,9 @@ def write_huge_image(folder: Path) -> Path:
     return path
 
 
-def coloured(rgb, seed) -> bytes:
+def coloured(rgb, seed, size: int = 48) -> bytes:
     """A noisy square of one colour, as PNG bytes."""
-    noise = np.random.default_rng(seed).integers(-40, 40, (48, 48, 3))
+    noise = np.random.default_rng(seed).integers(-40, 40, (size, size, 3))
     pixels = np.clip(np.array(rgb) + noise, 0, 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 
-import numpy as np
 import pytest
 import sqlalchemy as sa
 from PIL import Image
@@ -19,16 +18,14 @@ from PIL import Image
 from models.errors import ShowcaseError
 from storage import results
 from storage.results import MB, Limits, ResultGone, ResultStore, StoredFile
+from tests.images import coloured
 from tests.results_databases import DATABASES, database
 
 KEY, OTHER_KEY = "a" * 32, "b" * 32
 
 
 def png(seed: int, size: int = 64) -> bytes:
-    pixels = np.random.default_rng(seed).integers(0, 255, (size, size, 3), dtype=np.uint8)
-    encoded = io.BytesIO()
-    Image.fromarray(pixels).save(encoded, "PNG")
-    return encoded.getvalue()
+    return coloured((128, 128, 128), seed, size)
 
 
 @pytest.fixture(params=DATABASES)
@@ -123,8 +120,8 @@ def test_limits_refuse_a_large_result_and_a_busy_browser_and_expire_old_results(
 
 def test_a_full_store_removes_the_oldest_results_first_and_says_how_many(open_store):
     store = open_store(Limits(total_bytes=60_000, result_bytes=MB, per_hour=100))
-    ids = [store.save(KEY, "detection", "en", {}, [StoredFile.image(png(seed, size=80))]).id for seed in range(3)]
-    newest = store.save(KEY, "detection", "en", {}, [StoredFile.image(png(9, size=80))])
+    ids = [store.save(KEY, "detection", "en", {}, [StoredFile.image(png(seed, size=85))]).id for seed in range(3)]
+    newest = store.save(KEY, "detection", "en", {}, [StoredFile.image(png(9, size=85))])
     assert newest.evicted >= 1
     with pytest.raises(ResultGone, match="removed to make room"):
         store.open(ids[0])

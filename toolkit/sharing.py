@@ -364,7 +364,7 @@ def my_results(key: str):
             report.moment(result.created),
             in_language(result.record.get("title", result.tab), language),
             asked(result),
-            f"{result.size / MB:.2f} MB" if result.size >= MB / 10 else f"{result.size / 1024:.0f} KB",
+            f"{result.size / MB:.2f} MB" if result.size >= MB / 10 else f"{max(1, round(result.size / 1024))} KB",
         ]
         for number, result in enumerate(mine, start=1)
     ]
