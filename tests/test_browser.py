@@ -104,6 +104,7 @@ def test_every_tab_runs_its_first_example(page, task, tmp_path):
 def test_class_names_from_an_upload_show_as_text_not_markup(page, tmp_path):
     """A folder named like an HTML tag must show as that text, and nothing in it may run."""
     from tests.images import coloured, make_zip
+    from tests.test_finetune_image import upload
 
     evil = "<img src=x onerror=window.pwned=1>"
     members = {
@@ -112,8 +113,7 @@ def test_class_names_from_an_upload_show_as_text_not_markup(page, tmp_path):
         for i in range(3)
     }
     panel = open_tab(page, next(task for task in tasks.registered() if task.key == "finetune_image"))
-    panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "evil.zip", members))
-    panel.get_by_text("evil.zip").wait_for()
+    upload(panel, make_zip(tmp_path / "evil.zip", members))
     panel.locator("button.primary:visible").first.click()
     sync_api.expect(panel).to_contain_text(f"{evil} (3)", timeout=120_000)
     assert page.evaluate("window.pwned") is None
@@ -164,6 +164,7 @@ def test_self_supervised_neighbours_then_auto_few_shot(page, tmp_path):
     Auto mode ranks every backbone and setting and keeps the best."""
     from tasks import finetune_image, self_supervised
     from tests.images import coloured, make_zip
+    from tests.test_finetune_image import upload
 
     panel = open_tab(page, self_supervised.TASK)
     epochs = panel.get_by_label("number input for Epochs")
@@ -183,8 +184,7 @@ def test_self_supervised_neighbours_then_auto_few_shot(page, tmp_path):
         for name, rgb in (("red", (200, 30, 30)), ("blue", (30, 30, 200)))
         for i in range(3)
     }
-    panel.locator("input[type=file]").first.set_input_files(make_zip(tmp_path / "auto.zip", members))
-    panel.get_by_text("auto.zip").wait_for()
+    upload(panel, make_zip(tmp_path / "auto.zip", members))
     panel.get_by_label(finetune_image.AUTO).check()
     panel.get_by_text("Time budget for Auto").wait_for()
     panel.locator("button.primary:visible").first.click()
