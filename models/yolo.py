@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,8 +167,8 @@ class Detector(LoadedModel):
 
 def accelerated(model, model_id: str, choice: runtime.Choice) -> tuple[object, bool, float | None]:
     """The model exported by Ultralytics to OpenVINO (dynamic input size, fp32 weights), kept in the
-    cache, in the choice's precision (quantized(): INT8), whether it is, and the export's seconds;
-    the PyTorch model, with a log line, if it fails."""
+    cache, running in the choice's precision (INT8: a quantized copy; fp32 or bf16: compiled so),
+    whether it is, and the export's seconds; the PyTorch model, with a log line, if it fails."""
     from ultralytics import YOLO
 
     weights = Path(model.ckpt_path)
@@ -182,11 +184,14 @@ def accelerated(model, model_id: str, choice: runtime.Choice) -> tuple[object, b
 
     try:
         seconds = runtime.convert_once(exported / "metadata.yaml", export)
-        if choice.precision:
-            exported, derived_s = in_precision(exported, choice.precision)
-            if derived_s is not None:
-                seconds = (seconds or 0) + derived_s
+        if choice.precision == "int8":
+            exported, quantized_s = int8_copy(exported)
+            if quantized_s is not None:
+                seconds = (seconds or 0) + quantized_s
         accelerated = YOLO(str(exported), task=model.task)
+        options = runtime.compile_options(choice=choice)
+        if "INFERENCE_PRECISION_HINT" in options:
+            accelerated.add_callback("on_predict_start", compiled_with(exported, options))
         runtime.return_freed_memory()
         return accelerated, True, seconds
     except Exception as error:  # any failure: the PyTorch model still answers
@@ -194,26 +199,17 @@ def accelerated(model, model_id: str, choice: runtime.Choice) -> tuple[object, b
         return model, False, None
 
 
-def in_precision(exported: Path, precision: str) -> tuple[Path, float | None]:
-    """A copy of the export beside it that runs in `precision`: quantized to INT8 (calibrated on
-    the example photos), or with fp32 or bf16 arithmetic asked for in the network's own runtime
-    options (Ultralytics compiles it, with options of its own)."""
+def int8_copy(exported: Path) -> tuple[Path, float | None]:
+    """A copy of the export beside it quantized to INT8 (calibrated on the example photos), and the
+    seconds it took this process to write it (None: it was there)."""
     import openvino
 
-    if precision == "int8":
-        samples = [{"images": letterboxed(photo)} for photo in calibration_set.photos()]
-        key = f"int8-{runtime.samples_key(samples)}-nncf{runtime.nncf_version()}"
-    else:
-        samples, key = None, precision
+    samples = [{"images": letterboxed(photo)} for photo in calibration_set.photos()]
+    key = f"int8-{runtime.samples_key(samples)}-nncf{runtime.nncf_version()}"
     target = exported.with_name(exported.name.replace("_openvino_model", f"_{key}_openvino_model"))
 
     def write() -> None:
-        network = openvino.Core().read_model(next(exported.glob("*.xml")))
-        if samples is None:
-            hint = {"fp32": "f32"}.get(precision, precision)
-            network.set_rt_info(hint, ["runtime_options", "INFERENCE_PRECISION_HINT"])
-        else:
-            network = quantized(network, samples)
+        network = quantized(openvino.Core().read_model(next(exported.glob("*.xml"))), samples)
         partial = target.with_name(target.name + ".partial")
         partial.mkdir(parents=True, exist_ok=True)
         openvino.save_model(network, partial / next(exported.glob("*.xml")).name, compress_to_fp16=False)
@@ -221,6 +217,26 @@ def in_precision(exported: Path, precision: str) -> tuple[Path, float | None]:
         partial.replace(target)  # whole or not at all: a crash leaves only the partial folder
 
     return target, runtime.convert_once(target / "metadata.yaml", write)
+
+
+def compiled_with(exported: Path, options: dict[str, str]) -> Callable:
+    """An Ultralytics callback that compiles the export again with the runtime's options, once per
+    predictor, before its first prediction: Ultralytics compiles it with options of its own, and
+    OpenVINO does not take a precision from the network's runtime options (on a CPU with bf16,
+    an fp32 copy ran in bf16)."""
+    import openvino
+
+    def compile_again(predictor) -> None:
+        backend = predictor.model.backend
+        if getattr(backend, "compiled_with", None) is options:
+            return
+        # Its later compiles too: on AMX CPUs Ultralytics compiles INT8 again for each input shape.
+        config = {**backend.compile_model.keywords.get("config", {}), **options}
+        backend.compile_model = functools.partial(backend.compile_model, config=config)
+        backend.ov_compiled_model = backend.compile_model(openvino.Core().read_model(next(exported.glob("*.xml"))))
+        backend.compiled_with = options
+
+    return compile_again
 
 
 def letterboxed(photo: Image.Image, side: int = 640) -> torch.Tensor:

@@ -148,6 +148,19 @@ def test_yolo_in_int8_finds_what_pytorch_finds(monkeypatch, tmp_path):
     finds_what_pytorch_finds(detector, monkeypatch, confidence_gap=0.1)
 
 
+def test_yolo_computes_in_the_precision_asked_for():
+    """Ultralytics compiles the export with options of its own: asked for fp32, the detector computes
+    in fp32 on a CPU where OpenVINO would pick bf16 (it ran bf16 there); asked for bf16, in bf16 on a
+    CPU that has it. (On a CPU without bf16, fp32 is OpenVINO's default anyway.)"""
+    asked = ["fp32", "bf16"] if runtime.computes_bf16() else ["fp32"]
+    for precision in asked:
+        with runtime.choosing(runtime.Choice(precision=precision)):
+            detector = yolo_family.load("yolov8n.pt")
+        detector.warm()
+        compiled = detector.model.predictor.model.backend.ov_compiled_model
+        assert runtime.PRECISION_NAMES[compiled.get_property("INFERENCE_PRECISION_HINT").to_string()] == precision
+
+
 def test_int8_is_calibrated_on_the_example_photos_and_keeps_the_answer(monkeypatch, tmp_path):
     monkeypatch.setenv("SHOWCASE_CACHE", str(tmp_path))
     photos = [Image.open(examples.cheetah()).convert("RGB"), Image.open(examples.bus()).convert("RGB")]
