@@ -228,13 +228,12 @@ def compiled_with(exported: Path, options: dict[str, str]) -> Callable:
 
     def compile_again(predictor) -> None:
         backend = predictor.model.backend
-        if getattr(backend, "compiled_with", None) is options:
+        config = backend.compile_model.keywords.get("config", {})
+        if config.items() >= options.items():  # compiled so already
             return
         # Its later compiles too: on AMX CPUs Ultralytics compiles INT8 again for each input shape.
-        config = {**backend.compile_model.keywords.get("config", {}), **options}
-        backend.compile_model = functools.partial(backend.compile_model, config=config)
+        backend.compile_model = functools.partial(backend.compile_model, config={**config, **options})
         backend.ov_compiled_model = backend.compile_model(openvino.Core().read_model(next(exported.glob("*.xml"))))
-        backend.compiled_with = options
 
     return compile_again
 
